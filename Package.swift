@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// trainer: fine-tunes transformer sentence encoders (XLM-R / BERT) with contrastive learning on a CPU.
+import PackageDescription
+
+let package = Package(
+  name: "trainer",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "trainer", targets: ["trainer"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // System libraries, found through pkg-config.
+    .systemLibrary(
+      name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev"])]),
+    // A small C ABI over libsentencepiece's C++ API.
+    .target(
+      name: "CSentencePiece", path: "Sources/CSentencePiece",
+      cxxSettings: [.unsafeFlags(["-std=c++17"])],
+      linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]),
+
+    .target(name: "SafeTensors"),
+    .target(name: "HDF5Files", dependencies: ["CHDF5"]),
+    .target(name: "Autograd", dependencies: ["COpenBLAS"]),
+    .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"]),
+    .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
+    .executableTarget(
+      name: "trainer",
+      dependencies: [
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
+    .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
+    .testTarget(
+      name: "TextEncoderTests", dependencies: ["TextEncoder", "SafeTensors", "TestSupport", "HDF5Files"]),
+    .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
+  ],
+  swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,106 @@
+#include "csentencepiece.h"
+
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+struct csp_processor {
+  sentencepiece::SentencePieceProcessor sp;
+};
+
+static void write_err(char *err, size_t err_len, const std::string &msg) {
+  if (!err || err_len == 0) return;
+  size_t n = msg.size() < err_len - 1 ? msg.size() : err_len - 1;
+  std::memcpy(err, msg.data(), n);
+  err[n] = 0;
+}
+
+csp_processor *csp_load_file(const char *path, char *err, size_t err_len) {
+  auto *p = new csp_processor();
+  auto status = p->sp.Load(path);
+  if (!status.ok()) {
+    write_err(err, err_len, status.ToString());
+    delete p;
+    return nullptr;
+  }
+  return p;
+}
+
+csp_processor *csp_load_bytes(const void *bytes, size_t len, char *err, size_t err_len) {
+  auto *p = new csp_processor();
+  auto status = p->sp.LoadFromSerializedProto(std::string(static_cast<const char *>(bytes), len));
+  if (!status.ok()) {
+    write_err(err, err_len, status.ToString());
+    delete p;
+    return nullptr;
+  }
+  return p;
+}
+
+void csp_free(csp_processor *p) { delete p; }
+
+int csp_piece_size(const csp_processor *p) { return p->sp.GetPieceSize(); }
+
+int csp_piece_to_id(const csp_processor *p, const char *piece) { return p->sp.PieceToId(piece); }
+
+int csp_id_to_piece(const csp_processor *p, int id, char *out, size_t out_len) {
+  if (id < 0 || id >= p->sp.GetPieceSize()) return -1;
+  const std::string &s = p->sp.IdToPiece(id);
+  write_err(out, out_len, s);
+  return static_cast<int>(s.size());
+}
+
+int csp_encode(const csp_processor *p, const char *text, size_t len, int32_t *out, int cap,
+               char *err, size_t err_len) {
+  std::vector<int> ids;
+  auto status = p->sp.Encode(std::string(text, len), &ids);
+  if (!status.ok()) {
+    write_err(err, err_len, status.ToString());
+    return -1;
+  }
+  int n = static_cast<int>(ids.size());
+  for (int i = 0; i < n && i < cap; i++) out[i] = ids[i];
+  return n;
+}
+
+namespace {
+class VectorIterator : public sentencepiece::SentenceIterator {
+ public:
+  VectorIterator(const char *const *s, int n) : s_(s), n_(n) {}
+  bool done() const override { return i_ >= n_; }
+  void Next() override { i_++; }
+  const std::string &value() const override {
+    value_ = s_[i_];
+    return value_;
+  }
+  sentencepiece::util::Status status() const override { return sentencepiece::util::Status(); }
+
+ private:
+  const char *const *s_;
+  int n_;
+  int i_ = 0;
+  mutable std::string value_;
+};
+}  // namespace
+
+int csp_train(const char *args, const char *const *sentences, int n_sentences, char **model,
+              size_t *model_len, char *err, size_t err_len) {
+  VectorIterator it(sentences, n_sentences);
+  std::string proto;
+  auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
+  if (!status.ok()) {
+    write_err(err, err_len, status.ToString());
+    return -1;
+  }
+  char *buf = static_cast<char *>(std::malloc(proto.size() ? proto.size() : 1));
+  std::memcpy(buf, proto.data(), proto.size());
+  *model = buf;
+  *model_len = proto.size();
+  return 0;
+}
+
+void csp_free_buffer(char *buffer) { std::free(buffer); }

@@ -1,0 +1,18 @@
+/// Errors from HDF5 files; each names the file and the dataset or attribute involved.
+public enum HDF5Error: Error, CustomStringConvertible {
+  case cannotCreate(path: String)
+  case cannotOpen(path: String)
+  case failed(path: String, what: String)
+  case missing(path: String, name: String)
+  case wrongShape(path: String, name: String, detail: String)
+
+  public var description: String {
+    switch self {
+    case .cannotCreate(let path): return "\(path): cannot create HDF5 file"
+    case .cannotOpen(let path): return "\(path): cannot open as an HDF5 file (missing, truncated or not HDF5)"
+    case .failed(let path, let what): return "\(path): HDF5 error while \(what)"
+    case .missing(let path, let name): return "\(path): no dataset or attribute '\(name)'"
+    case .wrongShape(let path, let name, let detail): return "\(path): '\(name)': \(detail)"
+    }
+  }
+}

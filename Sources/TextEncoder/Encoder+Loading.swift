@@ -1,0 +1,51 @@
+import Autograd
+import SafeTensors
+
+extension Encoder {
+  /// Fills every parameter from a safetensors file with Hugging Face names. Names may carry a
+  /// model prefix (`roberta.`, `bert.`, `model.`) as in task-head checkpoints. Shapes must match
+  /// exactly; tensors the encoder does not use (a pooler, a task head) are returned, not loaded.
+  @discardableResult
+  public func load(from file: SafeTensorsFile) throws -> [String] {
+    let prefix = ["", "roberta.", "xlm_roberta.", "bert.", "model.", "0.auto_model."].first {
+      file.entries[$0 + WeightNames.wordEmbeddings] != nil
+    } ?? ""
+    var used = Set<String>()
+    for view in store.views {
+      let name = prefix + view.name
+      guard let entry = file.entries[name] else { throw TextEncoderError.missingTensor(path: file.path, tensor: name) }
+      guard entry.shape == view.shape else {
+        throw TextEncoderError.wrongShape(path: file.path, tensor: name, expected: view.shape, got: entry.shape)
+      }
+      try file.copyFloats(name, into: store.values + view.offset)
+      used.insert(name)
+    }
+    return file.names.filter { !used.contains($0) }
+  }
+
+  /// Writes every parameter under its Hugging Face name.
+  public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
+    var writer = SafeTensorsWriter(metadata: metadata)
+    for view in store.views {
+      writer.add(view.name, shape: view.shape,
+                 floats: UnsafeBufferPointer(start: store.values + view.offset, count: view.count), as: dtype)
+    }
+    try writer.write(to: path)
+  }
+
+  /// Fills parameters like BERT's initializer: normal(0, 0.02) weights, zero biases, unit
+  /// LayerNorm weights; seeded, for tests and tiny configs.
+  public func initializeRandom(seed: UInt64, std: Float = 0.02) {
+    var rng = SplitMix64(seed: seed)
+    for view in store.views {
+      let p = store.values + view.offset
+      if view.name.hasSuffix("LayerNorm.weight") {
+        p.update(repeating: 1, count: view.count)
+      } else if view.name.hasSuffix(".bias") || view.name.hasSuffix("LayerNorm.bias") {
+        p.update(repeating: 0, count: view.count)
+      } else {
+        for i in 0..<view.count { p[i] = rng.nextNormal() * std }
+      }
+    }
+  }
+}

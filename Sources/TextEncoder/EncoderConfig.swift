@@ -1,0 +1,164 @@
+import Foundation
+
+/// The encoder hyper-parameters, read from a Hugging Face `config.json` (XLM-RoBERTa or BERT).
+public struct EncoderConfig: Codable, Sendable, Equatable {
+  public enum ModelType: String, Codable, Sendable {
+    case xlmRoberta = "xlm-roberta"
+    case bert
+  }
+
+  public var modelType: ModelType
+  public var vocabSize: Int
+  public var hiddenSize: Int
+  public var numHiddenLayers: Int
+  public var numAttentionHeads: Int
+  public var intermediateSize: Int
+  public var maxPositionEmbeddings: Int
+  public var typeVocabSize: Int
+  public var layerNormEps: Float
+  public var padTokenId: Int
+  public var bosTokenId: Int
+  public var eosTokenId: Int
+  public var hiddenAct: String
+  public var hiddenDropoutProb: Float
+  public var attentionProbsDropoutProb: Float
+  public var positionEmbeddingType: String
+
+  enum CodingKeys: String, CodingKey {
+    case modelType = "model_type"
+    case vocabSize = "vocab_size"
+    case hiddenSize = "hidden_size"
+    case numHiddenLayers = "num_hidden_layers"
+    case numAttentionHeads = "num_attention_heads"
+    case intermediateSize = "intermediate_size"
+    case maxPositionEmbeddings = "max_position_embeddings"
+    case typeVocabSize = "type_vocab_size"
+    case layerNormEps = "layer_norm_eps"
+    case padTokenId = "pad_token_id"
+    case bosTokenId = "bos_token_id"
+    case eosTokenId = "eos_token_id"
+    case hiddenAct = "hidden_act"
+    case hiddenDropoutProb = "hidden_dropout_prob"
+    case attentionProbsDropoutProb = "attention_probs_dropout_prob"
+    case positionEmbeddingType = "position_embedding_type"
+  }
+
+  public init(
+    modelType: ModelType = .xlmRoberta, vocabSize: Int, hiddenSize: Int, numHiddenLayers: Int,
+    numAttentionHeads: Int, intermediateSize: Int, maxPositionEmbeddings: Int, typeVocabSize: Int = 1,
+    layerNormEps: Float = 1e-5, padTokenId: Int = 1, bosTokenId: Int = 0, eosTokenId: Int = 2,
+    hiddenAct: String = "gelu", hiddenDropoutProb: Float = 0.1, attentionProbsDropoutProb: Float = 0.1,
+    positionEmbeddingType: String = "absolute"
+  ) {
+    self.modelType = modelType
+    self.vocabSize = vocabSize
+    self.hiddenSize = hiddenSize
+    self.numHiddenLayers = numHiddenLayers
+    self.numAttentionHeads = numAttentionHeads
+    self.intermediateSize = intermediateSize
+    self.maxPositionEmbeddings = maxPositionEmbeddings
+    self.typeVocabSize = typeVocabSize
+    self.layerNormEps = layerNormEps
+    self.padTokenId = padTokenId
+    self.bosTokenId = bosTokenId
+    self.eosTokenId = eosTokenId
+    self.hiddenAct = hiddenAct
+    self.hiddenDropoutProb = hiddenDropoutProb
+    self.attentionProbsDropoutProb = attentionProbsDropoutProb
+    self.positionEmbeddingType = positionEmbeddingType
+  }
+
+  public var headDim: Int { hiddenSize / numAttentionHeads }
+
+  /// The position id of token `i` of a sequence: XLM-R counts from pad_token_id + 1, BERT from 0.
+  public func positionId(_ i: Int) -> Int {
+    modelType == .xlmRoberta ? padTokenId + 1 + i : i
+  }
+
+  /// The longest sequence (specials included) the position table allows.
+  public var maxSequenceLength: Int {
+    modelType == .xlmRoberta ? maxPositionEmbeddings - padTokenId - 1 : maxPositionEmbeddings
+  }
+
+  /// Reads and validates `config.json`.
+  public static func load(path: String) throws -> EncoderConfig {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TextEncoderError.cannotRead(path: path, reason: "cannot read model config")
+    }
+    guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+      throw TextEncoderError.badConfig(path: path, key: "(root)", detail: "not a JSON object")
+    }
+    func int(_ key: String, default d: Int? = nil) throws -> Int {
+      guard let v = object[key] else {
+        if let d { return d }
+        throw TextEncoderError.badConfig(path: path, key: key, detail: "missing")
+      }
+      guard let n = v as? NSNumber, !(v is Bool), n.doubleValue == n.doubleValue.rounded() else {
+        throw TextEncoderError.badConfig(path: path, key: key, detail: "expected an integer, got \(v)")
+      }
+      return n.intValue
+    }
+    func float(_ key: String, default d: Float) throws -> Float {
+      guard let v = object[key] else { return d }
+      guard let n = v as? NSNumber, !(v is Bool) else {
+        throw TextEncoderError.badConfig(path: path, key: key, detail: "expected a number, got \(v)")
+      }
+      return n.floatValue
+    }
+    func string(_ key: String, default d: String) throws -> String {
+      guard let v = object[key] else { return d }
+      guard let s = v as? String else { throw TextEncoderError.badConfig(path: path, key: key, detail: "expected a string, got \(v)") }
+      return s
+    }
+    let typeName = try string("model_type", default: "")
+    guard let modelType = ModelType(rawValue: typeName) else {
+      throw TextEncoderError.unsupported(path: path, key: "model_type", value: typeName, supported: "xlm-roberta, bert")
+    }
+    let act = try string("hidden_act", default: "gelu")
+    guard act == "gelu" else {
+      throw TextEncoderError.unsupported(path: path, key: "hidden_act", value: act, supported: "gelu (the erf form)")
+    }
+    let posType = try string("position_embedding_type", default: "absolute")
+    guard posType == "absolute" else {
+      throw TextEncoderError.unsupported(path: path, key: "position_embedding_type", value: posType, supported: "absolute")
+    }
+    let config = EncoderConfig(
+      modelType: modelType,
+      vocabSize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
+      numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
+      intermediateSize: try int("intermediate_size"), maxPositionEmbeddings: try int("max_position_embeddings"),
+      typeVocabSize: try int("type_vocab_size", default: 2), layerNormEps: try float("layer_norm_eps", default: 1e-12),
+      padTokenId: try int("pad_token_id", default: modelType == .xlmRoberta ? 1 : 0),
+      bosTokenId: try int("bos_token_id", default: 0), eosTokenId: try int("eos_token_id", default: 2),
+      hiddenAct: act, hiddenDropoutProb: try float("hidden_dropout_prob", default: 0.1),
+      attentionProbsDropoutProb: try float("attention_probs_dropout_prob", default: 0.1),
+      positionEmbeddingType: posType)
+    for (key, value) in [("vocab_size", config.vocabSize), ("hidden_size", config.hiddenSize),
+                         ("num_hidden_layers", config.numHiddenLayers), ("num_attention_heads", config.numAttentionHeads),
+                         ("intermediate_size", config.intermediateSize), ("max_position_embeddings", config.maxPositionEmbeddings),
+                         ("type_vocab_size", config.typeVocabSize)] where value <= 0 {
+      throw TextEncoderError.badConfig(path: path, key: key, detail: "must be positive, got \(value)")
+    }
+    guard config.hiddenSize % config.numAttentionHeads == 0 else {
+      throw TextEncoderError.badConfig(path: path, key: "num_attention_heads",
+        detail: "\(config.numAttentionHeads) does not divide hidden_size \(config.hiddenSize)")
+    }
+    return config
+  }
+
+  /// The config.json a Hugging Face loader expects for this encoder.
+  public func huggingFaceJSON() -> [String: Any] {
+    [
+      "architectures": [modelType == .xlmRoberta ? "XLMRobertaModel" : "BertModel"],
+      "model_type": modelType.rawValue,
+      "vocab_size": vocabSize, "hidden_size": hiddenSize, "num_hidden_layers": numHiddenLayers,
+      "num_attention_heads": numAttentionHeads, "intermediate_size": intermediateSize,
+      "max_position_embeddings": maxPositionEmbeddings, "type_vocab_size": typeVocabSize,
+      "layer_norm_eps": Double(layerNormEps), "pad_token_id": padTokenId, "bos_token_id": bosTokenId,
+      "eos_token_id": eosTokenId, "hidden_act": hiddenAct, "hidden_dropout_prob": Double(hiddenDropoutProb),
+      "attention_probs_dropout_prob": Double(attentionProbsDropoutProb),
+      "position_embedding_type": positionEmbeddingType, "initializer_range": 0.02,
+      "torch_dtype": "float32", "use_cache": true,
+    ]
+  }
+}

@@ -1,0 +1,78 @@
+import Autograd
+import Foundation
+import SafeTensors
+
+/// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
+/// `model.safetensors`, `sentencepiece.bpe.model` and tokenizer configs, `modules.json`,
+/// `sentence_bert_config.json`, `config_sentence_transformers.json`, `1_Pooling/config.json`
+/// and `2_Normalize/`. Everything goes into a temporary sibling directory that is renamed into
+/// place at the end, so a failure never leaves a half-written model where one was asked for.
+public struct ModelDirectoryWriter {
+  public var layout: SentenceTransformersLayout
+  public var weightsDType: DType = .f32
+  public var extraFiles: [String: Data] = [:]
+
+  public init(layout: SentenceTransformersLayout) { self.layout = layout }
+
+  static func jsonData(_ object: Any) throws -> Data {
+    try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+  }
+
+  /// Writes the directory. `output` must not exist yet unless `overwrite` is set.
+  public func write(encoder: Encoder, sentencePieceModel: Data, to output: String, overwrite: Bool = false) throws {
+    let fm = FileManager.default
+    let dest = URL(fileURLWithPath: output)
+    if fm.fileExists(atPath: output) && !overwrite {
+      throw TextEncoderError.cannotRead(path: output, reason: "output directory already exists (pass --overwrite to replace it)")
+    }
+    let tmp = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
+    try? fm.removeItem(at: tmp)
+    do {
+      try fm.createDirectory(at: tmp.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
+      try fm.createDirectory(at: tmp.appendingPathComponent("2_Normalize"), withIntermediateDirectories: true)
+      let c = encoder.config
+      let maxSeq = layout.maxSeqLength ?? c.maxSequenceLength
+      try encoder.save(to: tmp.appendingPathComponent("model.safetensors").path, dtype: weightsDType)
+      try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
+      try sentencePieceModel.write(to: tmp.appendingPathComponent("sentencepiece.bpe.model"))
+      let specials: [String: Any] = [
+        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+        "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",
+      ]
+      var tokenizerConfig = specials
+      tokenizerConfig["tokenizer_class"] = "XLMRobertaTokenizer"
+      tokenizerConfig["model_max_length"] = maxSeq
+      tokenizerConfig["clean_up_tokenization_spaces"] = true
+      try Self.jsonData(tokenizerConfig).write(to: tmp.appendingPathComponent("tokenizer_config.json"))
+      try Self.jsonData(specials).write(to: tmp.appendingPathComponent("special_tokens_map.json"))
+      var modules: [[String: Any]] = [
+        ["idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"],
+        ["idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"],
+      ]
+      if layout.normalize {
+        modules.append(["idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"])
+      } else {
+        try fm.removeItem(at: tmp.appendingPathComponent("2_Normalize"))
+      }
+      try Self.jsonData(modules).write(to: tmp.appendingPathComponent("modules.json"))
+      try Self.jsonData(["max_seq_length": maxSeq, "do_lower_case": false]).write(
+        to: tmp.appendingPathComponent("sentence_bert_config.json"))
+      try Self.jsonData([
+        "prompts": layout.prompts, "default_prompt_name": NSNull(), "similarity_fn_name": "cosine",
+        "__version__": ["sentence_transformers": "3.0.0"],
+      ] as [String: Any]).write(to: tmp.appendingPathComponent("config_sentence_transformers.json"))
+      try Self.jsonData([
+        "word_embedding_dimension": c.hiddenSize,
+        "pooling_mode_cls_token": layout.pooling == .cls, "pooling_mode_mean_tokens": layout.pooling == .mean,
+        "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false,
+        "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true,
+      ] as [String: Any]).write(to: tmp.appendingPathComponent("1_Pooling/config.json"))
+      for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
+      if fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
+      try fm.moveItem(at: tmp, to: dest)
+    } catch {
+      try? fm.removeItem(at: tmp)
+      throw error
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import Autograd
+import Foundation
+import SafeTensors
+
+/// A sentence-embedding model loaded from a Hugging Face / sentence-transformers directory:
+/// `config.json`, `model.safetensors`, `sentencepiece.bpe.model`, and optionally `modules.json`,
+/// `1_Pooling/config.json`, `sentence_bert_config.json`, `config_sentence_transformers.json`.
+public final class SentenceEncoder: @unchecked Sendable {
+  public let directory: String
+  public let encoder: Encoder
+  public let tokenizer: Tokenizer
+  public let pooling: PoolingMode
+  public let normalize: Bool
+  public let prompts: [String: String]
+
+  public var config: EncoderConfig { encoder.config }
+
+  public init(directory: String) throws {
+    self.directory = directory
+    let dir = URL(fileURLWithPath: directory)
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+      throw TextEncoderError.cannotRead(path: directory, reason: "model directory not found")
+    }
+    let config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
+    let layout = try SentenceTransformersLayout.read(directory: dir)
+    let spm = try SentencePieceModel(path: dir.appendingPathComponent("sentencepiece.bpe.model").path)
+    let maxLength = min(layout.maxSeqLength ?? config.maxSequenceLength, config.maxSequenceLength)
+    tokenizer = Tokenizer(model: spm, maxLength: maxLength)
+    guard spm.pieceCount + 2 <= config.vocabSize else {
+      throw TextEncoderError.badTokenizer(
+        path: spm.path, reason: "\(spm.pieceCount) pieces do not fit vocab_size \(config.vocabSize) of config.json")
+    }
+    encoder = Encoder(config: config)
+    let weights = try SafeTensorsFile(path: dir.appendingPathComponent("model.safetensors").path)
+    try encoder.load(from: weights)
+    pooling = layout.pooling
+    normalize = layout.normalize
+    prompts = layout.prompts
+  }
+
+  /// Embeds texts in batches of `batchSize`, calling `progress(done)` after each batch.
+  /// Returns (n, hidden) row-major.
+  public func embed(
+    _ texts: [String], prefix: String = "", batchSize: Int = 32, progress: ((Int) -> Void)? = nil
+  ) throws -> [Float] {
+    let C = config.hiddenSize
+    var out = [Float](repeating: 0, count: texts.count * C)
+    var start = 0
+    while start < texts.count {
+      let end = min(start + batchSize, texts.count)
+      let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix) }
+      let e = try encoder.embed(TokenBatch(sequences: seqs, config: config), pooling: pooling, normalize: normalize)
+      out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) }
+      start = end
+      progress?(end)
+    }
+    return out
+  }
+}

@@ -1,0 +1,61 @@
+import CSentencePiece
+import Foundation
+
+/// A loaded SentencePiece model (libsentencepiece), returning raw SentencePiece ids.
+public final class SentencePieceModel: @unchecked Sendable {
+  private let handle: OpaquePointer
+  public let path: String
+
+  public init(path: String) throws {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw TextEncoderError.badTokenizer(path: path, reason: "file not found")
+    }
+    var err = [CChar](repeating: 0, count: 512)
+    guard let h = csp_load_file(path, &err, err.count) else {
+      throw TextEncoderError.badTokenizer(path: path, reason: String(cString: err))
+    }
+    handle = h
+    self.path = path
+  }
+
+  public init(serialized: [UInt8], name: String = "(memory)") throws {
+    var err = [CChar](repeating: 0, count: 512)
+    guard let h = serialized.withUnsafeBytes({ csp_load_bytes($0.baseAddress, $0.count, &err, err.count) }) else {
+      throw TextEncoderError.badTokenizer(path: name, reason: String(cString: err))
+    }
+    handle = h
+    path = name
+  }
+
+  deinit { csp_free(handle) }
+
+  public var pieceCount: Int { Int(csp_piece_size(handle)) }
+
+  public func piece(_ id: Int) -> String? {
+    var buf = [CChar](repeating: 0, count: 1024)
+    guard csp_id_to_piece(handle, Int32(id), &buf, buf.count) >= 0 else { return nil }
+    return String(cString: buf)
+  }
+
+  public func id(ofPiece piece: String) -> Int { Int(csp_piece_to_id(handle, piece)) }
+
+  /// SentencePiece ids of `text` (no special tokens).
+  public func encode(_ text: String) -> [Int32] {
+    var utf8 = Array(text.utf8)
+    var capacity = max(16, utf8.count + 8)
+    while true {
+      var out = [Int32](repeating: 0, count: capacity)
+      var err = [CChar](repeating: 0, count: 256)
+      let n = utf8.withUnsafeMutableBufferPointer { u in
+        u.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(u.count, 1)) {
+          Int(csp_encode(handle, $0, u.count, &out, Int32(capacity), &err, err.count))
+        }
+      }
+      // libsentencepiece only fails on an unloaded model, which init rules out
+      precondition(n >= 0, "sentencepiece encode failed: \(String(cString: err))")
+      if n <= capacity { return Array(out[0..<n]) }
+      capacity = n
+      utf8 = Array(text.utf8)
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import Autograd
+import Foundation
+
+/// What the sentence-transformers files of a model directory say: pooling mode, whether a
+/// Normalize module follows, the maximum sequence length and the named prompts.
+public struct SentenceTransformersLayout: Sendable, Equatable {
+  public var pooling: PoolingMode = .mean
+  public var normalize: Bool = false
+  public var maxSeqLength: Int? = nil
+  public var prompts: [String: String] = [:]
+
+  public init(pooling: PoolingMode = .mean, normalize: Bool = false, maxSeqLength: Int? = nil, prompts: [String: String] = [:]) {
+    self.pooling = pooling
+    self.normalize = normalize
+    self.maxSeqLength = maxSeqLength
+    self.prompts = prompts
+  }
+
+  static func json(_ url: URL) throws -> [String: Any]? {
+    guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+    guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+      throw TextEncoderError.badConfig(path: url.path, key: "(root)", detail: "not a JSON object")
+    }
+    return obj
+  }
+
+  /// Reads the layout; files that are absent leave the defaults (mean pooling, no normalize).
+  public static func read(directory dir: URL) throws -> SentenceTransformersLayout {
+    var layout = SentenceTransformersLayout()
+    var poolingPath = dir.appendingPathComponent("1_Pooling")
+    let modulesURL = dir.appendingPathComponent("modules.json")
+    if let data = FileManager.default.contents(atPath: modulesURL.path) {
+      guard let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+        throw TextEncoderError.badConfig(path: modulesURL.path, key: "(root)", detail: "expected a list of modules")
+      }
+      for m in modules {
+        let type = m["type"] as? String ?? ""
+        if type.hasSuffix("Pooling"), let p = m["path"] as? String { poolingPath = dir.appendingPathComponent(p) }
+        if type.hasSuffix("Normalize") { layout.normalize = true }
+      }
+    }
+    let poolURL = poolingPath.appendingPathComponent("config.json")
+    if let pool = try json(poolURL) {
+      let mean = pool["pooling_mode_mean_tokens"] as? Bool ?? false
+      let cls = pool["pooling_mode_cls_token"] as? Bool ?? false
+      let others = ["pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"]
+        .filter { pool[$0] as? Bool ?? false }
+      if let other = others.first {
+        throw TextEncoderError.unsupported(path: poolURL.path, key: "pooling mode", value: other, supported: "pooling_mode_mean_tokens, pooling_mode_cls_token")
+      }
+      if mean == cls {
+        throw TextEncoderError.badConfig(path: poolURL.path, key: "pooling_mode_mean_tokens",
+          detail: "exactly one of pooling_mode_mean_tokens and pooling_mode_cls_token must be true")
+      }
+      layout.pooling = cls ? .cls : .mean
+    }
+    if let sb = try json(dir.appendingPathComponent("sentence_bert_config.json")), let n = sb["max_seq_length"] as? Int {
+      layout.maxSeqLength = n
+    }
+    if let st = try json(dir.appendingPathComponent("config_sentence_transformers.json")),
+      let prompts = st["prompts"] as? [String: String]
+    {
+      layout.prompts = prompts
+    }
+    return layout
+  }
+}

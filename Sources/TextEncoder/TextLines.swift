@@ -1,0 +1,46 @@
+import Foundation
+
+/// Reading text inputs: one UTF-8 text per line, and KorSTS-style TSV with a header row.
+public enum TextLines {
+  /// Lines of a UTF-8 file (a trailing newline ends the last line; `\r\n` is accepted).
+  /// A line that is not valid UTF-8 is an error naming its line number.
+  public static func read(path: String) throws -> [String] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TextEncoderError.cannotRead(path: path, reason: "cannot read input file")
+    }
+    var lines: [String] = []
+    var lineNumber = 0
+    var parts = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    if parts.last?.isEmpty == true { parts.removeLast() }
+    for var part in parts {
+      lineNumber += 1
+      if part.last == UInt8(ascii: "\r") { part = part.dropLast() }
+      guard let s = String(validating: part, as: UTF8.self) else {
+        throw TextEncoderError.cannotRead(path: path, reason: "line \(lineNumber) is not valid UTF-8")
+      }
+      lines.append(s)
+    }
+    return lines
+  }
+
+  /// Rows of a tab-separated file with a header line, as column-name → value maps.
+  /// `required` columns must be present in the header; every row must have the header's width.
+  public static func readTSV(path: String, required: [String]) throws -> [[String: String]] {
+    let lines = try read(path: path)
+    guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) else {
+      throw TextEncoderError.cannotRead(path: path, reason: "empty TSV file (no header line)")
+    }
+    for name in required where !header.contains(name) {
+      throw TextEncoderError.cannotRead(path: path, reason: "line 1: header has no column '\(name)' (columns: \(header.joined(separator: ", ")))")
+    }
+    var rows: [[String: String]] = []
+    for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+      let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+      guard fields.count == header.count else {
+        throw TextEncoderError.cannotRead(path: path, reason: "line \(i + 1): \(fields.count) columns, expected \(header.count)")
+      }
+      rows.append(Dictionary(uniqueKeysWithValues: zip(header, fields)))
+    }
+    return rows
+  }
+}

@@ -1,0 +1,53 @@
+/// Hugging Face parameter names and shapes of an XLM-R / BERT encoder (`XLMRobertaModel`,
+/// `BertModel` state dicts, without the pooler).
+public enum WeightNames {
+  public static let wordEmbeddings = "embeddings.word_embeddings.weight"
+  public static let positionEmbeddings = "embeddings.position_embeddings.weight"
+  public static let tokenTypeEmbeddings = "embeddings.token_type_embeddings.weight"
+  public static let embeddingsNormWeight = "embeddings.LayerNorm.weight"
+  public static let embeddingsNormBias = "embeddings.LayerNorm.bias"
+
+  /// Names of one layer's parameters.
+  public struct Layer: Sendable {
+    public let prefix: String
+    public init(_ l: Int) { prefix = "encoder.layer.\(l)." }
+    public var queryWeight: String { prefix + "attention.self.query.weight" }
+    public var queryBias: String { prefix + "attention.self.query.bias" }
+    public var keyWeight: String { prefix + "attention.self.key.weight" }
+    public var keyBias: String { prefix + "attention.self.key.bias" }
+    public var valueWeight: String { prefix + "attention.self.value.weight" }
+    public var valueBias: String { prefix + "attention.self.value.bias" }
+    public var attentionOutputWeight: String { prefix + "attention.output.dense.weight" }
+    public var attentionOutputBias: String { prefix + "attention.output.dense.bias" }
+    public var attentionNormWeight: String { prefix + "attention.output.LayerNorm.weight" }
+    public var attentionNormBias: String { prefix + "attention.output.LayerNorm.bias" }
+    public var intermediateWeight: String { prefix + "intermediate.dense.weight" }
+    public var intermediateBias: String { prefix + "intermediate.dense.bias" }
+    public var outputWeight: String { prefix + "output.dense.weight" }
+    public var outputBias: String { prefix + "output.dense.bias" }
+    public var outputNormWeight: String { prefix + "output.LayerNorm.weight" }
+    public var outputNormBias: String { prefix + "output.LayerNorm.bias" }
+  }
+
+  /// Every parameter of the encoder with its shape, in a fixed order.
+  public static func specs(_ c: EncoderConfig) -> [(name: String, shape: [Int])] {
+    let C = c.hiddenSize, F = c.intermediateSize
+    var s: [(name: String, shape: [Int])] = [
+      (wordEmbeddings, [c.vocabSize, C]), (positionEmbeddings, [c.maxPositionEmbeddings, C]),
+      (tokenTypeEmbeddings, [c.typeVocabSize, C]), (embeddingsNormWeight, [C]), (embeddingsNormBias, [C]),
+    ]
+    for l in 0..<c.numHiddenLayers {
+      let n = Layer(l)
+      s += [
+        (n.queryWeight, [C, C]), (n.queryBias, [C]), (n.keyWeight, [C, C]), (n.keyBias, [C]),
+        (n.valueWeight, [C, C]), (n.valueBias, [C]),
+        (n.attentionOutputWeight, [C, C]), (n.attentionOutputBias, [C]),
+        (n.attentionNormWeight, [C]), (n.attentionNormBias, [C]),
+        (n.intermediateWeight, [F, C]), (n.intermediateBias, [F]),
+        (n.outputWeight, [C, F]), (n.outputBias, [C]),
+        (n.outputNormWeight, [C]), (n.outputNormBias, [C]),
+      ]
+    }
+    return s
+  }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import HDF5Files
+import TextEncoder
+
+struct EmbedCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "embed", abstract: "Embed a file of sentences (one per line) into an HDF5 file.")
+
+  @Argument(help: "A Hugging Face / sentence-transformers model directory.")
+  var model: String
+  @Option(help: "UTF-8 text file, one sentence per line.")
+  var input: String
+  @Option(help: "HDF5 file to write (dataset 'embeddings', float32 [n, dim]).")
+  var output: String
+  @Option(help: "Text put before every sentence, e.g. \"query: \".")
+  var prefix: String = ""
+  @Option(help: "Sentences per forward pass.")
+  var batch: Int = 32
+  @OptionGroup var compute: ComputeOptions
+
+  func validate() throws {
+    guard batch > 0 else { throw ValidationError("--batch must be positive") }
+  }
+
+  func run() throws {
+    compute.apply()
+    try runReportingErrors {
+      let model = try SentenceEncoder(directory: self.model)
+      let texts = try TextLines.read(path: input)
+      let bar = ProgressBar(total: texts.count, label: "embed")
+      let start = Date()
+      let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
+      let seconds = Date().timeIntervalSince(start)
+      let tmp = output + ".tmp-\(getpid())"
+      do {
+        let file = try HDF5File.create(path: tmp)
+        try file.write("embeddings", shape: [texts.count, model.config.hiddenSize], floats: emb)
+        try file.setAttribute("model", URL(fileURLWithPath: self.model).standardizedFileURL.path)
+        try file.setAttribute("pooling", model.pooling.rawValue)
+        try file.setAttribute("normalized", model.normalize ? "true" : "false")
+        try file.setAttribute("prefix", prefix)
+        try file.setAttribute("input", input)
+        try file.flush()
+      }
+      guard rename(tmp, output) == 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output])
+      }
+      print(String(format: "embedded %d sentences in %.2fs (%.1f sentences/s) -> %@", texts.count, seconds,
+                   Double(texts.count) / max(seconds, 1e-9), output))
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct TrainerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "trainer",
+    abstract: "Fine-tunes transformer sentence encoders (XLM-R / BERT) with contrastive learning on a CPU.",
+    subcommands: [ImportCommand.self, EmbedCommand.self, BenchCommand.self])
+}
