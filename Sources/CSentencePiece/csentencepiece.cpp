@@ -3,7 +3,11 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -91,7 +95,15 @@ int csp_train(const char *args, const char *const *sentences, int n_sentences, c
               size_t *model_len, char *err, size_t err_len) {
   VectorIterator it(sentences, n_sentences);
   std::string proto;
+  // The trainer logs to stderr before it parses --minloglevel; keep the library quiet.
+  fflush(stderr);
+  int saved = dup(2);
+  int devnull = open("/dev/null", O_WRONLY);
+  if (devnull >= 0) dup2(devnull, 2);
   auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
+  fflush(stderr);
+  if (saved >= 0) { dup2(saved, 2); close(saved); }
+  if (devnull >= 0) close(devnull);
   if (!status.ok()) {
     write_err(err, err_len, status.ToString());
     return -1;

@@ -80,59 +80,67 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     modelType == .xlmRoberta ? maxPositionEmbeddings - padTokenId - 1 : maxPositionEmbeddings
   }
 
+  /// The keys of config.json this project reads; all but the sizes have defaults.
+  private struct RawConfig: Decodable {
+    var modelType: String?
+    var vocabSize: Int
+    var hiddenSize: Int
+    var numHiddenLayers: Int
+    var numAttentionHeads: Int
+    var intermediateSize: Int
+    var maxPositionEmbeddings: Int
+    var typeVocabSize: Int?
+    var layerNormEps: Float?
+    var padTokenId: Int?
+    var bosTokenId: Int?
+    var eosTokenId: Int?
+    var hiddenAct: String?
+    var hiddenDropoutProb: Float?
+    var attentionProbsDropoutProb: Float?
+    var positionEmbeddingType: String?
+    typealias CodingKeys = EncoderConfig.CodingKeys
+  }
+
   /// Reads and validates `config.json`.
   public static func load(path: String) throws -> EncoderConfig {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw TextEncoderError.cannotRead(path: path, reason: "cannot read model config")
     }
-    guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-      throw TextEncoderError.badConfig(path: path, key: "(root)", detail: "not a JSON object")
+    let raw: RawConfig
+    do {
+      raw = try JSONDecoder().decode(RawConfig.self, from: data)
+    } catch let DecodingError.keyNotFound(key, _) {
+      throw TextEncoderError.badConfig(path: path, key: key.stringValue, detail: "missing")
+    } catch let DecodingError.typeMismatch(type, ctx) {
+      let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+      throw TextEncoderError.badConfig(path: path, key: key, detail: "expected \(type)")
+    } catch let DecodingError.valueNotFound(type, ctx) {
+      let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+      throw TextEncoderError.badConfig(path: path, key: key, detail: "expected \(type), got null")
+    } catch {
+      throw TextEncoderError.badConfig(path: path, key: "(root)", detail: "not a valid JSON object")
     }
-    func int(_ key: String, default d: Int? = nil) throws -> Int {
-      guard let v = object[key] else {
-        if let d { return d }
-        throw TextEncoderError.badConfig(path: path, key: key, detail: "missing")
-      }
-      guard let n = v as? NSNumber, !(v is Bool), n.doubleValue == n.doubleValue.rounded() else {
-        throw TextEncoderError.badConfig(path: path, key: key, detail: "expected an integer, got \(v)")
-      }
-      return n.intValue
-    }
-    func float(_ key: String, default d: Float) throws -> Float {
-      guard let v = object[key] else { return d }
-      guard let n = v as? NSNumber, !(v is Bool) else {
-        throw TextEncoderError.badConfig(path: path, key: key, detail: "expected a number, got \(v)")
-      }
-      return n.floatValue
-    }
-    func string(_ key: String, default d: String) throws -> String {
-      guard let v = object[key] else { return d }
-      guard let s = v as? String else { throw TextEncoderError.badConfig(path: path, key: key, detail: "expected a string, got \(v)") }
-      return s
-    }
-    let typeName = try string("model_type", default: "")
+    let typeName = raw.modelType ?? ""
     guard let modelType = ModelType(rawValue: typeName) else {
       throw TextEncoderError.unsupported(path: path, key: "model_type", value: typeName, supported: "xlm-roberta, bert")
     }
-    let act = try string("hidden_act", default: "gelu")
+    let act = raw.hiddenAct ?? "gelu"
     guard act == "gelu" else {
       throw TextEncoderError.unsupported(path: path, key: "hidden_act", value: act, supported: "gelu (the erf form)")
     }
-    let posType = try string("position_embedding_type", default: "absolute")
+    let posType = raw.positionEmbeddingType ?? "absolute"
     guard posType == "absolute" else {
       throw TextEncoderError.unsupported(path: path, key: "position_embedding_type", value: posType, supported: "absolute")
     }
     let config = EncoderConfig(
-      modelType: modelType,
-      vocabSize: try int("vocab_size"), hiddenSize: try int("hidden_size"),
-      numHiddenLayers: try int("num_hidden_layers"), numAttentionHeads: try int("num_attention_heads"),
-      intermediateSize: try int("intermediate_size"), maxPositionEmbeddings: try int("max_position_embeddings"),
-      typeVocabSize: try int("type_vocab_size", default: 2), layerNormEps: try float("layer_norm_eps", default: 1e-12),
-      padTokenId: try int("pad_token_id", default: modelType == .xlmRoberta ? 1 : 0),
-      bosTokenId: try int("bos_token_id", default: 0), eosTokenId: try int("eos_token_id", default: 2),
-      hiddenAct: act, hiddenDropoutProb: try float("hidden_dropout_prob", default: 0.1),
-      attentionProbsDropoutProb: try float("attention_probs_dropout_prob", default: 0.1),
-      positionEmbeddingType: posType)
+      modelType: modelType, vocabSize: raw.vocabSize, hiddenSize: raw.hiddenSize,
+      numHiddenLayers: raw.numHiddenLayers, numAttentionHeads: raw.numAttentionHeads,
+      intermediateSize: raw.intermediateSize, maxPositionEmbeddings: raw.maxPositionEmbeddings,
+      typeVocabSize: raw.typeVocabSize ?? 2, layerNormEps: raw.layerNormEps ?? 1e-12,
+      padTokenId: raw.padTokenId ?? (modelType == .xlmRoberta ? 1 : 0),
+      bosTokenId: raw.bosTokenId ?? 0, eosTokenId: raw.eosTokenId ?? 2, hiddenAct: act,
+      hiddenDropoutProb: raw.hiddenDropoutProb ?? 0.1,
+      attentionProbsDropoutProb: raw.attentionProbsDropoutProb ?? 0.1, positionEmbeddingType: posType)
     for (key, value) in [("vocab_size", config.vocabSize), ("hidden_size", config.hiddenSize),
                          ("num_hidden_layers", config.numHiddenLayers), ("num_attention_heads", config.numAttentionHeads),
                          ("intermediate_size", config.intermediateSize), ("max_position_embeddings", config.maxPositionEmbeddings),
@@ -142,6 +150,10 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     guard config.hiddenSize % config.numAttentionHeads == 0 else {
       throw TextEncoderError.badConfig(path: path, key: "num_attention_heads",
         detail: "\(config.numAttentionHeads) does not divide hidden_size \(config.hiddenSize)")
+    }
+    guard config.maxSequenceLength >= 2 else {
+      throw TextEncoderError.badConfig(path: path, key: "max_position_embeddings",
+        detail: "\(config.maxPositionEmbeddings) leaves no room for <s> and </s> after pad_token_id \(config.padTokenId)")
     }
     return config
   }

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import TextEncoder
+
+struct TokenizeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "tokenize", abstract: "Print the token ids of each line of a file (one JSON array per line).")
+
+  @Argument(help: "Model directory (its sentencepiece.bpe.model and config are used).")
+  var model: String
+  @Option(help: "UTF-8 text file, one text per line.")
+  var input: String
+  @Option(help: "Text put before every line, e.g. \"query: \".")
+  var prefix: String = ""
+
+  func run() throws {
+    try runReportingErrors {
+      let dir = URL(fileURLWithPath: model)
+      let config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
+      let layout = try SentenceTransformersLayout.read(directory: dir)
+      let spm = try SentencePieceModel(path: dir.appendingPathComponent("sentencepiece.bpe.model").path)
+      let tok = Tokenizer(model: spm, maxLength: min(layout.maxSeqLength ?? config.maxSequenceLength, config.maxSequenceLength))
+      for line in try TextLines.read(path: input) {
+        print("[" + tok.encode(line, prefix: prefix).map(String.init).joined(separator: ", ") + "]")
+      }
+    }
+  }
+}
