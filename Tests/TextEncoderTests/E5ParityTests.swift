@@ -1,0 +1,49 @@
+import Foundation
+import SafeTensors
+import TestSupport
+import Testing
+
+@testable import TextEncoder
+
+/// The imported multilingual-e5-small against sentence-transformers on the same directory
+/// (tools/reference/e5_embeddings.py): identical token ids and cosine ≥ 0.99999 for every one
+/// of the 234 KorSTS / KorNLI / edge-case texts. Needs `models/multilingual-e5-small` (CI sets it up).
+@Suite struct E5ParityTests {
+  struct Reference: Decodable {
+    let texts: [String]
+    let prefixes: [String]
+    let ids: [[Int32]]
+  }
+
+  @Test func tokenIdsAndEmbeddingsMatchSentenceTransformers() throws {
+    guard let dir = Fixtures.e5ModelDirectory else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small is missing; run .ci/run or the README setup")
+      return
+    }
+    let ref = try JSONDecoder().decode(
+      Reference.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("e5-small/reference.json"))))
+    #expect(ref.texts.count >= 200)
+    let model = try SentenceEncoder(directory: dir)
+    var mismatched: [String] = []
+    for (i, text) in ref.texts.enumerated() where model.tokenizer.encode(text, prefix: ref.prefixes[i]) != ref.ids[i] {
+      mismatched.append("#\(i) \(text.prefix(40)): got \(model.tokenizer.encode(text, prefix: ref.prefixes[i]).prefix(12)) expected \(ref.ids[i].prefix(12))")
+    }
+    #expect(mismatched.isEmpty, "token ids differ:\n\(mismatched.joined(separator: "\n"))")
+
+    let expected = try SafeTensorsFile(path: Fixtures.path("e5-small/reference.safetensors")).floats("embeddings")
+    let C = model.config.hiddenSize
+    var got: [Float] = []
+    // batches that mix prefixes and lengths, as a user's file would
+    for start in stride(from: 0, to: ref.texts.count, by: 16) {
+      let end = min(start + 16, ref.texts.count)
+      let seqs = (start..<end).map { model.tokenizer.encode(ref.texts[$0], prefix: ref.prefixes[$0]) }
+      got += try model.encoder.embed(TokenBatch(sequences: seqs, config: model.config), pooling: model.pooling, normalize: model.normalize).array
+    }
+    var worst = (1.0, -1)
+    for i in 0..<ref.texts.count {
+      let c = cosine(got[i * C..<(i + 1) * C], expected[i * C..<(i + 1) * C])
+      if c < worst.0 { worst = (c, i) }
+    }
+    #expect(worst.0 >= 0.99999, "lowest cosine \(worst.0) for text #\(worst.1)")
+  }
+}
