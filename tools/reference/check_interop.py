@@ -1,6 +1,6 @@
 """Files written by trainer load in Python: the imported model.safetensors in `safetensors`, and
 `trainer embed` output in h5py (shape, dtype, unit norms, attributes). Needs numpy, safetensors
-and h5py only. Prints 'N passed, N failed'."""
+and h5py only; exits non-zero if any check fails."""
 import os, subprocess, sys, tempfile
 import h5py
 import numpy as np
@@ -37,5 +37,5 @@ with tempfile.TemporaryDirectory() as tmp:
         check("h5py: attributes", h.attrs["prefix"] == "query: " and h.attrs["pooling"] == "mean", dict(h.attrs))
         check("h5py: translation pair is close", float(e[0] @ e[1]) > 0.8, f"cos {float(e[0] @ e[1]):.4f}")
 
-print(f"{passed} passed, {failed} failed")
+print(f"interop checks: {passed} ok, {failed} failing")
 sys.exit(1 if failed else 0)
