@@ -10,7 +10,6 @@ struct ComputeOptions: ParsableArguments {
   func apply() {
     let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
     Parallel.threads = max(1, n)
-    BLAS.setThreads(max(1, n))
   }
 }
 

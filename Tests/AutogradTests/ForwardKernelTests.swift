@@ -39,6 +39,19 @@ import Testing
     #expect(difference(out, ref).maxAbs < 1e-6)
   }
 
+  @Test func vectorizedGELUMatchesLibmErfEverywhere() {
+    // a dense sweep over [-10, 10] plus a tail that is not a multiple of 8 (scalar path)
+    let x = (0..<20_003).map { Float($0) / 1000 - 10 }
+    var out = [Float](repeating: .nan, count: x.count)
+    geluForward(out: &out, x: x, count: x.count)
+    var worst: Double = 0
+    for (i, v) in x.enumerated() {
+      let ref = 0.5 * Double(v) * (1 + erf(Double(v) / 2.0.squareRoot()))
+      worst = max(worst, abs(Double(out[i]) - ref) / max(1, abs(ref)))
+    }
+    #expect(worst < 1e-6, "worst error \(worst)")
+  }
+
   @Test func attentionStaysWithinEachSequence() {
     let layout = SequenceLayout(lengths: [1, 2, 7, 13])
     let H = 3, D = 4, C = H * D, T = layout.totalTokens
