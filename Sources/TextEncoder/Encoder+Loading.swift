@@ -41,7 +41,7 @@ extension Encoder {
       let p = store.values + view.offset
       if view.name.hasSuffix("LayerNorm.weight") {
         p.update(repeating: 1, count: view.count)
-      } else if view.name.hasSuffix(".bias") || view.name.hasSuffix("LayerNorm.bias") {
+      } else if view.name.hasSuffix(".bias") {
         p.update(repeating: 0, count: view.count)
       } else {
         for i in 0..<view.count { p[i] = rng.nextNormal() * std }

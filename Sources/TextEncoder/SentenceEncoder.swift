@@ -24,13 +24,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     }
     let config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
     let layout = try SentenceTransformersLayout.read(directory: dir)
-    let spm = try SentencePieceModel(path: dir.appendingPathComponent("sentencepiece.bpe.model").path)
-    let maxLength = min(layout.maxSeqLength ?? config.maxSequenceLength, config.maxSequenceLength)
-    tokenizer = Tokenizer(model: spm, maxLength: maxLength)
-    guard spm.pieceCount + 2 <= config.vocabSize else {
-      throw TextEncoderError.badTokenizer(
-        path: spm.path, reason: "\(spm.pieceCount) pieces do not fit vocab_size \(config.vocabSize) of config.json")
-    }
+    tokenizer = try Tokenizer.load(directory: dir, config: config, layout: layout)
     encoder = Encoder(config: config)
     let weights = try SafeTensorsFile(path: dir.appendingPathComponent("model.safetensors").path)
     try encoder.load(from: weights)

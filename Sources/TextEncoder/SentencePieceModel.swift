@@ -41,21 +41,18 @@ public final class SentencePieceModel: @unchecked Sendable {
 
   /// SentencePiece ids of `text` (no special tokens).
   public func encode(_ text: String) -> [Int32] {
-    var utf8 = Array(text.utf8)
+    let utf8 = Array(text.utf8)
     var capacity = max(16, utf8.count + 8)
     while true {
       var out = [Int32](repeating: 0, count: capacity)
       var err = [CChar](repeating: 0, count: 256)
-      let n = utf8.withUnsafeMutableBufferPointer { u in
-        u.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(u.count, 1)) {
-          Int(csp_encode(handle, $0, u.count, &out, Int32(capacity), &err, err.count))
-        }
+      let n = utf8.withUnsafeBufferPointer { u in
+        u.withMemoryRebound(to: CChar.self) { Int(csp_encode(handle, $0.baseAddress, $0.count, &out, Int32(capacity), &err, err.count)) }
       }
       // libsentencepiece only fails on an unloaded model, which init rules out
       precondition(n >= 0, "sentencepiece encode failed: \(String(cString: err))")
       if n <= capacity { return Array(out[0..<n]) }
       capacity = n
-      utf8 = Array(text.utf8)
     }
   }
 }

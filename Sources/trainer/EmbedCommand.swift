@@ -32,6 +32,7 @@ struct EmbedCommand: ParsableCommand {
       let start = Date()
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
+      // written under a temporary name and renamed, so a failure never leaves a partial file
       let tmp = output + ".tmp-\(getpid())"
       do {
         let file = try HDF5File.create(path: tmp)
@@ -42,9 +43,14 @@ struct EmbedCommand: ParsableCommand {
         try file.setAttribute("prefix", prefix)
         try file.setAttribute("input", input)
         try file.flush()
+      } catch {
+        unlink(tmp)
+        throw error
       }
       guard rename(tmp, output) == 0 else {
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output])
+        let reason = String(cString: strerror(errno))
+        unlink(tmp)
+        throw HDF5Error.failed(path: output, what: "moving the finished file into place (\(reason))")
       }
       print(String(format: "embedded %d sentences in %.2fs (%.1f sentences/s) -> %@", texts.count, seconds,
                    Double(texts.count) / max(seconds, 1e-9), output))

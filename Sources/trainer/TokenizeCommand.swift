@@ -15,11 +15,7 @@ struct TokenizeCommand: ParsableCommand {
 
   func run() throws {
     try runReportingErrors {
-      let dir = URL(fileURLWithPath: model)
-      let config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
-      let layout = try SentenceTransformersLayout.read(directory: dir)
-      let spm = try SentencePieceModel(path: dir.appendingPathComponent("sentencepiece.bpe.model").path)
-      let tok = Tokenizer(model: spm, maxLength: min(layout.maxSeqLength ?? config.maxSequenceLength, config.maxSequenceLength))
+      let tok = try Tokenizer.load(directory: URL(fileURLWithPath: model))
       for line in try TextLines.read(path: input) {
         print("[" + tok.encode(line, prefix: prefix).map(String.init).joined(separator: ", ") + "]")
       }
