@@ -43,3 +43,15 @@ public func geluForward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float
     }
   }
 }
+
+/// dX += dOut · (0.5·(1 + erf(x/√2)) + x·φ(x)), φ the standard normal density.
+public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
+  parallelFor(n, minChunk: 4096) { range in
+    for i in range {
+      let v = x[i]
+      let cdf = 0.5 * (1 + erff(v * 0.707_106_781_186_547_524_40))
+      let pdf = expf(-0.5 * v * v) * 0.398_942_280_401_432_677_94
+      dX[i] += dOut[i] * (cdf + v * pdf)
+    }
+  }
+}

@@ -30,3 +30,46 @@ public func layerNormForward(
     }
   }
 }
+
+/// With n = (x − mean)·rstd and dn = dOut·weight (llm.c's three-term form):
+///   dX += (dn − mean(dn) − n·mean(dn·n)) · rstd;   dWeight += Σ_t dOut·n;   dBias += Σ_t dOut.
+/// n is recomputed from x, mean and rstd rather than stored.
+public func layerNormBackward(
+  dX: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
+  dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows T: Int, width C: Int
+) {
+  if let dX {
+    parallelFor(T, minChunk: 16) { range in
+      for t in range {
+        let xr = x + t * C, g = dOut + t * C, dx = dX + t * C
+        let m = mean[t], s = rstd[t]
+        var dnMean: Float = 0, dnNormMean: Float = 0
+        for i in 0..<C {
+          let dn = g[i] * weight[i]
+          dnMean += dn
+          dnNormMean += dn * (xr[i] - m) * s
+        }
+        dnMean /= Float(C)
+        dnNormMean /= Float(C)
+        for i in 0..<C {
+          let n = (xr[i] - m) * s
+          dx[i] += (g[i] * weight[i] - dnMean - n * dnNormMean) * s
+        }
+      }
+    }
+  }
+  if dWeight != nil || dBias != nil {
+    // column sums: each worker owns a block of columns, so no two write the same gradient
+    parallelFor(C, minChunk: 64) { cols in
+      for t in 0..<T {
+        let xr = x + t * C, g = dOut + t * C
+        let m = mean[t], s = rstd[t]
+        for i in cols {
+          dWeight?[i] += g[i] * (xr[i] - m) * s
+          dBias?[i] += g[i]
+        }
+      }
+    }
+  }
+}
