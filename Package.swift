@@ -41,8 +41,9 @@ let package = Package(
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
     .testTarget(
-      name: "TextEncoderTests", dependencies: ["TextEncoder", "SafeTensors", "TestSupport", "HDF5Files"]),
+      name: "TextEncoderTests", dependencies: ["TextEncoder", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
+    .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -43,12 +43,4 @@ public final class ParameterStore: @unchecked Sendable {
     guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
     return values + v.offset
   }
-
-  public func buffer(_ name: String) -> UnsafeMutableBufferPointer<Float> {
-    guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
-    return UnsafeMutableBufferPointer(start: values + v.offset, count: v.count)
-  }
-
-  /// Number of real parameter values (without alignment padding).
-  public var parameterCount: Int { views.reduce(0) { $0 + $1.count } }
 }

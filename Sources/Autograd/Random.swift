@@ -14,9 +14,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable, Codable, Equatable {
     return z ^ (z >> 31)
   }
 
-  /// Uniform in [0, 1) with 24 bits.
-  public mutating func nextUniform() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-
   /// Standard normal (Box–Muller).
   public mutating func nextNormal() -> Float {
     let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)

@@ -27,12 +27,4 @@ public final class Tensor: @unchecked Sendable {
 
   public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
   public var array: [Float] { Array(buffer) }
-
-  /// Row `i` of a 2-D tensor.
-  public func row(_ i: Int) -> UnsafeMutablePointer<Float> {
-    precondition(shape.count == 2 && i >= 0 && i < shape[0], "row \(i) out of range for shape \(shape)")
-    return data + i * shape[1]
-  }
-
-  public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 }

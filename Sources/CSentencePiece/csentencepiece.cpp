@@ -34,22 +34,9 @@ csp_processor *csp_load_file(const char *path, char *err, size_t err_len) {
   return p;
 }
 
-csp_processor *csp_load_bytes(const void *bytes, size_t len, char *err, size_t err_len) {
-  auto *p = new csp_processor();
-  auto status = p->sp.LoadFromSerializedProto(std::string(static_cast<const char *>(bytes), len));
-  if (!status.ok()) {
-    write_err(err, err_len, status.ToString());
-    delete p;
-    return nullptr;
-  }
-  return p;
-}
-
 void csp_free(csp_processor *p) { delete p; }
 
 int csp_piece_size(const csp_processor *p) { return p->sp.GetPieceSize(); }
-
-int csp_piece_to_id(const csp_processor *p, const char *piece) { return p->sp.PieceToId(piece); }
 
 int csp_id_to_piece(const csp_processor *p, int id, char *out, size_t out_len) {
   if (id < 0 || id >= p->sp.GetPieceSize()) return -1;

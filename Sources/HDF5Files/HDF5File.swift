@@ -1,8 +1,8 @@
 import CHDF5
 import Foundation
 
-/// A thin wrapper over libhdf5 for the flat datasets this project stores: float32 / int32 /
-/// int64 arrays of any rank and string attributes on the file root. Files are readable by h5py.
+/// A thin wrapper over libhdf5 for the flat datasets this project stores: float32 arrays of any
+/// rank and string attributes on the file root. Files are readable by h5py.
 public final class HDF5File {
   public let path: String
   private let id: hid_t
@@ -49,11 +49,6 @@ public final class HDF5File {
   public func write(_ name: String, shape: [Int], floats: [Float]) throws {
     precondition(floats.count == shape.reduce(1, *), "dataset \(name): \(floats.count) values for shape \(shape)")
     try floats.withUnsafeBytes { try write(name, shape: shape, type: ch5_native_float(), data: $0.baseAddress!) }
-  }
-
-  public func write(_ name: String, shape: [Int], int32s: [Int32]) throws {
-    precondition(int32s.count == shape.reduce(1, *), "dataset \(name): \(int32s.count) values for shape \(shape)")
-    try int32s.withUnsafeBytes { try write(name, shape: shape, type: ch5_native_int32(), data: $0.baseAddress!) }
   }
 
   /// The shape of dataset `name`.

@@ -33,19 +33,4 @@ extension Encoder {
     try writer.write(to: path)
   }
 
-  /// Fills parameters like BERT's initializer: normal(0, 0.02) weights, zero biases, unit
-  /// LayerNorm weights; seeded, for tests and tiny configs.
-  public func initializeRandom(seed: UInt64, std: Float = 0.02) {
-    var rng = SplitMix64(seed: seed)
-    for view in store.views {
-      let p = store.values + view.offset
-      if view.name.hasSuffix("LayerNorm.weight") {
-        p.update(repeating: 1, count: view.count)
-      } else if view.name.hasSuffix(".bias") {
-        p.update(repeating: 0, count: view.count)
-      } else {
-        for i in 0..<view.count { p[i] = rng.nextNormal() * std }
-      }
-    }
-  }
 }

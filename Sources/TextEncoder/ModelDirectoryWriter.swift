@@ -29,7 +29,6 @@ public struct ModelDirectoryWriter {
     try? fm.removeItem(at: tmp)
     do {
       try fm.createDirectory(at: tmp.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
-      try fm.createDirectory(at: tmp.appendingPathComponent("2_Normalize"), withIntermediateDirectories: true)
       let c = encoder.config
       let maxSeq = layout.maxSeqLength ?? c.maxSequenceLength
       try encoder.save(to: tmp.appendingPathComponent("model.safetensors").path, dtype: weightsDType)
@@ -50,9 +49,8 @@ public struct ModelDirectoryWriter {
         ["idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"],
       ]
       if layout.normalize {
+        try fm.createDirectory(at: tmp.appendingPathComponent("2_Normalize"), withIntermediateDirectories: true)
         modules.append(["idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"])
-      } else {
-        try fm.removeItem(at: tmp.appendingPathComponent("2_Normalize"))
       }
       try Self.jsonData(modules).write(to: tmp.appendingPathComponent("modules.json"))
       try Self.jsonData(["max_seq_length": maxSeq, "do_lower_case": false]).write(

@@ -18,15 +18,6 @@ public final class SentencePieceModel: @unchecked Sendable {
     self.path = path
   }
 
-  public init(serialized: [UInt8], name: String = "(memory)") throws {
-    var err = [CChar](repeating: 0, count: 512)
-    guard let h = serialized.withUnsafeBytes({ csp_load_bytes($0.baseAddress, $0.count, &err, err.count) }) else {
-      throw TextEncoderError.badTokenizer(path: name, reason: String(cString: err))
-    }
-    handle = h
-    path = name
-  }
-
   deinit { csp_free(handle) }
 
   public var pieceCount: Int { Int(csp_piece_size(handle)) }
@@ -36,8 +27,6 @@ public final class SentencePieceModel: @unchecked Sendable {
     guard csp_id_to_piece(handle, Int32(id), &buf, buf.count) >= 0 else { return nil }
     return String(cString: buf)
   }
-
-  public func id(ofPiece piece: String) -> Int { Int(csp_piece_to_id(handle, piece)) }
 
   /// SentencePiece ids of `text` (no special tokens).
   public func encode(_ text: String) -> [Int32] {

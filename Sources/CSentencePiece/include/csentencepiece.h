@@ -13,13 +13,9 @@ typedef struct csp_processor csp_processor;
 
 /// Loads a model file. Returns NULL and writes a message into `err` on failure.
 csp_processor *csp_load_file(const char *path, char *err, size_t err_len);
-/// Loads a serialized ModelProto. Returns NULL and writes a message into `err` on failure.
-csp_processor *csp_load_bytes(const void *bytes, size_t len, char *err, size_t err_len);
 void csp_free(csp_processor *p);
 
 int csp_piece_size(const csp_processor *p);
-/// Piece id of a piece string (unk id when unknown).
-int csp_piece_to_id(const csp_processor *p, const char *piece);
 /// The piece string of `id`, copied into `out` (NUL-terminated); returns its byte length or -1.
 int csp_id_to_piece(const csp_processor *p, int id, char *out, size_t out_len);
 
