@@ -1,6 +1,7 @@
 /// All trainable parameters in one flat Float32 buffer, with named views (Hugging Face names,
-/// e.g. `encoder.layer.3.attention.self.query.weight`). Optimizer steps, zeroing and checkpoint
-/// writes are single passes over the buffer.
+/// e.g. `encoder.layer.3.attention.self.query.weight`), and their gradients in a twin buffer with
+/// the same layout (allocated on first use: inference never needs it). Optimizer steps, zeroing
+/// and checkpoint writes are single passes over the buffers.
 public final class ParameterStore: @unchecked Sendable {
   public struct View: Sendable {
     public let name: String
@@ -13,6 +14,7 @@ public final class ParameterStore: @unchecked Sendable {
   public let count: Int
   public let values: UnsafeMutablePointer<Float>
   private let index: [String: Int]
+  private var gradientStorage: UnsafeMutablePointer<Float>?
 
   /// Allocates zeroed storage for parameters with these names and shapes, in this order.
   public init(specs: [(name: String, shape: [Int])]) {
@@ -34,7 +36,26 @@ public final class ParameterStore: @unchecked Sendable {
     values.initialize(repeating: 0, count: max(offset, 1))
   }
 
-  deinit { UnsafeMutableRawPointer(values).deallocate() }
+  deinit {
+    UnsafeMutableRawPointer(values).deallocate()
+    gradientStorage.map { UnsafeMutableRawPointer($0).deallocate() }
+  }
+
+  /// The gradient buffer, `count` floats laid out like `values`; allocated zeroed on first use.
+  public var gradients: UnsafeMutablePointer<Float> {
+    if let g = gradientStorage { return g }
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+    let g = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    g.initialize(repeating: 0, count: max(count, 1))
+    gradientStorage = g
+    return g
+  }
+
+  /// Sets every gradient to zero: one pass over the gradient buffer.
+  public func zeroGrad() {
+    let g = gradients
+    parallelFor(count, minChunk: 1 << 16) { r in (g + r.lowerBound).update(repeating: 0, count: r.count) }
+  }
 
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
 
@@ -42,5 +63,11 @@ public final class ParameterStore: @unchecked Sendable {
   public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
     guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
     return values + v.offset
+  }
+
+  /// The gradient of parameter `name`; the name must exist.
+  public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
+    guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
+    return gradients + v.offset
   }
 }

@@ -55,3 +55,29 @@ public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Fl
     }
   }
 }
+
+/// g[i] *= gelu'(x[i]): turns the gradient of GELU's output into that of its input, in place.
+public func geluBackwardInPlace(_ g: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
+  parallelFor(n, minChunk: 4096) { range in
+    for i in range {
+      let v = x[i]
+      let cdf = 0.5 * (1 + erff(v * 0.707_106_781_186_547_524_40))
+      let pdf = expf(-0.5 * v * v) * 0.398_942_280_401_432_677_94
+      g[i] *= cdf + v * pdf
+    }
+  }
+}
+
+extension Tape {
+  /// Standalone erf-GELU.
+  public func gelu(_ x: Variable) -> Variable {
+    let n = count(x)
+    let out = output(shape: shape(x), from: [x])
+    geluForward(out: value(out), x: value(x), count: n)
+    record("gelu", outputs: [out]) { tape in
+      guard let dX = tape.gradientBuffer(x) else { return }
+      geluBackward(dX: dX, dOut: tape.upstream(out)!, x: tape.value(x), count: n)
+    }
+    return out
+  }
+}

@@ -73,3 +73,34 @@ public func layerNormBackward(
     }
   }
 }
+
+extension Tape {
+  /// out = dropout(LayerNorm(x)) over the last dimension. Keeps x (the input value) and the
+  /// per-row mean and rstd for backward.
+  public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float, dropout: Dropout? = nil) -> Variable {
+    let C = count(weight)
+    precondition(shape(x).last == C && count(bias) == C, "layerNorm: input \(shape(x)) with weight \(shape(weight))")
+    let T = count(x) / C
+    let out = output(shape: shape(x), from: [x, weight, bias])
+    let keep = requiresGrad(out)
+    let mean = keep ? Tensor(shape: [T]) : nil, rstd = keep ? Tensor(shape: [T]) : nil
+    layerNormForward(out: value(out), mean: mean?.data, rstd: rstd?.data, x: value(x), weight: value(weight),
+                     bias: value(bias), rows: T, width: C, eps: eps)
+    dropout?.apply(value(out), count: T * C)
+    record("layerNorm", outputs: [out]) { tape in
+      var g = tape.upstream(out)!
+      var scratch: Tensor?
+      if let dropout {
+        let d = Tensor(shape: [T, C])
+        dropout.backward(dX: d.data, dOut: g, count: T * C)
+        g = UnsafePointer(d.data)
+        scratch = d
+      }
+      layerNormBackward(
+        dX: tape.gradientBuffer(x), dWeight: tape.gradientBuffer(weight), dBias: tape.gradientBuffer(bias),
+        dOut: g, x: tape.value(x), weight: tape.value(weight), mean: mean!.data, rstd: rstd!.data, rows: T, width: C)
+      withExtendedLifetime(scratch) {}
+    }
+    return out
+  }
+}

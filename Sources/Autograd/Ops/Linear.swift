@@ -35,3 +35,53 @@ public func linearBackward(
     }
   }
 }
+
+extension Tape {
+  /// out = dropout(act(x · Wᵀ + b)) + residual, fused: act is GELU or the identity. Keeps for
+  /// backward only x (the input value), and with GELU the pre-activation; the dropout mask is
+  /// regenerated from its seed.
+  public func linear(
+    _ x: Variable, weight: Variable, bias: Variable?, gelu: Bool = false, dropout: Dropout? = nil,
+    residual: Variable? = nil
+  ) -> Variable {
+    let xs = shape(x), ws = shape(weight)
+    precondition(ws.count == 2 && xs.last == ws[1], "linear: input \(xs) does not match weight \(ws)")
+    let I = ws[1], O = ws[0], T = count(x) / I
+    if let bias { precondition(count(bias) == O, "linear: bias \(shape(bias)) for \(O) outputs") }
+    if let residual { precondition(count(residual) == T * O, "linear: residual \(shape(residual)) for (\(T), \(O))") }
+    let inputs = [x, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
+    let out = output(shape: Array(xs.dropLast()) + [O], from: inputs)
+    let y = value(out)
+    linearForward(out: y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
+                  rows: T, inFeatures: I, outFeatures: O)
+    var pre: Tensor?
+    if gelu {
+      if requiresGrad(out) {
+        let p = Tensor(shape: [T, O])
+        p.data.update(from: y, count: T * O)
+        pre = p
+      }
+      geluForward(out: y, x: y, count: T * O)
+    }
+    dropout?.apply(y, count: T * O)
+    if let residual { residualForward(out: y, a: y, b: value(residual), count: T * O) }
+
+    record(gelu ? "linear+gelu" : "linear", outputs: [out]) { tape in
+      let g = tape.upstream(out)!
+      if let residual, let dR = tape.gradientBuffer(residual) { residualBackward(dX: dR, dOut: g, count: T * O) }
+      var dPre: Tensor?  // gradient before dropout / activation, when either is present
+      if gelu || dropout != nil {
+        let d = Tensor(shape: [T, O])
+        if let dropout { dropout.backward(dX: d.data, dOut: g, count: T * O) } else { d.data.update(from: g, count: T * O) }
+        if let pre { geluBackwardInPlace(d.data, x: pre.data, count: T * O) }
+        dPre = d
+      }
+      linearBackward(
+        dX: tape.gradientBuffer(x), dWeight: tape.gradientBuffer(weight), dBias: bias.flatMap { tape.gradientBuffer($0) },
+        dOut: dPre.map { UnsafePointer($0.data) } ?? g, x: tape.value(x), weight: tape.value(weight),
+        rows: T, inFeatures: I, outFeatures: O)
+      withExtendedLifetime(dPre) {}
+    }
+    return out
+  }
+}
