@@ -29,11 +29,12 @@ let package = Package(
     .target(name: "HDF5Files", dependencies: ["CHDF5"]),
     .target(name: "Autograd", dependencies: ["COpenBLAS"]),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"]),
+    .target(name: "Losses", dependencies: ["Autograd"]),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -41,7 +42,7 @@ let package = Package(
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
     .testTarget(
-      name: "TextEncoderTests", dependencies: ["TextEncoder", "SafeTensors", "TestSupport"]),
+      name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
   ],
