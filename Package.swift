@@ -40,7 +40,7 @@ let package = Package(
 
     .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TestSupport"]),
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "SafeTensors", "TestSupport"]),
     .testTarget(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
