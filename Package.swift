@@ -30,11 +30,12 @@ let package = Package(
     .target(name: "Autograd", dependencies: ["COpenBLAS"]),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"]),
     .target(name: "Losses", dependencies: ["Autograd"]),
+    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder"]),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -45,6 +46,7 @@ let package = Package(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "TextEncoder", "Autograd", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -5,6 +5,10 @@ import Foundation
 ///   p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
 ///   p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
 /// Parameters excluded from weight decay (biases and LayerNorm weights, by default) get wd = 0.
+///
+/// Embedding tables are updated row by row: a row that has never had a gradient (its moments
+/// are zero) and has none now only shrinks by the weight decay, which is exactly what the full
+/// formula computes for it (m = v = 0 makes the Adam term 0), without touching its moments.
 public final class AdamW: @unchecked Sendable {
   public struct Settings: Sendable, Equatable, Codable {
     public var beta1: Float = 0.9
@@ -27,6 +31,8 @@ public final class AdamW: @unchecked Sendable {
   /// Steps taken so far.
   public var step: Int = 0
   private let decayed: [Bool]  // per view
+  /// Per view with many rows (embedding tables): whether each row has had a gradient.
+  private var activeRows: [Int: [Bool]] = [:]
 
   /// `decays(name)` says whether a parameter gets weight decay; by default everything except
   /// biases and LayerNorm weights.
@@ -36,6 +42,22 @@ public final class AdamW: @unchecked Sendable {
     m = Tensor(shape: [store.count])
     v = Tensor(shape: [store.count])
     decayed = store.views.map { decays($0.name) }
+    recomputeActiveRows()
+  }
+
+  /// Tables of at least this many rows are updated row by row.
+  static let rowwiseMinimumRows = 4096
+
+  /// Marks the rows of embedding tables whose moments are not zero (after loading moments).
+  public func recomputeActiveRows() {
+    activeRows = [:]
+    for (k, view) in store.views.enumerated() where view.shape.count == 2 && view.shape[0] >= Self.rowwiseMinimumRows {
+      let width = view.shape[1]
+      activeRows[k] = (0..<view.shape[0]).map { r in
+        let base = view.offset + r * width
+        return (0..<width).contains { m.data[base + $0] != 0 || v.data[base + $0] != 0 }
+      }
+    }
   }
 
   public static func defaultDecays(_ name: String) -> Bool {
@@ -47,19 +69,68 @@ public final class AdamW: @unchecked Sendable {
     step += 1
     let s = settings
     let bc1 = 1 - powf(s.beta1, Float(step)), bc2 = 1 - powf(s.beta2, Float(step))
-    let stepSize = lr / bc1, bc2Root = bc2.squareRoot()
+    let k = Kernel(beta1: s.beta1, beta2: s.beta2, eps: s.eps, stepSize: lr / bc1, bc2Root: bc2.squareRoot())
     let p = store.values, g = store.gradients, m = m.data, v = v.data
-    for (view, decay) in zip(store.views, decayed) {
+    for (index, view) in store.views.enumerated() {
       let base = view.offset
-      let shrink = 1 - lr * (decay ? s.weightDecay : 0)
-      parallelFor(view.count, minChunk: 1 << 15) { range in
-        for j in range {
-          let i = base + j
-          p[i] *= shrink
-          m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i]
-          v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i]
-          p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + s.eps)
+      let shrink = 1 - lr * (decayed[index] ? s.weightDecay : 0)
+      guard var active = activeRows[index] else {
+        parallelFor(view.count, minChunk: 1 << 15) { r in
+          k.run(p + base + r.lowerBound, g + base + r.lowerBound, m + base + r.lowerBound, v + base + r.lowerBound,
+                count: r.count, shrink: shrink)
         }
+        continue
+      }
+      let width = view.shape[1]
+      active.withUnsafeMutableBufferPointer { flags in
+        parallelFor(view.shape[0], minChunk: 256) { rows in
+          for r in rows {
+            let o = base + r * width
+            if !flags[r] {
+              if (0..<width).allSatisfy({ g[o + $0] == 0 }) {
+                for i in o..<o + width { p[i] *= shrink }
+                continue
+              }
+              flags[r] = true
+            }
+            k.run(p + o, g + o, m + o, v + o, count: width, shrink: shrink)
+          }
+        }
+      }
+      activeRows[index] = active
+    }
+  }
+
+  /// The element-wise update, 8 lanes at a time (the same arithmetic in every lane and in the tail).
+  struct Kernel {
+    let beta1, beta2, eps, stepSize, bc2Root: Float
+
+    @inline(__always)
+    func run(
+      _ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+      _ v: UnsafeMutablePointer<Float>, count n: Int, shrink: Float
+    ) {
+      typealias V8 = SIMD8<Float>
+      let rp = UnsafeMutableRawPointer(p), rg = UnsafeRawPointer(g), rm = UnsafeMutableRawPointer(m), rv = UnsafeMutableRawPointer(v)
+      var i = 0
+      while i + 8 <= n {
+        let o = 4 * i
+        let gi = rg.loadUnaligned(fromByteOffset: o, as: V8.self)
+        let mi = beta1 * rm.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - beta1) * gi
+        let vi = beta2 * rv.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - beta2) * gi * gi
+        var pi = rp.loadUnaligned(fromByteOffset: o, as: V8.self) * shrink
+        pi -= stepSize * mi / (vi.squareRoot() / bc2Root + eps)
+        rm.storeBytes(of: mi, toByteOffset: o, as: V8.self)
+        rv.storeBytes(of: vi, toByteOffset: o, as: V8.self)
+        rp.storeBytes(of: pi, toByteOffset: o, as: V8.self)
+        i += 8
+      }
+      while i < n {
+        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+        p[i] *= shrink
+        p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + eps)
+        i += 1
       }
     }
   }

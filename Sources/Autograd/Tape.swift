@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Reverse-mode automatic differentiation over fused, hand-differentiated ops.
 ///
 /// The forward pass runs eagerly: each op computes its output at once and records, on the
@@ -50,9 +52,22 @@ public final class Tape {
   private var parameters: [ObjectIdentifier: [String: Variable]] = [:]
   private var dropoutRandom: SplitMix64
 
+  /// Time spent per op name, when profiling: forward (from the op's output allocation to its
+  /// record) and backward, in seconds, and the number of calls.
+  public struct OpTime: Sendable {
+    public var forward = 0.0
+    public var backward = 0.0
+    public var calls = 0
+    public init() {}
+  }
+  public private(set) var profile: [String: OpTime]?
+  private var forwardStart: UInt64 = 0
+
   /// `seed` drives the dropout masks of this tape, one draw per dropout op in recording order.
-  public init(seed: UInt64 = 0) {
+  /// `profile` records the time of every op (see `profile`).
+  public init(seed: UInt64 = 0, profile: Bool = false) {
     dropoutRandom = SplitMix64(seed: seed)
+    self.profile = profile ? [:] : nil
   }
 
   // MARK: leaves
@@ -106,6 +121,7 @@ public final class Tape {
   public func output(shape: [Int], from inputs: [Variable]) -> Variable {
     let t = Tensor(shape: shape)
     let needs = inputs.contains { nodes[$0.id].requiresGrad }
+    if profile != nil { forwardStart = DispatchTime.now().uptimeNanoseconds }
     return add(Node(shape: shape, value: t.data, storage: t, requiresGrad: needs, isLeaf: false))
   }
 
@@ -114,6 +130,10 @@ public final class Tape {
   /// then throws if a gradient reaches it.
   public func record(_ name: String, outputs: [Variable], backward: ((Tape) -> Void)?) {
     guard outputs.contains(where: { nodes[$0.id].requiresGrad }) else { return }
+    if profile != nil {
+      profile![name, default: OpTime()].forward += Double(DispatchTime.now().uptimeNanoseconds - forwardStart) / 1e9
+      profile![name, default: OpTime()].calls += 1
+    }
     records.append(Record(op: name, outputs: outputs, backward: backward))
   }
 
@@ -158,7 +178,9 @@ public final class Tape {
       guard let kernel = rec.backward else { throw AutogradError.missingBackward(op: rec.op) }
       // outputs that got no gradient read as zeros
       for o in rec.outputs where nodes[o.id].grad == nil { _ = gradientBuffer(o) }
+      let t0 = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
       kernel(self)
+      if profile != nil { profile![rec.op, default: OpTime()].backward += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 }
       for o in rec.outputs where !nodes[o.id].isLeaf {
         nodes[o.id].grad = nil
         nodes[o.id].gradStorage = nil

@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// A contiguous, row-major Float32 tensor that owns its 64-byte-aligned storage.
@@ -7,9 +8,20 @@ public final class Tensor: @unchecked Sendable {
   public let count: Int
   public let data: UnsafeMutablePointer<Float>
 
+  /// Activations of similar sizes are allocated and freed at every training step. glibc would
+  /// serve each large one with a fresh mmap, which the kernel zero-fills page by page (a fifth of
+  /// a training step's time); keeping them on the heap, never trimmed, reuses the pages instead.
+  private static let heapKeepsLargeBlocks: Void = {
+    #if canImport(Glibc)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's maximum: blocks up to 32 MB come from the heap
+    mallopt(M_TRIM_THRESHOLD, Int32.max)
+    #endif
+  }()
+
   /// A zero-filled tensor.
   public init(shape: [Int]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+    _ = Self.heapKeepsLargeBlocks
     self.shape = shape
     self.count = shape.reduce(1, *)
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)

@@ -52,6 +52,20 @@ import Testing
     #expect(worst < 1e-6, "worst error \(worst)")
   }
 
+  @Test func vectorizedGELUDerivativeMatchesDoublePrecision() {
+    // gelu'(x) = Φ(x) + x·φ(x) over [-12, 12], with a scalar tail; dX starts at 1 (accumulation)
+    let x = (0..<24_005).map { Float($0) / 1000 - 12 }
+    var dX = [Float](repeating: 1, count: x.count)
+    geluBackward(dX: &dX, dOut: [Float](repeating: 1, count: x.count), x: x, count: x.count)
+    var worst: Double = 0
+    for (i, v) in x.enumerated() {
+      let d = Double(v)
+      let ref = 1 + 0.5 * (1 + erf(d / 2.0.squareRoot())) + d * exp(-0.5 * d * d) / (2 * Double.pi).squareRoot()
+      worst = max(worst, abs(Double(dX[i]) - ref))
+    }
+    #expect(worst < 1e-6, "worst error \(worst)")
+  }
+
   @Test func attentionStaysWithinEachSequence() {
     let layout = SequenceLayout(lengths: [1, 2, 7, 13])
     let H = 3, D = 4, C = H * D, T = layout.totalTokens

@@ -22,9 +22,12 @@ public struct Dropout: Sendable, Equatable {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     z ^= z >> 31
-    // 24 random bits against p: exact for p a multiple of 2^-24
-    return Float(z >> 40) >= p * 16_777_216
+    return (z >> 40) >= threshold
   }
+
+  /// 24 random bits are kept when at least p·2²⁴ (exact for p a multiple of 2⁻²⁴).
+  @inline(__always)
+  private var threshold: UInt64 { UInt64(p * 16_777_216) }
 
   /// 1 / (1 − p), the scale of kept elements.
   public var scale: Float { 1 / (1 - p) }

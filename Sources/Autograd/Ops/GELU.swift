@@ -44,26 +44,74 @@ public func geluForward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float
   }
 }
 
+/// exp(v) for v ≤ 0 (Cephes' expf: v = n·ln2 + r, a degree-5 polynomial in r, times 2ⁿ), to a
+/// few ulp; inputs below −87 give 0.
+@inline(__always)
+func expNonPositive(_ v: SIMD8<Float>) -> SIMD8<Float> {
+  let x = v.replacing(with: -87, where: v .< -87)
+  // round x/ln2 to an integer n with the 1.5·2²³ trick: n sits in the low mantissa bits of t
+  let magic = SIMD8<Float>(repeating: 12_582_912)
+  let t = x * 1.442_695_040_888_963_4 + magic
+  let n = t - magic
+  let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
+  var r = x - n * 0.693_359_375
+  r = r - n * -2.121_944_400_546_905_8e-4
+  var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
+  p = p * r + 1.398_199_950_7e-3
+  p = p * r + 8.333_451_907_3e-3
+  p = p * r + 4.166_579_589_4e-2
+  p = p * r + 1.666_666_545_9e-1
+  p = p * r + 5.000_000_120_1e-1
+  p = p * r * r + r + 1
+  let scaled = p * unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
+  return scaled.replacing(with: 0, where: v .< -87)
+}
+
+/// gelu'(x) = Φ(x) + x·φ(x), 8 lanes at a time.
+@inline(__always)
+func geluDerivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
+  let cdf = 0.5 * (1 + erfApproximation(x * 0.707_106_781_186_547_524_40))
+  let pdf = expNonPositive(-0.5 * x * x) * 0.398_942_280_401_432_677_94
+  return cdf + x * pdf
+}
+
+@inline(__always)
+func geluDerivative(_ x: Float) -> Float {
+  let cdf = 0.5 * (1 + erff(x * 0.707_106_781_186_547_524_40))
+  return cdf + x * expf(-0.5 * x * x) * 0.398_942_280_401_432_677_94
+}
+
 /// dX += dOut · (0.5·(1 + erf(x/√2)) + x·φ(x)), φ the standard normal density.
 public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
-  parallelFor(n, minChunk: 4096) { range in
-    for i in range {
-      let v = x[i]
-      let cdf = 0.5 * (1 + erff(v * 0.707_106_781_186_547_524_40))
-      let pdf = expf(-0.5 * v * v) * 0.398_942_280_401_432_677_94
-      dX[i] += dOut[i] * (cdf + v * pdf)
-    }
+  geluBackwardBlocks(count: n) { i in
+    let raw = UnsafeMutableRawPointer(dX)
+    let d = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    let g = UnsafeRawPointer(dOut).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    let v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    raw.storeBytes(of: d + g * geluDerivative(v), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+  } tail: { j in
+    dX[j] += dOut[j] * geluDerivative(x[j])
   }
 }
 
 /// g[i] *= gelu'(x[i]): turns the gradient of GELU's output into that of its input, in place.
 public func geluBackwardInPlace(_ g: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
-  parallelFor(n, minChunk: 4096) { range in
-    for i in range {
-      let v = x[i]
-      let cdf = 0.5 * (1 + erff(v * 0.707_106_781_186_547_524_40))
-      let pdf = expf(-0.5 * v * v) * 0.398_942_280_401_432_677_94
-      g[i] *= cdf + v * pdf
+  geluBackwardBlocks(count: n) { i in
+    let raw = UnsafeMutableRawPointer(g)
+    let d = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    let v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+    raw.storeBytes(of: d * geluDerivative(v), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+  } tail: { j in
+    g[j] *= geluDerivative(x[j])
+  }
+}
+
+@inline(__always)
+private func geluBackwardBlocks(count n: Int, block: (Int) -> Void, tail: (Int) -> Void) {
+  parallelFor((n + 7) / 8, minChunk: 512) { range in
+    for b in range {
+      let i = b * 8
+      if i + 8 <= n { block(i) } else { for j in i..<n { tail(j) } }
     }
   }
 }

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Autograd
+import Foundation
+import Losses
+import TextEncoder
+import Training
+
+extension BenchCommand {
+  struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "train",
+      abstract: "Training-step throughput: InfoNCE forward+backward and AdamW on KorNLI triplets.")
+
+    @Argument(help: "Model directory.")
+    var model: String
+    @Option(help: "NLI TSV (sentence1, sentence2, gold_label) the triplets come from.")
+    var tsv: String = "data/kornlu/KorNLI/xnli.dev.ko.tsv"
+    @Option(help: "Triplets per step.")
+    var batch: Int = 32
+    @Option(help: "Tokens per sequence at most (with the prefix and special tokens).")
+    var maxLength: Int = 64
+    @Option(help: "Text put before every sentence.")
+    var prefix: String = "query: "
+    @Option(help: "Timed steps (after one untimed warm-up step).")
+    var steps: Int = 5
+    @Flag(inversion: .prefixedNo, help: "Hidden and attention dropout from the model config, as in training.")
+    var dropout: Bool = true
+    @Flag(help: "Print the time of every op kind, forward and backward (summed over the timed steps).")
+    var profile = false
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+      compute.apply()
+      try runReportingErrors {
+        let model = try SentenceEncoder(directory: self.model)
+        let encoder = model.encoder, config = model.config
+        let triplets = try NLITriplets.read(path: tsv)
+        guard triplets.count >= batch * (steps + 1) else {
+          throw ValidationError("\(tsv) gives \(triplets.count) triplets; \(steps + 1) steps of \(batch) need \(batch * (steps + 1))")
+        }
+        let peak = BenchTrain.sgemmPeak()
+        print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
+
+        let step = ContrastiveStep(encoder: encoder, loss: InfoNCE(temperature: 0.05), pooling: model.pooling, dropout: dropout)
+        let optimizer = AdamW(store: encoder.store, settings: .init())
+        encoder.store.zeroGrad()
+        optimizer.update(lr: 0)  // touch every buffer once so the memory figures are steady
+        func tokens(_ texts: [String]) -> [[Int32]] { texts.map { model.tokenizer.encode($0, prefix: prefix, maxLength: maxLength) } }
+
+        var profiled: [String: Tape.OpTime] = [:]
+        var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
+        for s in 0...steps {
+          let chunk = triplets[s * batch..<(s + 1) * batch]
+          let q = tokens(chunk.map(\.query)), p = tokens(chunk.map(\.positive)), n = tokens(chunk.map(\.negative))
+          let before = Memory.resetPeak()
+          let t0 = Date()
+          encoder.store.zeroGrad()
+          let t1 = Date()
+          let r = try step.run(queries: q, positives: p, negatives: n, seed: UInt64(s), profile: profile && s > 0)
+          let t2 = Date()
+          optimizer.update(lr: 1e-9)
+          let t3 = Date()
+          if s == 0 {
+            let activations = BenchTrain.activationBytes(config, r.layout)
+            print(String(format: "memory: %.0f MB resident before the step (weights, gradients, AdamW moments); peak %.0f MB during one forward+backward of %d triplets (%d tokens); the tape's activations %.0f MB",
+                         before / 1e6, Memory.peak() / 1e6, batch, r.tokens, activations / 1e6))
+            continue
+          }
+          zero += t1.timeIntervalSince(t0); fb += t2.timeIntervalSince(t1); opt += t3.timeIntervalSince(t2)
+          flops += EncoderFLOPs.forwardBackward(config, layout: r.layout)
+          for (op, t) in r.profile ?? [:] {
+            profiled[op, default: .init()].forward += t.forward
+            profiled[op, default: .init()].backward += t.backward
+            profiled[op, default: .init()].calls += t.calls
+          }
+          tokenCount += r.tokens
+          realTokens += r.tokens
+          padded += batch * [q, p, n].reduce(0) { $0 + ($1.map(\.count).max() ?? 0) }  // each column padded to its longest
+        }
+        for (op, t) in profiled.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
+          let name = op.padding(toLength: max(op.count, 14), withPad: " ", startingAt: 0)
+          print(name + String(format: " forward %6.3fs  backward %6.3fs per step (%d calls)", t.forward / Double(steps),
+                              t.backward / Double(steps), t.calls / steps))
+        }
+        let total = fb + opt + zero
+        let n = Double(steps)
+        print(String(format: "forward+backward: %.3fs/step, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of the sgemm peak",
+                     fb / n, Double(tokenCount) / fb, flops / fb / 1e9, 100 * flops / fb / 1e9 / peak))
+        print(String(format: "zero-grad %.3fs/step, AdamW %.3fs/step (%d parameters)", zero / n, opt / n, encoder.store.count))
+        print(String(format: "full step: %.3fs, %.2f triplets/s (batch %d, max length %d, %@dropout, %d threads; padding would add %.0f%% tokens)",
+                     total / n, Double(batch) * n / total, batch, maxLength, dropout ? "" : "no ", Parallel.threads,
+                     100 * Double(padded - realTokens) / Double(realTokens)))
+      }
+    }
+  }
+}
+
+enum BenchTrain {
+  /// GFLOP/s of a 2048×1536×384 product through BLAS.gemm (the best of 5).
+  static func sgemmPeak() -> Double {
+    let m = 2048, n = 1536, k = 384
+    let a = Tensor(shape: [m, k]), b = Tensor(shape: [n, k]), c = Tensor(shape: [m, n])
+    for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.1 }
+    for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.1 }
+    var best = Double.infinity
+    for _ in 0..<6 {
+      let t0 = Date()
+      BLAS.gemm(transA: false, transB: true, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: k, c: c.data, ldc: n)
+      best = min(best, Date().timeIntervalSince(t0))
+    }
+    return 2 * Double(m * n * k) / best / 1e9
+  }
+
+  /// Bytes the tape keeps per forward: per layer 7·T·C + 2·T·F + H·ΣL² floats, plus embeddings.
+  static func activationBytes(_ c: EncoderConfig, _ layout: SequenceLayout) -> Double {
+    let T = Double(layout.totalTokens), C = Double(c.hiddenSize), F = Double(c.intermediateSize)
+    let probs = (0..<layout.count).reduce(0.0) { $0 + Double(layout.length($1) * layout.length($1)) } * Double(c.numAttentionHeads)
+    return 4 * (Double(c.numHiddenLayers) * (7 * T * C + 2 * T * F + probs) + 2 * T * C)
+  }
+}
