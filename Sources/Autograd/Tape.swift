@@ -117,9 +117,10 @@ public final class Tape {
 
   // MARK: for op implementations
 
-  /// A new zeroed activation of `shape`; it needs a gradient if any of `inputs` does.
-  public func output(shape: [Int], from inputs: [Variable]) -> Variable {
-    let t = Tensor(shape: shape)
+  /// A new activation of `shape`, zeroed unless the op promises to write all of it
+  /// (`overwritten`); it needs a gradient if any of `inputs` does.
+  public func output(shape: [Int], from inputs: [Variable], overwritten: Bool = false) -> Variable {
+    let t = overwritten ? Tensor(uninitializedShape: shape) : Tensor(shape: shape)
     let needs = inputs.contains { nodes[$0.id].requiresGrad }
     if profile != nil { forwardStart = DispatchTime.now().uptimeNanoseconds }
     return add(Node(shape: shape, value: t.data, storage: t, requiresGrad: needs, isLeaf: false))

@@ -155,9 +155,9 @@ extension Tape {
     precondition(qs == shape(k) && qs == shape(v) && qs.count == 2 && qs[0] == layout.totalTokens && qs[1] % H == 0,
                  "attention: q \(qs), k \(shape(k)), v \(shape(v)) for \(layout.totalTokens) tokens and \(H) heads")
     let D = qs[1] / H
-    let out = output(shape: qs, from: [q, k, v])
+    let out = output(shape: qs, from: [q, k, v], overwritten: true)
     let (offsets, total) = attentionProbOffsets(layout: layout, heads: H)
-    let probs = requiresGrad(out) ? Tensor(shape: [total]) : nil
+    let probs = requiresGrad(out) ? Tensor(uninitializedShape: [total]) : nil
     attentionForward(ctx: value(out), probs: probs?.data, probOffsets: offsets, q: value(q), k: value(k), v: value(v),
                      layout: layout, heads: H, headDim: D, dropout: dropout)
     record("attention", outputs: [out]) { tape in

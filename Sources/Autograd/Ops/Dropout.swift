@@ -57,7 +57,7 @@ extension Tape {
   public func dropout(_ x: Variable, p: Float) -> Variable {
     guard let d = dropout(p: p) else { return x }
     let n = count(x)
-    let out = output(shape: shape(x), from: [x])
+    let out = output(shape: shape(x), from: [x], overwritten: true)
     value(out).update(from: value(x), count: n)
     d.apply(value(out), count: n)
     record("dropout", outputs: [out]) { tape in

@@ -40,7 +40,7 @@ extension Tape {
   ) -> Variable {
     let C = shape(word)[1], T = ids.count
     precondition(positions.count == T && (types?.count ?? T) == T, "embeddings: index arrays of unequal length")
-    let out = output(shape: [T, C], from: [word, position, tokenType])
+    let out = output(shape: [T, C], from: [word, position, tokenType], overwritten: true)
     ids.withUnsafeBufferPointer { i in
       positions.withUnsafeBufferPointer { p in
         let ty = types ?? []

@@ -120,7 +120,7 @@ extension Tape {
   /// Standalone erf-GELU.
   public func gelu(_ x: Variable) -> Variable {
     let n = count(x)
-    let out = output(shape: shape(x), from: [x])
+    let out = output(shape: shape(x), from: [x], overwritten: true)
     geluForward(out: value(out), x: value(x), count: n)
     record("gelu", outputs: [out]) { tape in
       guard let dX = tape.gradientBuffer(x) else { return }

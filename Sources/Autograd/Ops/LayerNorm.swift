@@ -81,7 +81,7 @@ extension Tape {
     let C = count(weight)
     precondition(shape(x).last == C && count(bias) == C, "layerNorm: input \(shape(x)) with weight \(shape(weight))")
     let T = count(x) / C
-    let out = output(shape: shape(x), from: [x, weight, bias])
+    let out = output(shape: shape(x), from: [x, weight, bias], overwritten: true)
     let keep = requiresGrad(out)
     let mean = keep ? Tensor(shape: [T]) : nil, rstd = keep ? Tensor(shape: [T]) : nil
     layerNormForward(out: value(out), mean: mean?.data, rstd: rstd?.data, x: value(x), weight: value(weight),

@@ -50,14 +50,14 @@ extension Tape {
     if let bias { precondition(count(bias) == O, "linear: bias \(shape(bias)) for \(O) outputs") }
     if let residual { precondition(count(residual) == T * O, "linear: residual \(shape(residual)) for (\(T), \(O))") }
     let inputs = [x, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
-    let out = output(shape: Array(xs.dropLast()) + [O], from: inputs)
+    let out = output(shape: Array(xs.dropLast()) + [O], from: inputs, overwritten: true)
     let y = value(out)
     linearForward(out: y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
                   rows: T, inFeatures: I, outFeatures: O)
     var pre: Tensor?
     if gelu {
       if requiresGrad(out) {
-        let p = Tensor(shape: [T, O])
+        let p = Tensor(uninitializedShape: [T, O])
         p.data.update(from: y, count: T * O)
         pre = p
       }

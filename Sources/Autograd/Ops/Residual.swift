@@ -20,7 +20,7 @@ extension Tape {
   public func add(_ a: Variable, _ b: Variable) -> Variable {
     precondition(shape(a) == shape(b), "add: shapes \(shape(a)) and \(shape(b)) differ")
     let n = count(a)
-    let out = output(shape: shape(a), from: [a, b])
+    let out = output(shape: shape(a), from: [a, b], overwritten: true)
     residualForward(out: value(out), a: value(a), b: value(b), count: n)
     record("add", outputs: [out]) { tape in
       let g = tape.upstream(out)!
