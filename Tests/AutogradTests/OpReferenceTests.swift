@@ -5,15 +5,17 @@ import Testing
 
 /// Every tape op against PyTorch's output and input gradients (tools/reference/ops.py), for a
 /// random upstream gradient; sequence ops on packed sequences of 1, 2, 7 and 64 tokens, which
-/// PyTorch runs padded and masked. Dropout has no PyTorch counterpart (its mask comes from our
-/// generator); OpGradientTests and TapeTests cover it.
+/// PyTorch runs padded and masked. Dropout's mask generator is re-implemented in the script, so
+/// the reference fixes the mask as well.
 @Suite struct OpReferenceTests {
   static let file = Result { try SafeTensorsFile(path: Fixtures.path("ops/reference.safetensors")) }
   static let layout = SequenceLayout(lengths: [1, 2, 7, 64])
 
-  func check(_ op: String, _ inputs: [String], tolerance: Float = 2e-6, _ build: (Tape, [Variable]) throws -> Variable) throws {
+  func check(
+    _ op: String, _ inputs: [String], tolerance: Float = 2e-6, tapeSeed: UInt64 = 0, _ build: (Tape, [Variable]) throws -> Variable
+  ) throws {
     let ref = try Self.file.get()
-    let tape = Tape()
+    let tape = Tape(seed: tapeSeed)
     var vars: [Variable] = []
     for name in inputs {
       let key = "\(op).\(name)"
@@ -45,6 +47,7 @@ import Testing
     try check("gelu", ["x"]) { t, v in t.gelu(v[0]) }
     try check("add", ["a", "b"]) { t, v in t.add(v[0], v[1]) }
     try check("scale", ["x"]) { t, v in t.scale(v[0], by: -3.5) }
+    try check("dropout", ["x"], tapeSeed: 1234) { t, v in t.dropout(v[0], p: 0.25) }
   }
 
   @Test func packedSequenceOps() throws {

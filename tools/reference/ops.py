@@ -1,7 +1,9 @@
 """Reference numbers from PyTorch for every tape op: for each op, its inputs, a random upstream
 gradient, the output and the gradient of every input (torch.autograd, float32). Sequence ops run
 on 4 sequences of 1, 2, 7 and 64 tokens, padded and masked on the PyTorch side, packed on ours.
-Writes Tests/Fixtures/ops/reference.safetensors with keys <op>.<tensor>."""
+Dropout uses our mask generator (a hash of the seed and the element index), written out in
+Python, so the reference checks the mask too. Writes Tests/Fixtures/ops/reference.safetensors
+with keys <op>.<tensor>."""
 import math, os
 import torch
 import torch.nn.functional as F
@@ -108,6 +110,31 @@ run("klDivergence", {"x": leaf(3, 5, scale=2)},
     lambda x: F.kl_div(x.log_softmax(-1), p, reduction="batchmean"), {"target": p})
 run("mse", {"a": leaf(3, 5), "b": leaf(3, 5)}, lambda a, b: F.mse_loss(a, b))
 run("mean", {"x": leaf(3, 5)}, lambda x: x.mean())
+
+# dropout with our mask generator written out here: the first dropout op of Tape(seed: 1234)
+M64 = (1 << 64) - 1
+
+
+def splitmix_next(state):
+    state = (state + 0x9E3779B97F4A7C15) & M64
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return state, z ^ (z >> 31)
+
+
+def keeps(seed, i, p):
+    z = (seed + i * 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    z ^= z >> 31
+    return (z >> 40) >= int(p * 16777216)
+
+
+_, mask_seed = splitmix_next(1234)
+P_DROP = 0.25
+drop_mask = torch.tensor([keeps(mask_seed, i, P_DROP) for i in range(3 * 40)], dtype=torch.float32).reshape(3, 40)
+run("dropout", {"x": leaf(3, 40)}, lambda x: x * drop_mask / (1 - P_DROP))
 
 os.makedirs(os.path.join(root, "Tests/Fixtures/ops"), exist_ok=True)
 save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(root, "Tests/Fixtures/ops/reference.safetensors"))
