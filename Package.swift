@@ -10,6 +10,7 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
   ],
   targets: [
     // System libraries, found through pkg-config.
@@ -30,23 +31,25 @@ let package = Package(
     .target(name: "Autograd", dependencies: ["COpenBLAS"]),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"]),
     .target(name: "Losses", dependencies: ["Autograd"]),
-    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder"]),
+    .target(name: "Recipes", dependencies: ["Autograd", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors"]),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
-    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "SafeTensors", "TestSupport"]),
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "TextEncoder", "Autograd", "TestSupport"]),
+    .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -65,6 +65,29 @@ public final class ParameterStore: @unchecked Sendable {
     return values + v.offset
   }
 
+  /// The L2 norm of all gradients together (accumulated in Double).
+  public func gradientNorm() -> Double {
+    let g = gradients
+    let chunks = max(1, Parallel.threads)
+    var partial = [Double](repeating: 0, count: chunks)
+    partial.withUnsafeMutableBufferPointer { part in
+      parallelFor(chunks) { r in
+        for c in r {
+          var s = 0.0
+          for i in (count * c / chunks)..<(count * (c + 1) / chunks) { s += Double(g[i]) * Double(g[i]) }
+          part[c] = s
+        }
+      }
+    }
+    return partial.reduce(0, +).squareRoot()
+  }
+
+  /// Multiplies every gradient by `factor` (gradient clipping).
+  public func scaleGradients(by factor: Float) {
+    let g = gradients
+    parallelFor(count, minChunk: 1 << 16) { r in for i in r { g[i] *= factor } }
+  }
+
   /// The gradient of parameter `name`; the name must exist.
   public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
     guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }

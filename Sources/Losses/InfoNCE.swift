@@ -20,4 +20,14 @@ public struct InfoNCE: Sendable, Equatable {
     if let mask { logits = tape.maskedFill(logits, mask: mask) }
     return tape.crossEntropy(logits, targets: positives)
   }
+
+  /// The mask for queries whose positives are `positives[i]` (candidate i) among `candidates`:
+  /// a candidate with the text of query i's own positive, other than that positive itself, is
+  /// not a negative for query i (it slipped through as a duplicate). Row-major (N, M).
+  public static func duplicatePositiveMask(positives: [String], candidates: [String]) -> [Bool] {
+    let n = positives.count, m = candidates.count
+    var mask = [Bool](repeating: false, count: n * m)
+    for i in 0..<n { for j in 0..<m where j != i && candidates[j] == positives[i] { mask[i * m + j] = true } }
+    return mask
+  }
 }

@@ -12,6 +12,8 @@ public final class SentenceEncoder: @unchecked Sendable {
   public let pooling: PoolingMode
   public let normalize: Bool
   public let prompts: [String: String]
+  /// sentence_bert_config.json's max_seq_length, if given.
+  public let maxSeqLength: Int?
 
   public var config: EncoderConfig { encoder.config }
 
@@ -31,6 +33,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     pooling = layout.pooling
     normalize = layout.normalize
     prompts = layout.prompts
+    maxSeqLength = layout.maxSeqLength
   }
 
   /// Embeds texts in batches of `batchSize`, calling `progress(done)` after each batch.

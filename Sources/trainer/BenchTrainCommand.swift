@@ -41,22 +41,26 @@ extension BenchCommand {
         let peak = BenchTrain.sgemmPeak()
         print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
 
-        let step = ContrastiveStep(encoder: encoder, loss: InfoNCE(temperature: 0.05), pooling: model.pooling, dropout: dropout)
+        let step = TrainingStep(
+          encoder: encoder, tokenizer: model.tokenizer, pooling: model.pooling, maxLength: maxLength, queryPrefix: prefix,
+          passagePrefix: prefix)
         let optimizer = AdamW(store: encoder.store, settings: .init())
         encoder.store.zeroGrad()
         optimizer.update(lr: 0)  // touch every buffer once so the memory figures are steady
-        func tokens(_ texts: [String]) -> [[Int32]] { texts.map { model.tokenizer.encode($0, prefix: prefix, maxLength: maxLength) } }
+        func lengths(_ texts: [String]) -> [Int] { texts.map { model.tokenizer.encode($0, prefix: prefix, maxLength: maxLength).count } }
 
         var profiled: [String: Tape.OpTime] = [:]
         var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
         for s in 0...steps {
           let chunk = triplets[s * batch..<(s + 1) * batch]
-          let q = tokens(chunk.map(\.query)), p = tokens(chunk.map(\.positive)), n = tokens(chunk.map(\.negative))
+          let examples = chunk.map { TrainingExample.triplet(query: $0.query, positive: $0.positive, negative: $0.negative) }
           let before = Memory.resetPeak()
           let t0 = Date()
           encoder.store.zeroGrad()
           let t1 = Date()
-          let r = try step.run(queries: q, positives: p, negatives: n, seed: UInt64(s), profile: profile && s > 0)
+          let r = try step.run(
+            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: true), dropout: dropout,
+            seed: UInt64(s), profile: profile && s > 0)
           let t2 = Date()
           optimizer.update(lr: 1e-9)
           let t3 = Date()
@@ -75,7 +79,8 @@ extension BenchCommand {
           }
           tokenCount += r.tokens
           realTokens += r.tokens
-          padded += batch * [q, p, n].reduce(0) { $0 + ($1.map(\.count).max() ?? 0) }  // each column padded to its longest
+          // the peer pads each column (queries, positives, negatives) to its longest
+          padded += batch * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].reduce(0) { $0 + (lengths($1).max() ?? 0) }
         }
         for (op, t) in profiled.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
           let name = op.padding(toLength: max(op.count, 14), withPad: " ", startingAt: 0)

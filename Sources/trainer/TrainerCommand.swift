@@ -5,5 +5,8 @@ struct TrainerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trainer",
     abstract: "Fine-tunes transformer sentence encoders (XLM-R / BERT) with contrastive learning on a CPU.",
-    subcommands: [ImportCommand.self, TokenizeCommand.self, EmbedCommand.self, GradCheckCommand.self, BenchCommand.self])
+    subcommands: [
+      RunCommand.self, ResumeCommand.self, ExportCommand.self, ImportCommand.self, TokenizeCommand.self, EmbedCommand.self,
+      GradCheckCommand.self, BenchCommand.self,
+    ])
 }

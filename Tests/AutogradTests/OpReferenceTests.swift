@@ -1,4 +1,5 @@
 import Autograd
+import Losses
 import SafeTensors
 import TestSupport
 import Testing
@@ -70,5 +71,9 @@ import Testing
     try check("klDivergence", ["x"]) { t, v in t.klDivergence(t.logSoftmax(v[0]), targetProbs: p) }
     try check("mse", ["a", "b"]) { t, v in t.mse(v[0], v[1]) }
     try check("mean", ["x"]) { t, v in t.mean(v[0]) }
+    try check("rowDot", ["a", "b"]) { t, v in t.rowDot(v[0], v[1]) }
+    try check("pairwiseDifferences", ["x"]) { t, v in t.pairwiseDifferences(v[0]) }
+    let scores = try Self.file.get().floats("cosent.scores")
+    try check("cosent", ["a", "b"], tolerance: 1e-5) { t, v in CoSENT(scale: 20).loss(tape: t, a: v[0], b: v[1], scores: scores) }
   }
 }

@@ -111,6 +111,22 @@ run("klDivergence", {"x": leaf(3, 5, scale=2)},
 run("mse", {"a": leaf(3, 5), "b": leaf(3, 5)}, lambda a, b: F.mse_loss(a, b))
 run("mean", {"x": leaf(3, 5)}, lambda x: x.mean())
 
+# CoSENT as sentence-transformers' CoSENTLoss computes it (scale 20, tied scores included)
+cosent_scores = torch.tensor([4.5, 1.0, 3.0, 3.0, 0.2, 5.0])
+
+
+def cosent(a, b, scale=20.0):
+    s = F.cosine_similarity(a, b) * scale
+    s = s[:, None] - s[None, :]
+    labels = (cosent_scores[:, None] < cosent_scores[None, :]).float()
+    s = s - (1 - labels) * 1e12
+    return torch.logsumexp(torch.cat((torch.zeros(1), s.view(-1))), dim=0)
+
+
+run("cosent", {"a": leaf(6, 5), "b": leaf(6, 5)}, cosent, {"scores": cosent_scores})
+run("rowDot", {"a": leaf(4, 6), "b": leaf(4, 6)}, lambda a, b: (a * b).sum(-1))
+run("pairwiseDifferences", {"x": leaf(5)}, lambda x: x[None, :] - x[:, None])
+
 # dropout with our mask generator written out here: the first dropout op of Tape(seed: 1234)
 M64 = (1 << 64) - 1
 

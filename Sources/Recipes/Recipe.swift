@@ -1,0 +1,254 @@
+import Autograd
+import Foundation
+
+/// A training recipe: the base model, how texts are prepared, and an ordered list of stages,
+/// each starting from the previous stage's weights. Read from YAML by `Recipe.load`.
+public struct Recipe: Sendable {
+  public struct Model: Sendable, Equatable {
+    /// A Hugging Face / sentence-transformers directory.
+    public var base: String
+    /// Pooling; nil keeps the model directory's.
+    public var pooling: PoolingMode?
+    /// Tokens per text at most, special tokens and prefix included.
+    public var maxLength: Int
+    /// Put before every query text (and before every text of symmetric data such as STS).
+    public var queryPrefix: String
+    /// Put before every passage text (positives and negatives).
+    public var passagePrefix: String
+  }
+
+  public enum StageKind: String, Sendable, CaseIterable { case pretrain, finetune, instruct }
+  public enum DataFormat: String, Sendable, CaseIterable {
+    /// sentence1, sentence2, gold_label: (premise, entailment, contradiction) triplets.
+    case nliTSV = "nli_tsv"
+    /// sentence1, sentence2, score: graded pairs.
+    case stsTSV = "sts_tsv"
+    /// one JSON object per line: {query, positive, negative?} or {sentence1, sentence2, score}.
+    case jsonl
+  }
+
+  public struct DataSource: Sendable, Equatable {
+    public var format: DataFormat
+    /// Files (a `*` pattern in the file name expands, sorted).
+    public var paths: [String]
+    public init(format: DataFormat, paths: [String]) {
+      self.format = format
+      self.paths = paths
+    }
+  }
+
+  public enum Loss: Sendable, Equatable {
+    /// InfoNCE: in-batch negatives plus each example's hard negative; optional q↔p symmetric term.
+    case infoNCE(temperature: Float, symmetric: Bool, hardNegatives: Bool)
+    /// CoSENT on graded pairs, scale = 1 / temperature of the cosine differences.
+    case cosent(scale: Float)
+  }
+
+  public enum Decay: String, Sendable, CaseIterable { case linear, cosine, constant }
+
+  public struct Optimizer: Sendable, Equatable {
+    public var lr: Float
+    public var settings: AdamW.Settings
+  }
+
+  public struct Schedule: Sendable, Equatable {
+    public var warmupRatio: Double?
+    public var warmupSteps: Int?
+    public var decay: Decay
+    public init(warmupRatio: Double?, warmupSteps: Int?, decay: Decay) {
+      self.warmupRatio = warmupRatio
+      self.warmupSteps = warmupSteps
+      self.decay = decay
+    }
+  }
+
+  public struct Stage: Sendable {
+    public var name: String
+    public var kind: StageKind
+    public var data: [DataSource]
+    public var loss: Loss
+    public var batchSize: Int
+    public var epochs: Int?
+    public var steps: Int?
+    public var optimizer: Optimizer
+    public var schedule: Schedule
+    public var maxGradNorm: Float?
+    public var dropout: Bool
+    /// Evaluate every N steps (and always at the end of the stage); nil: only at the end.
+    public var evalEvery: Int?
+    /// Checkpoint every N steps (and always at the end of the stage).
+    public var checkpointEvery: Int?
+    public var keepCheckpoints: Int
+  }
+
+  public struct EvalSet: Sendable, Equatable {
+    public var name: String
+    public var path: String
+    /// During training (at the cadence) or only at the end of the run.
+    public var final: Bool
+  }
+
+  public var file: String
+  public var model: Model
+  public var seed: UInt64
+  public var output: String
+  public var evaluation: [EvalSet]
+  public var stages: [Stage]
+  /// The YAML text after overrides, hashed into checkpoints so a resume uses the same recipe.
+  public var canonicalText: String
+
+  /// Reads and checks a recipe. `overrides` are `key.path=value` strings (`--set`).
+  public static func load(path: String, overrides: [String] = []) throws -> Recipe {
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+      throw RecipeError(file: path, line: 0, path: "", message: "cannot read the recipe file")
+    }
+    var tree = try YAMLTree.parse(text, file: path)
+    for o in overrides {
+      guard let eq = o.firstIndex(of: "=") else {
+        throw RecipeError(file: "--set", line: 0, path: o, message: "expected key.path=value")
+      }
+      tree = try tree.setting(String(o[..<eq]), to: String(o[o.index(after: eq)...]))
+    }
+    var recipe = try parse(RecipeReader(file: path, tree: tree, path: ""))
+    recipe.canonicalText = text + "\n# overrides\n" + overrides.joined(separator: "\n")
+    return recipe
+  }
+
+  static func parse(_ r: RecipeReader) throws -> Recipe {
+    try r.map { m in
+      let model = try m.required("model").map { mm in
+        Model(
+          base: try existing(try mm.required("base"), directory: true),
+          pooling: try mm.optional("pooling")?.oneOf(PoolingMode.self, PoolingMode.allCases),
+          maxLength: try positive(try mm.optional("max_length"), default: 512),
+          queryPrefix: try mm.optional("query_prefix")?.string() ?? "",
+          passagePrefix: try mm.optional("passage_prefix")?.string() ?? "")
+      }
+      let seed = try m.optional("seed")?.int() ?? 0
+      guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
+      let output = try m.required("output").string()
+      let evaluation = try (m.optional("evaluation")?.list() ?? []).map { e in
+        try e.map { em in
+          let format = try em.optional("format")?.oneOf(DataFormat.self, [.stsTSV]) ?? .stsTSV
+          _ = format
+          return EvalSet(
+            name: try em.required("name").string(), path: try existing(try em.required("path"), directory: false),
+            final: try em.optional("final")?.bool() ?? false)
+        }
+      }
+      let stageReaders = try m.required("stages").list()
+      guard !stageReaders.isEmpty else { throw m.reader.fail("a recipe needs at least one stage", path: "stages") }
+      let stages = try stageReaders.enumerated().map { i, s in try parseStage(s, index: i) }
+      return Recipe(
+        file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, stages: stages,
+        canonicalText: "")
+    }
+  }
+
+  static func parseStage(_ s: RecipeReader, index: Int) throws -> Stage {
+    try s.map { m in
+      let name = try m.optional("name")?.string() ?? "stage\(index + 1)"
+      let kind = try m.optional("kind")?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
+      let data = try m.required("data").list().map { d in
+        try d.map { dm in
+          DataSource(
+            format: try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases),
+            paths: try expand(try dm.required("path")))
+        }
+      }
+      guard !data.isEmpty else { throw m.reader.fail("a stage needs at least one data source", path: s.path + ".data") }
+      let lossReader = try m.required("loss")
+      let loss: Loss = try lossReader.map { lm in
+        let kind = try lm.required("kind")
+        switch try kind.string() {
+        case "infonce":
+          let t = try lm.optional("temperature")?.double() ?? 0.05
+          guard t > 0 else { throw lm.reader.fail("temperature must be positive", path: lm.reader.path + ".temperature") }
+          return .infoNCE(
+            temperature: Float(t), symmetric: try lm.optional("symmetric")?.bool() ?? false,
+            hardNegatives: try lm.optional("hard_negatives")?.bool() ?? true)
+        case "cosent":
+          let scale = try lm.optional("scale")?.double() ?? 20
+          guard scale > 0 else { throw lm.reader.fail("scale must be positive", path: lm.reader.path + ".scale") }
+          return .cosent(scale: Float(scale))
+        case let other:
+          throw kind.fail("unknown loss '\(other)' (known: infonce, cosent)")
+        }
+      }
+      let formats = Set(data.map(\.format))
+      switch loss {
+      case .infoNCE where formats.contains(.stsTSV):
+        throw lossReader.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
+      case .cosent where formats.contains(.nliTSV):
+        throw lossReader.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets")
+      default: break
+      }
+      let batchSize = try positive(try m.required("batch_size"), default: 0)
+      let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
+      let steps = try m.optional("steps").map { try positive($0, default: 1) }
+      if epochs != nil && steps != nil { throw m.reader.fail("give epochs or steps, not both") }
+      let optimizer = try (m.optional("optimizer") ?? RecipeReader(file: s.file, tree: .map([], line: s.tree.line), path: s.path + ".optimizer")).map { om in
+        let betas = try om.optional("betas")?.list().map { try $0.double() } ?? [0.9, 0.999]
+        guard betas.count == 2, betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+          throw om.reader.fail("betas must be two numbers in [0, 1)", path: om.reader.path + ".betas")
+        }
+        let lr = try om.optional("lr")?.double() ?? 2e-5
+        guard lr > 0 else { throw om.reader.fail("lr must be positive", path: om.reader.path + ".lr") }
+        return Optimizer(
+          lr: Float(lr),
+          settings: AdamW.Settings(
+            beta1: Float(betas[0]), beta2: Float(betas[1]), eps: Float(try om.optional("eps")?.double() ?? 1e-8),
+            weightDecay: Float(try om.optional("weight_decay")?.double() ?? 0.01)))
+      }
+      let schedule = try (m.optional("schedule") ?? RecipeReader(file: s.file, tree: .map([], line: s.tree.line), path: s.path + ".schedule")).map { sm in
+        let ratio = try sm.optional("warmup_ratio")?.double()
+        let wsteps = try sm.optional("warmup_steps")?.int()
+        if let ratio, !(0...1).contains(ratio) { throw sm.reader.fail("warmup_ratio must be in [0, 1]", path: sm.reader.path + ".warmup_ratio") }
+        if ratio != nil && wsteps != nil { throw sm.reader.fail("give warmup_ratio or warmup_steps, not both") }
+        return Schedule(
+          warmupRatio: ratio, warmupSteps: wsteps,
+          decay: try sm.optional("decay")?.oneOf(Decay.self, Decay.allCases) ?? .linear)
+      }
+      let clip = try m.optional("max_grad_norm")?.double()
+      let checkpoint = try m.optional("checkpoint")?.map { cm in
+        (try cm.optional("every").map { try positive($0, default: 1) }, try cm.optional("keep").map { try positive($0, default: 1) })
+      }
+      return Stage(
+        name: name, kind: kind, data: data, loss: loss, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
+        steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
+        dropout: try m.optional("dropout")?.bool() ?? true,
+        evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
+        checkpointEvery: checkpoint?.0 ?? nil, keepCheckpoints: checkpoint?.1 ?? 2)
+    }
+  }
+
+  static func positive(_ r: RecipeReader?, default d: Int) throws -> Int {
+    guard let r else { return d }
+    let v = try r.int()
+    guard v > 0 else { throw r.fail("expected a positive integer, got \(v)") }
+    return v
+  }
+
+  static func existing(_ r: RecipeReader, directory: Bool) throws -> String {
+    let p = try r.string()
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue == directory else {
+      throw r.fail(directory ? "model directory '\(p)' not found" : "file '\(p)' not found")
+    }
+    return p
+  }
+
+  /// A path whose file name may hold `*` patterns; at least one file must match.
+  static func expand(_ r: RecipeReader) throws -> [String] {
+    let p = try r.string()
+    let url = URL(fileURLWithPath: p)
+    let name = url.lastPathComponent
+    guard name.contains("*") || name.contains("?") else { return [try existing(r, directory: false)] }
+    let dir = url.deletingLastPathComponent().path
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+    let matches = entries.filter { fnmatch(name, $0, 0) == 0 }.sorted()
+    guard !matches.isEmpty else { throw r.fail("no file matches '\(p)'") }
+    let prefix = (p as NSString).deletingLastPathComponent
+    return matches.map { prefix.isEmpty ? $0 : prefix + "/" + $0 }
+  }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Where a run stands, saved in every checkpoint as `trainer_state.json`: enough to continue
+/// exactly (the sampler and dropout are functions of the seed and these positions).
+public struct TrainerState: Codable, Sendable, Equatable {
+  public struct Evaluation: Codable, Sendable, Equatable {
+    public var name: String
+    public var stage: String
+    public var globalStep: Int
+    public var spearman: Double
+  }
+
+  /// Index of the stage in the recipe, and its name.
+  public var stage: Int
+  public var stageName: String
+  /// Steps done in this stage, and the stage's total.
+  public var stageStep: Int
+  public var stageSteps: Int
+  /// Steps done in the whole run.
+  public var globalStep: Int
+  /// Epoch and batch within the epoch of the next step.
+  public var epoch: Int
+  public var batchInEpoch: Int
+  /// AdamW steps taken in this stage (its bias correction), and the learning rate of the last step.
+  public var optimizerStep: Int
+  public var learningRate: Float
+  /// The run's seed; dropout masks and sampler shuffles are derived from it.
+  public var seed: UInt64
+  public var recipeHash: String
+  public var evaluations: [Evaluation]
+  public var lastLoss: Float?
+
+  public static func read(_ url: URL) throws -> TrainerState {
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      throw TrainingError.checkpoint(path: url.path, detail: "cannot read trainer_state.json")
+    }
+    do {
+      let d = JSONDecoder()
+      d.keyDecodingStrategy = .convertFromSnakeCase
+      return try d.decode(TrainerState.self, from: data)
+    } catch {
+      throw TrainingError.checkpoint(path: url.path, detail: "not a trainer state: \(error)")
+    }
+  }
+
+  public func jsonData() throws -> Data {
+    let e = JSONEncoder()
+    e.keyEncodingStrategy = .convertToSnakeCase
+    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try e.encode(self)
+  }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Recipes
+import TextEncoder
+
+/// One training example: a (query, positive, optional hard negative) triplet or a graded pair.
+public enum TrainingExample: Sendable, Equatable {
+  case triplet(query: String, positive: String, negative: String?)
+  case pair(String, String, score: Float)
+
+  /// Every text of the example (for keeping duplicates out of a batch).
+  public var texts: [String] {
+    switch self {
+    case .triplet(let q, let p, let n): [q, p] + (n.map { [$0] } ?? [])
+    case .pair(let a, let b, _): [a, b]
+    }
+  }
+}
+
+/// A graded sentence pair (KorSTS), for CoSENT training and for evaluation.
+public struct ScoredPair: Sendable, Equatable {
+  public var first: String
+  public var second: String
+  public var score: Float
+}
+
+public enum TrainingData {
+  /// The examples of a stage's data sources, in file order.
+  public static func load(_ sources: [Recipe.DataSource]) throws -> [TrainingExample] {
+    var examples: [TrainingExample] = []
+    for source in sources {
+      for path in source.paths {
+        let before = examples.count
+        switch source.format {
+        case .nliTSV:
+          examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negative: $0.negative) }
+        case .stsTSV:
+          examples += try readSTS(path: path).map { .pair($0.first, $0.second, score: $0.score) }
+        case .jsonl:
+          examples += try readJSONL(path: path)
+        }
+        if examples.count == before { throw TrainingError.emptyData(path: path) }
+      }
+    }
+    return examples
+  }
+
+  /// KorSTS-style TSV: columns sentence1, sentence2, score.
+  public static func readSTS(path: String) throws -> [ScoredPair] {
+    let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "score"])
+    return try rows.enumerated().map { i, row in
+      guard let s = Float(row["score"]!), s.isFinite else {
+        throw TrainingError.badData(path: path, line: i + 2, detail: "score '\(row["score"]!)' is not a number")
+      }
+      return ScoredPair(first: row["sentence1"]!, second: row["sentence2"]!, score: s)
+    }
+  }
+
+  /// JSON lines: {"query", "positive", "negative"?} triplets or {"sentence1", "sentence2", "score"} pairs.
+  public static func readJSONL(path: String) throws -> [TrainingExample] {
+    try TextLines.read(path: path).enumerated().compactMap { i, line in
+      if line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+      guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+        throw TrainingError.badData(path: path, line: i + 1, detail: "not a JSON object")
+      }
+      if let q = obj["query"] as? String, let p = obj["positive"] as? String {
+        return .triplet(query: q, positive: p, negative: obj["negative"] as? String)
+      }
+      if let a = obj["sentence1"] as? String, let b = obj["sentence2"] as? String, let s = obj["score"] as? Double {
+        return .pair(a, b, score: Float(s))
+      }
+      throw TrainingError.badData(
+        path: path, line: i + 1, detail: "expected keys query, positive[, negative] or sentence1, sentence2, score")
+    }
+  }
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+  case emptyData(path: String)
+  case badData(path: String, line: Int, detail: String)
+  case batchLargerThanData(stage: String, batchSize: Int, examples: Int)
+  case nonFiniteLoss(stage: String, step: Int, lastCheckpoint: String?)
+  case checkpoint(path: String, detail: String)
+
+  public var description: String {
+    switch self {
+    case .emptyData(let p): "\(p): no training examples in this file"
+    case .badData(let p, let l, let d): "\(p):\(l): \(d)"
+    case .batchLargerThanData(let s, let b, let n): "stage '\(s)': batch size \(b) is larger than its \(n) examples"
+    case .nonFiniteLoss(let s, let step, let c):
+      "stage '\(s)', step \(step): the loss is not finite; training stopped" + (c.map { ". The last good checkpoint is \($0)" } ?? "")
+    case .checkpoint(let p, let d): "\(p): \(d)"
+    }
+  }
+}

@@ -1,0 +1,300 @@
+import Autograd
+import Foundation
+import Recipes
+import SafeTensors
+import TextEncoder
+
+/// Runs a recipe: its stages in order, each from the previous stage's weights, with AdamW, the
+/// learning-rate schedule, gradient clipping, evaluation and checkpoints; resumes exactly from
+/// any checkpoint. Reports through `observer` (the CLI prints); appends every step's metrics
+/// to `<output>/metrics.jsonl`.
+public final class TrainingRun {
+  public struct StepMetrics: Codable, Sendable {
+    public var stage: String
+    public var step: Int
+    public var stageSteps: Int
+    public var globalStep: Int
+    public var epoch: Int
+    public var loss: Float
+    public var gradNorm: Float
+    public var lr: Float
+    public var accuracy: Float?
+    public var positiveSimilarity: Float?
+    public var hardestNegativeSimilarity: Float?
+    public var tokens: Int
+    public var tokensPerSecond: Double
+    public var seconds: Double
+  }
+
+  public enum Event {
+    case warning(String)
+    case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int)
+    case step(StepMetrics)
+    case evaluation(TrainerState.Evaluation)
+    case checkpoint(URL)
+    case finished(model: URL, evaluations: [TrainerState.Evaluation])
+  }
+
+  public let recipe: Recipe
+  let observer: (Event) -> Void
+  public let outputDirectory: URL
+  public var checkpointsDirectory: URL { outputDirectory.appendingPathComponent("checkpoints") }
+  var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
+
+  public init(recipe: Recipe, observer: @escaping (Event) -> Void) {
+    self.recipe = recipe
+    self.observer = observer
+    outputDirectory = URL(fileURLWithPath: recipe.output)
+  }
+
+  /// FNV-1a of the recipe text after overrides, stored in checkpoints.
+  public var recipeHash: String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in recipe.canonicalText.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return String(format: "%016llx", h)
+  }
+
+  /// The newest complete checkpoint of this run's output directory, if any.
+  public func latestCheckpoint() -> URL? { Checkpoint.list(in: checkpointsDirectory).last?.url }
+
+  /// Trains. `resume` continues from a checkpoint directory; `maxSteps` stops after that many
+  /// steps of the whole run (counted from its start), writing a checkpoint.
+  @discardableResult
+  public func run(resume: URL? = nil, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
+    let fm = FileManager.default
+    try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
+    // data, evaluation sets, and the overlap warning
+    let stageData = try recipe.stages.map { try TrainingData.load($0.data) }
+    for (s, examples) in zip(recipe.stages, stageData) where s.batchSize > examples.count {
+      throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples.count)
+    }
+    let evalSets = try recipe.evaluation.map { ($0, try TrainingData.readSTS(path: $0.path)) }
+    let trainingTexts = Set(stageData.flatMap { $0.flatMap(\.texts) })
+    for (set, pairs) in evalSets {
+      let texts = Set(pairs.flatMap { [$0.first, $0.second] })
+      let shared = texts.intersection(trainingTexts).count
+      if shared > 0 {
+        observer(.warning("\(shared) of the \(texts.count) texts of evaluation set '\(set.name)' also occur in the training data"))
+      }
+    }
+
+    let base = try SentenceEncoder(directory: recipe.model.base)
+    let encoder = base.encoder
+    let pooling = recipe.model.pooling ?? base.pooling
+    let layout = SentenceTransformersLayout(
+      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: base.prompts)
+    let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
+    let step = TrainingStep(
+      encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, maxLength: recipe.model.maxLength,
+      queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
+
+    // where to start
+    var state: TrainerState
+    var optimizerToRestore: URL?
+    if let resume {
+      state = try TrainerState.read(resume.appendingPathComponent("trainer_state.json"))
+      guard state.recipeHash == recipeHash else {
+        throw TrainingError.checkpoint(
+          path: resume.path, detail: "was written by a different recipe (or other --set overrides); resume with the same recipe")
+      }
+      try encoder.load(from: SafeTensorsFile(path: resume.appendingPathComponent("model.safetensors").path))
+      optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
+      if state.stageStep >= state.stageSteps {  // the checkpoint closed its stage
+        state.stage += 1
+        state.stageStep = 0
+        state.epoch = 0
+        state.batchInEpoch = 0
+        state.optimizerStep = 0
+      }
+      try truncateMetrics(after: state.globalStep)
+    } else {
+      try? fm.removeItem(at: metricsURL)
+      state = TrainerState(
+        stage: 0, stageName: recipe.stages[0].name, stageStep: 0, stageSteps: 0, globalStep: 0, epoch: 0,
+        batchInEpoch: 0, optimizerStep: 0, learningRate: 0, seed: recipe.seed, recipeHash: recipeHash, evaluations: [],
+        lastLoss: nil)
+    }
+    var lastCheckpoint = resume
+
+    func evaluate(final: Bool) throws {
+      for (set, pairs) in evalSets where final || !set.final {
+        let rho = try STSEvaluation.spearman(
+          pairs: pairs, encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, prefix: recipe.model.queryPrefix,
+          maxLength: recipe.model.maxLength)
+        let e = TrainerState.Evaluation(
+          name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, spearman: rho)
+        state.evaluations.append(e)
+        try appendMetrics(["eval": set.name, "stage": e.stage, "global_step": e.globalStep, "spearman": rho])
+        observer(.evaluation(e))
+      }
+    }
+
+    func checkpoint(_ optimizer: AdamW?) throws {
+      let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: state.globalStep))
+      try Checkpoint.write(
+        to: url, encoder: encoder, layout: layout, sentencePieceModel: spm, optimizer: optimizer, state: state,
+        modelCard: modelCard(evaluations: state.evaluations, stepsDone: state.globalStep))
+      lastCheckpoint = url
+      observer(.checkpoint(url))
+      let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
+      for old in Checkpoint.list(in: checkpointsDirectory).dropLast(keep) { try? fm.removeItem(at: old.url) }
+    }
+
+    while state.stage < recipe.stages.count {
+      let stage = recipe.stages[state.stage]
+      let examples = stageData[state.stage]
+      // the epochs' batches: a function of the seed, the stage and the epoch
+      func batches(epoch: Int) -> [[Int]] {
+        BatchSampler.epoch(
+          examples, batchSize: stage.batchSize, seed: recipe.seed &+ UInt64(state.stage) &* 1_000_003 &+ UInt64(epoch))
+      }
+      var epochBatches = batches(epoch: state.epoch)
+      let total: Int
+      if let steps = stage.steps {
+        total = steps
+      } else {
+        total = (0..<(stage.epochs ?? 1)).reduce(0) { $0 + ($1 == state.epoch ? epochBatches.count : batches(epoch: $1).count) }
+      }
+      state.stageName = stage.name
+      state.stageSteps = total
+      let schedule = LearningRate(peak: stage.optimizer.lr, schedule: stage.schedule, totalSteps: total)
+      let optimizer = AdamW(store: encoder.store, settings: stage.optimizer.settings)
+      if let url = optimizerToRestore {
+        try Checkpoint.loadOptimizer(optimizer, from: url)
+        optimizerToRestore = nil
+      }
+      observer(.stageStarted(index: state.stage, name: stage.name, examples: examples.count, steps: total, resumedAt: state.stageStep))
+
+      while state.stageStep < total {
+        if let maxSteps, state.globalStep >= maxSteps {
+          try checkpoint(optimizer)
+          return state.evaluations
+        }
+        if state.batchInEpoch >= epochBatches.count {
+          state.epoch += 1
+          state.batchInEpoch = 0
+          epochBatches = batches(epoch: state.epoch)
+        }
+        let batch = epochBatches[state.batchInEpoch].map { examples[$0] }
+        let t0 = Date()
+        encoder.store.zeroGrad()
+        var dropoutSeed = SplitMix64(seed: recipe.seed ^ (UInt64(state.globalStep + 1) &* 0xD1B5_4A32_D192_ED03))
+        let r = try step.run(batch, loss: stage.loss, dropout: stage.dropout, seed: dropoutSeed.next())
+        guard r.loss.isFinite else {
+          throw TrainingError.nonFiniteLoss(stage: stage.name, step: state.stageStep, lastCheckpoint: lastCheckpoint?.path)
+        }
+        let norm = Float(encoder.store.gradientNorm())
+        guard norm.isFinite else {
+          throw TrainingError.nonFiniteLoss(stage: stage.name, step: state.stageStep, lastCheckpoint: lastCheckpoint?.path)
+        }
+        if let clip = stage.maxGradNorm {
+          let coefficient = clip / (norm + 1e-6)
+          if coefficient < 1 { encoder.store.scaleGradients(by: coefficient) }
+        }
+        let lr = schedule.at(state.stageStep)
+        optimizer.update(lr: lr)
+        let seconds = Date().timeIntervalSince(t0)
+        state.stageStep += 1
+        state.globalStep += 1
+        state.batchInEpoch += 1
+        state.optimizerStep = optimizer.step
+        state.learningRate = lr
+        state.lastLoss = r.loss
+        let m = StepMetrics(
+          stage: stage.name, step: state.stageStep, stageSteps: total, globalStep: state.globalStep, epoch: state.epoch,
+          loss: r.loss, gradNorm: norm, lr: lr, accuracy: r.accuracy, positiveSimilarity: r.positiveSimilarity,
+          hardestNegativeSimilarity: r.hardestNegativeSimilarity, tokens: r.tokens,
+          tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds)
+        try appendMetrics(m)
+        observer(.step(m))
+        let last = state.stageStep == total
+        if let every = stage.evalEvery, state.stageStep % every == 0, !last { try evaluate(final: false) }
+        if last { try evaluate(final: false) }
+        if last || (stage.checkpointEvery.map { state.stageStep % $0 == 0 } ?? false) { try checkpoint(optimizer) }
+      }
+      state.stage += 1
+      state.stageStep = 0
+      state.epoch = 0
+      state.batchInEpoch = 0
+      state.optimizerStep = 0
+    }
+
+    // the end: final evaluation sets, and the trained model as a sentence-transformers directory
+    state.stage = recipe.stages.count - 1
+    let finalSets = evalSets.filter { $0.0.final }
+    if !finalSets.isEmpty {
+      for (set, pairs) in finalSets {
+        let rho = try STSEvaluation.spearman(
+          pairs: pairs, encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, prefix: recipe.model.queryPrefix,
+          maxLength: recipe.model.maxLength)
+        let e = TrainerState.Evaluation(name: set.name, stage: "final", globalStep: state.globalStep, spearman: rho)
+        state.evaluations.append(e)
+        try appendMetrics(["eval": set.name, "stage": "final", "global_step": state.globalStep, "spearman": rho])
+        observer(.evaluation(e))
+      }
+    }
+    let modelURL = outputDirectory.appendingPathComponent("model")
+    var writer = ModelDirectoryWriter(layout: layout)
+    writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, stepsDone: state.globalStep).utf8)
+    try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true)
+    observer(.finished(model: modelURL, evaluations: state.evaluations))
+    return state.evaluations
+  }
+
+  func appendMetrics<T: Encodable>(_ value: T) throws {
+    let e = JSONEncoder()
+    e.keyEncodingStrategy = .convertToSnakeCase
+    e.outputFormatting = [.sortedKeys]
+    var line = try e.encode(value)
+    line.append(UInt8(ascii: "\n"))
+    try appendLine(line)
+  }
+
+  func appendMetrics(_ dict: [String: Any]) throws {
+    var line = try JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
+    line.append(UInt8(ascii: "\n"))
+    try appendLine(line)
+  }
+
+  private func appendLine(_ data: Data) throws {
+    if !FileManager.default.fileExists(atPath: metricsURL.path) {
+      FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
+    }
+    let h = try FileHandle(forWritingTo: metricsURL)
+    defer { try? h.close() }
+    try h.seekToEnd()
+    try h.write(contentsOf: data)
+  }
+
+  /// Drops metric lines of steps after `globalStep` (a resumed run repeats them).
+  func truncateMetrics(after globalStep: Int) throws {
+    guard let data = FileManager.default.contents(atPath: metricsURL.path), let text = String(data: data, encoding: .utf8) else { return }
+    let kept = text.split(separator: "\n").filter { line in
+      guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+        let step = obj["global_step"] as? Int
+      else { return false }
+      return step <= globalStep
+    }
+    try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(to: metricsURL, atomically: true, encoding: .utf8)
+  }
+
+  func modelCard(evaluations: [TrainerState.Evaluation], stepsDone: Int) -> String {
+    var s = "---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n- trainer\n---\n\n"
+    s += "# Fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)).\n\n"
+    s += "Texts are prefixed with `\(recipe.model.queryPrefix)` (queries) and `\(recipe.model.passagePrefix)` (passages); at most \(recipe.model.maxLength) tokens.\n\n## Stages\n\n"
+    for st in recipe.stages {
+      let loss: String
+      switch st.loss {
+      case .infoNCE(let t, let sym, let hn): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : "")\(hn ? ", hard negatives" : ""))"
+      case .cosent(let scale): loss = "CoSENT (scale \(scale))"
+      }
+      s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"
+    }
+    if !evaluations.isEmpty {
+      s += "\n## Evaluation (Spearman of cosine similarity)\n\n| set | after | step | Spearman |\n|---|---|---|---|\n"
+      for e in evaluations { s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(String(format: "%.4f", e.spearman)) |\n" }
+    }
+    s += "\n## Recipe\n\n```yaml\n\(recipe.canonicalText)\n```\n"
+    return s
+  }
+}

@@ -1,0 +1,116 @@
+import Autograd
+import Losses
+import Recipes
+import TextEncoder
+
+/// One forward + backward of a stage's loss over a batch of examples; gradients accumulate into
+/// the encoder's store. All texts of the batch go through the encoder as one packed batch.
+public struct TrainingStep {
+  public let encoder: Encoder
+  public let tokenizer: Tokenizer
+  public let pooling: PoolingMode
+  public let maxLength: Int
+  public let queryPrefix: String
+  public let passagePrefix: String
+
+  public init(encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, maxLength: Int, queryPrefix: String, passagePrefix: String) {
+    self.encoder = encoder
+    self.tokenizer = tokenizer
+    self.pooling = pooling
+    self.maxLength = maxLength
+    self.queryPrefix = queryPrefix
+    self.passagePrefix = passagePrefix
+  }
+
+  public struct Result: Sendable {
+    public var loss: Float
+    /// Real (unpadded) tokens through the encoder.
+    public var tokens: Int
+    public var layout: SequenceLayout
+    /// InfoNCE: share of queries whose positive scores highest; the mean cosine of the positives
+    /// and of each query's hardest negative. CoSENT: nil.
+    public var accuracy: Float?
+    public var positiveSimilarity: Float?
+    public var hardestNegativeSimilarity: Float?
+    public var profile: [String: Tape.OpTime]?
+  }
+
+  func tokens(_ texts: [String], prefix: String) -> [[Int32]] {
+    texts.map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
+  }
+
+  /// `seed` drives dropout (when `dropout`).
+  public func run(
+    _ examples: [TrainingExample], loss: Recipe.Loss, dropout: Bool, seed: UInt64, profile: Bool = false
+  ) throws -> Result {
+    let tape = Tape(seed: seed, profile: profile)
+    switch loss {
+    case .infoNCE(let temperature, let symmetric, let useNegatives):
+      var queries: [String] = [], positives: [String] = [], negatives: [String] = []
+      for e in examples {
+        guard case .triplet(let q, let p, let n) = e else { preconditionFailure("InfoNCE needs triplets") }
+        queries.append(q)
+        positives.append(p)
+        if useNegatives, let n { negatives.append(n) }
+      }
+      let n = queries.count
+      let candidates = positives + negatives
+      let batch = TokenBatch(
+        sequences: tokens(queries, prefix: queryPrefix) + tokens(candidates, prefix: passagePrefix), config: encoder.config)
+      let e = try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      let q = tape.rows(e, 0..<n), c = tape.rows(e, n..<n + candidates.count)
+      // a candidate with the text of the query's own positive, other than that positive, is no negative
+      let mask = InfoNCE.duplicatePositiveMask(positives: positives, candidates: candidates)
+      let cos = tape.cosineSimilarityMatrix(q, c)
+      var l = tape.crossEntropy(tape.maskedFill(tape.scale(cos, by: 1 / temperature), mask: mask), targets: Array(0..<n))
+      if symmetric {
+        let maskPQ = InfoNCE.duplicatePositiveMask(positives: queries, candidates: queries)
+        let back = tape.crossEntropy(
+          tape.maskedFill(tape.scale(tape.cosineSimilarityMatrix(tape.rows(c, 0..<n), q), by: 1 / temperature), mask: maskPQ),
+          targets: Array(0..<n))
+        l = tape.scale(tape.add(l, back), by: 0.5)
+      }
+      var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
+      (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) =
+        Self.rankingMetrics(tape.array(cos), queries: n, candidates: candidates.count, mask: mask)
+      try tape.backward(from: l)
+      result.profile = tape.profile
+      return result
+
+    case .cosent(let scale):
+      var first: [String] = [], second: [String] = [], scores: [Float] = []
+      for e in examples {
+        guard case .pair(let a, let b, let s) = e else { preconditionFailure("CoSENT needs scored pairs") }
+        first.append(a)
+        second.append(b)
+        scores.append(s)
+      }
+      let n = first.count
+      let batch = TokenBatch(sequences: tokens(first + second, prefix: queryPrefix), config: encoder.config)
+      let e = try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      let l = CoSENT(scale: scale).loss(tape: tape, a: tape.rows(e, 0..<n), b: tape.rows(e, n..<2 * n), scores: scores)
+      var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
+      try tape.backward(from: l)
+      result.profile = tape.profile
+      return result
+    }
+  }
+
+  /// Top-1 accuracy, mean positive cosine and mean hardest-negative cosine of a (n, m) cosine
+  /// matrix whose diagonal holds the positives; masked entries are ignored.
+  static func rankingMetrics(_ cos: [Float], queries n: Int, candidates m: Int, mask: [Bool]) -> (Float, Float, Float) {
+    var correct = 0, pos: Float = 0, hard: Float = 0, hardCount = 0
+    for i in 0..<n {
+      let p = cos[i * m + i]
+      pos += p
+      var best = -Float.infinity
+      for j in 0..<m where j != i && !mask[i * m + j] { best = max(best, cos[i * m + j]) }
+      if best > -Float.infinity {
+        hard += best
+        hardCount += 1
+      }
+      if p > best { correct += 1 }
+    }
+    return (Float(correct) / Float(max(n, 1)), pos / Float(max(n, 1)), hardCount > 0 ? hard / Float(hardCount) : .nan)
+  }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Recipes
+import Training
+
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Trains as a recipe says (recipes/*.recipe).")
+
+  @Argument(help: "The recipe (YAML).")
+  var recipe: String
+  @Option(name: .customLong("set"), help: "Override a recipe key, e.g. --set stages.0.batch_size=64 (repeatable).")
+  var overrides: [String] = []
+  @Flag(help: "Continue from the newest checkpoint in the recipe's output directory.")
+  var resume = false
+  @Option(help: "Stop after this many steps of the whole run, writing a checkpoint.")
+  var maxSteps: Int?
+  @OptionGroup var compute: ComputeOptions
+
+  func run() throws {
+    compute.apply()
+    try runReportingErrors {
+      let r = try Recipe.load(path: recipe, overrides: overrides)
+      let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
+      var from: URL?
+      if resume {
+        guard let latest = run.latestCheckpoint() else {
+          throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
+        }
+        from = latest
+      }
+      try run.run(resume: from, maxSteps: maxSteps)
+    }
+  }
+}
+
+struct ResumeCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "resume", abstract: "Continues a run from one of its checkpoints.")
+
+  @Argument(help: "A checkpoint directory (<output>/checkpoints/step-NNNNNNN).")
+  var checkpoint: String
+  @Option(help: "The recipe of the run (with the same --set overrides).")
+  var recipe: String
+  @Option(name: .customLong("set"), help: "The run's recipe overrides.")
+  var overrides: [String] = []
+  @Option(help: "Stop after this many steps of the whole run, writing a checkpoint.")
+  var maxSteps: Int?
+  @OptionGroup var compute: ComputeOptions
+
+  func run() throws {
+    compute.apply()
+    try runReportingErrors {
+      let r = try Recipe.load(path: recipe, overrides: overrides)
+      try TrainingRun(recipe: r, observer: TrainingReporter().report).run(
+        resume: URL(fileURLWithPath: checkpoint), maxSteps: maxSteps)
+    }
+  }
+}
+
+/// Prints training events: a progress line redrawn on a terminal, plain lines otherwise.
+final class TrainingReporter {
+  /// print, flushed at once (stdout to a file or pipe is block-buffered).
+  func print(_ line: String) {
+    Swift.print(line)
+    fflush(stdout)
+  }
+
+  let terminal = isatty(STDERR_FILENO) != 0
+  var stageStart = Date()
+  var stageFirstStep = 0
+
+  func report(_ event: TrainingRun.Event) {
+    switch event {
+    case .warning(let w):
+      FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
+    case .stageStarted(let index, let name, let examples, let steps, let resumedAt):
+      stageStart = Date()
+      stageFirstStep = resumedAt
+      print("stage \(index + 1) '\(name)': \(examples) examples, \(steps) steps" + (resumedAt > 0 ? ", resuming at step \(resumedAt)" : ""))
+    case .step(let m):
+      let done = m.step - stageFirstStep
+      let elapsed = Date().timeIntervalSince(stageStart)
+      let eta = done > 0 ? elapsed / Double(done) * Double(m.stageSteps - m.step) : 0
+      var line = String(format: "%@ %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  ETA %.0fs", m.stage, m.step, m.stageSteps,
+                        m.loss, m.lr, m.gradNorm, m.tokensPerSecond, eta)
+      if let a = m.accuracy { line += String(format: "  acc %.2f", a) }
+      if terminal {
+        FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
+        if m.step == m.stageSteps { FileHandle.standardError.write(Data("\n".utf8)) }
+      } else {
+        print(line)
+      }
+    case .evaluation(let e):
+      if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+      print(String(format: "eval %@ after %@ (step %d): Spearman %.4f", e.name, e.stage, e.globalStep, e.spearman))
+    case .checkpoint(let url):
+      if !terminal { print("checkpoint \(url.path)") }
+    case .finished(let model, let evaluations):
+      print("model written to \(model.path)")
+      for e in evaluations where e.stage == "final" { print(String(format: "%@: Spearman %.4f", e.name, e.spearman)) }
+    }
+  }
+}

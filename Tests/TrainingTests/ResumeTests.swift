@@ -1,0 +1,122 @@
+import Foundation
+import Recipes
+import TestSupport
+import Testing
+import Training
+
+/// Exact resume on the real model: N steps straight equal N/2 + resume (and across a stage
+/// boundary) bit for bit, and a process killed while writing a checkpoint leaves the previous
+/// one loadable. Needs models/multilingual-e5-small and data/kornlu (CI sets both up).
+@Suite(.serialized) struct ResumeTests {
+  static var ready: Bool {
+    let root = Fixtures.root.path
+    return Fixtures.e5ModelDirectory != nil && FileManager.default.fileExists(atPath: root + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
+  }
+
+  /// Two stages of 3 steps (InfoNCE with dropout, then CoSENT), batch 2, short texts.
+  func recipe(output: URL, checkpointEvery: Int = 100) throws -> Recipe {
+    let root = Fixtures.root.path
+    let text = """
+      model:
+        base: \(Fixtures.e5ModelDirectory!)
+        max_length: 16
+        query_prefix: "query: "
+        passage_prefix: "query: "
+      seed: 5
+      output: \(output.path)
+      stages:
+        - name: nli
+          data:
+            - format: nli_tsv
+              path: \(root)/data/kornlu/KorNLI/xnli.dev.ko.tsv
+          loss: {kind: infonce, temperature: 0.05}
+          batch_size: 2
+          steps: 3
+          optimizer: {lr: 1.0e-4}
+          schedule: {warmup_steps: 1}
+          max_grad_norm: 1.0
+          checkpoint: {every: \(checkpointEvery), keep: 10}
+        - name: sts
+          data:
+            - format: sts_tsv
+              path: \(root)/data/kornlu/KorSTS/sts-train.tsv
+          loss: {kind: cosent}
+          batch_size: 2
+          steps: 3
+          optimizer: {lr: 1.0e-4}
+          checkpoint: {every: \(checkpointEvery), keep: 10}
+      """
+    let path = output.deletingLastPathComponent().appendingPathComponent(output.lastPathComponent + ".recipe")
+    try text.write(to: path, atomically: true, encoding: .utf8)
+    return try Recipe.load(path: path.path)
+  }
+
+  func weights(_ run: URL, step: Int) throws -> Data {
+    try Data(contentsOf: run.appendingPathComponent("checkpoints/\(Checkpoint.name(globalStep: step))/model.safetensors"))
+  }
+
+  @Test func stoppingAndResumingGivesBitIdenticalWeights() throws {
+    guard Self.ready else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let straight = dir.appendingPathComponent("straight"), pieces = dir.appendingPathComponent("pieces")
+    try TrainingRun(recipe: try recipe(output: straight), observer: { _ in }).run()
+
+    let r = try recipe(output: pieces)
+    try TrainingRun(recipe: r, observer: { _ in }).run(maxSteps: 2)  // stops inside stage 1
+    let run = TrainingRun(recipe: r, observer: { _ in })
+    try run.run(resume: run.latestCheckpoint(), maxSteps: 4)  // crosses into stage 2
+    let again = TrainingRun(recipe: r, observer: { _ in })
+    try again.run(resume: again.latestCheckpoint())
+
+    let a = try weights(straight, step: 6), b = try weights(pieces, step: 6)
+    #expect(a.count > 400_000_000)
+    #expect(a == b, "weights after 6 steps differ between the straight and the resumed run")
+    #expect(try weights(straight, step: 3) == weights(pieces, step: 3))
+    // the optimizer state at the end of stage 1 too
+    let o1 = try Data(contentsOf: straight.appendingPathComponent("checkpoints/step-0000003/optimizer.safetensors"))
+    let o2 = try Data(contentsOf: pieces.appendingPathComponent("checkpoints/step-0000003/optimizer.safetensors"))
+    #expect(o1 == o2)
+    // metrics.jsonl holds each step once
+    let steps = try String(contentsOf: pieces.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+      .split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+      .compactMap { $0["loss"] != nil ? $0["global_step"] as? Int : nil }
+    #expect(steps == [1, 2, 3, 4, 5, 6])
+  }
+
+  @Test func aKillDuringACheckpointWriteKeepsThePreviousOne() throws {
+    let binary = Fixtures.root.appendingPathComponent(".build/release/trainer").path
+    guard Self.ready, FileManager.default.isExecutableFile(atPath: binary) else {
+      #expect(!Fixtures.requireRealModel, "models, data or the release build of trainer missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("killed")
+    let r = try recipe(output: out, checkpointEvery: 1)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = ["run", r.file]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let partial = out.appendingPathComponent("checkpoints/.step-0000002.partial")
+    let deadline = Date().addingTimeInterval(300)
+    while !FileManager.default.fileExists(atPath: partial.path) && process.isRunning && Date() < deadline { usleep(2000) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal, "the run ended before its second checkpoint was being written")
+
+    let complete = Checkpoint.list(in: out.appendingPathComponent("checkpoints"))
+    #expect(complete.first?.state.globalStep == 1)
+    #expect(complete.allSatisfy { $0.state.globalStep <= 2 })
+    // the surviving checkpoint resumes and the run completes
+    let run = TrainingRun(recipe: r, observer: { _ in })
+    try run.run(resume: complete.first!.url)
+    #expect(run.latestCheckpoint()?.lastPathComponent == Checkpoint.name(globalStep: 6))
+    #expect(!FileManager.default.fileExists(atPath: partial.path))
+  }
+}

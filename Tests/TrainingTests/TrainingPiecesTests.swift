@@ -1,0 +1,68 @@
+import Autograd
+import Foundation
+import Losses
+import Recipes
+import TestSupport
+import Testing
+import Training
+
+/// The sampler, the schedule, Spearman and the InfoNCE duplicate mask.
+@Suite struct TrainingPiecesTests {
+  @Test func samplerKeepsDuplicateTextsOutOfABatchAndCoversEveryExampleOnce() {
+    // texts repeat across examples: "p0" is both a positive and another example's negative
+    var examples: [TrainingExample] = []
+    for i in 0..<40 { examples.append(.triplet(query: "q\(i)", positive: "p\(i % 25)", negative: "n\(i)")) }
+    examples.append(.triplet(query: "q99", positive: "x", negative: "p0"))
+    let batches = BatchSampler.epoch(examples, batchSize: 8, seed: 7)
+    #expect(batches.flatMap { $0 }.sorted() == Array(examples.indices))
+    for b in batches {
+      let texts = b.flatMap { examples[$0].texts }
+      #expect(Set(texts).count == texts.count, "a batch repeats a text: \(texts)")
+      #expect(b.count <= 8)
+    }
+    #expect(BatchSampler.epoch(examples, batchSize: 8, seed: 7) == batches)
+    #expect(BatchSampler.epoch(examples, batchSize: 8, seed: 8) != batches)
+  }
+
+  @Test func learningRateWarmsUpThenDecaysLinearlyAsTransformers() {
+    let lr = LearningRate(peak: 1, schedule: .init(warmupRatio: 0.1, warmupSteps: nil, decay: .linear), totalSteps: 79)
+    #expect(lr.warmup == 8)  // ceil(7.9)
+    #expect(lr.at(0) == 0 && lr.at(4) == 0.5 && lr.at(8) == 1)
+    #expect(abs(lr.at(43) - Float(79 - 43) / Float(79 - 8)) < 1e-7 && lr.at(79) == 0)
+    let cosine = LearningRate(peak: 2, schedule: .init(warmupRatio: nil, warmupSteps: 0, decay: .cosine), totalSteps: 10)
+    #expect(cosine.at(0) == 2 && abs(cosine.at(5) - 1) < 1e-6)
+  }
+
+  @Test func spearmanAveragesTiedRanks() {
+    // hand-computed: ranks of x = [1, 2.5, 2.5, 4], of y = [1, 2, 3, 4]
+    let rho = STSEvaluation.spearman([1, 2, 2, 3], [0.1, 0.2, 0.3, 0.9])
+    let rx = [1, 2.5, 2.5, 4.0], ry = [1, 2, 3, 4.0]
+    let mx = 2.5, my = 2.5
+    let num = zip(rx, ry).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+    let den = (rx.reduce(0) { $0 + ($1 - mx) * ($1 - mx) } * ry.reduce(0) { $0 + ($1 - my) * ($1 - my) }).squareRoot()
+    #expect(abs(rho - num / den) < 1e-12)
+    #expect(STSEvaluation.spearman([3, 2, 1], [1, 5, 9]) == -1)
+  }
+
+  @Test func infoNCEMasksDuplicatesOfTheQuerysOwnPositive() {
+    // query 1's positive "b" also appears as the hard negative of query 0 (candidate 3)
+    let mask = InfoNCE.duplicatePositiveMask(positives: ["a", "b", "c"], candidates: ["a", "b", "c", "b", "d", "e"])
+    #expect(mask.enumerated().filter(\.element).map(\.offset) == [1 * 6 + 3])
+  }
+
+  @Test func dataFilesAreReadWithLineNumberedErrors() throws {
+    let dir = Fixtures.temporaryDirectory()
+    let sts = dir.appendingPathComponent("sts.tsv").path
+    try "genre\tscore\tsentence1\tsentence2\nx\t4.5\ta\tb\nx\thigh\tc\td\n".write(toFile: sts, atomically: true, encoding: .utf8)
+    #expect { try TrainingData.readSTS(path: sts) } throws: { "\($0)".contains("sts.tsv:3") && "\($0)".contains("high") }
+    let jsonl = dir.appendingPathComponent("d.jsonl").path
+    try "{\"query\": \"q\", \"positive\": \"p\"}\n{\"sentence1\": \"a\", \"sentence2\": \"b\", \"score\": 2}\n{\"text\": 1}\n"
+      .write(toFile: jsonl, atomically: true, encoding: .utf8)
+    #expect { try TrainingData.readJSONL(path: jsonl) } throws: { "\($0)".contains("d.jsonl:3") }
+    let empty = dir.appendingPathComponent("empty.tsv").path
+    try "sentence1\tsentence2\tgold_label\n".write(toFile: empty, atomically: true, encoding: .utf8)
+    #expect {
+      try TrainingData.load([Recipe.DataSource(format: .nliTSV, paths: [empty])])
+    } throws: { "\($0)".contains("empty.tsv") && "\($0)".contains("no training examples") }
+  }
+}
