@@ -86,6 +86,8 @@ public struct Recipe: Sendable {
     public var path: String
     /// During training (at the cadence) or only at the end of the run.
     public var final: Bool
+    /// Only the first N pairs (quick checks); nil: all.
+    public var limit: Int?
   }
 
   public var file: String
@@ -133,7 +135,8 @@ public struct Recipe: Sendable {
           _ = format
           return EvalSet(
             name: try em.required("name").string(), path: try existing(try em.required("path"), directory: false),
-            final: try em.optional("final")?.bool() ?? false)
+            final: try em.optional("final")?.bool() ?? false,
+            limit: try em.optional("limit").map { try positive($0, default: 1) })
         }
       }
       let stageReaders = try m.required("stages").list()

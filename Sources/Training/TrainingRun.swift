@@ -68,7 +68,7 @@ public final class TrainingRun {
     for (s, examples) in zip(recipe.stages, stageData) where s.batchSize > examples.count {
       throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples.count)
     }
-    let evalSets = try recipe.evaluation.map { ($0, try TrainingData.readSTS(path: $0.path)) }
+    let evalSets = try recipe.evaluation.map { set in (set, Array(try TrainingData.readSTS(path: set.path).prefix(set.limit ?? .max))) }
     let trainingTexts = Set(stageData.flatMap { $0.flatMap(\.texts) })
     for (set, pairs) in evalSets {
       let texts = Set(pairs.flatMap { [$0.first, $0.second] })
