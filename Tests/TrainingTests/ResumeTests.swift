@@ -14,7 +14,7 @@ import Training
   }
 
   /// Two stages of 3 steps (InfoNCE with dropout, then CoSENT), batch 2, short texts.
-  func recipe(output: URL, checkpointEvery: Int = 100) throws -> Recipe {
+  func recipe(output: URL, checkpointEvery: Int = 100, temperature: String = "0.05") throws -> Recipe {
     let root = Fixtures.root.path
     let text = """
       model:
@@ -29,7 +29,7 @@ import Training
           data:
             - format: nli_tsv
               path: \(root)/data/kornlu/KorNLI/xnli.dev.ko.tsv
-          loss: {kind: infonce, temperature: 0.05}
+          loss: {kind: infonce, temperature: \(temperature)}
           batch_size: 2
           steps: 3
           optimizer: {lr: 1.0e-4}
@@ -85,6 +85,20 @@ import Training
       .split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
       .compactMap { $0["loss"] != nil ? $0["global_step"] as? Int : nil }
     #expect(steps == [1, 2, 3, 4, 5, 6])
+  }
+
+  @Test func aNonFiniteLossStopsTheRunWithAClearMessage() throws {
+    guard Self.ready else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // 1 / 1e-45 overflows: the logits are infinite and the loss is not a number
+    let r = try recipe(output: dir.appendingPathComponent("nan"), temperature: "1.0e-45")
+    #expect { try TrainingRun(recipe: r, observer: { _ in }).run() } throws: {
+      "\($0)".contains("stage 'nli', step 0: the loss is not finite")
+    }
   }
 
   @Test func aKillDuringACheckpointWriteKeepsThePreviousOne() throws {

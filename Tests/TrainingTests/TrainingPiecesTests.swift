@@ -66,3 +66,25 @@ import Training
     } throws: { "\($0)".contains("empty.tsv") && "\($0)".contains("no training examples") }
   }
 }
+
+/// Bad input to a run fails before any training, naming the cause.
+@Suite struct RunInputTests {
+  @Test func aBatchLargerThanTheDataIsRefused() throws {
+    let dir = Fixtures.temporaryDirectory()
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("model"), withIntermediateDirectories: true)
+    let data = dir.appendingPathComponent("nli.tsv")
+    try "sentence1\tsentence2\tgold_label\nA\ta\tentailment\nA\tb\tcontradiction\n".write(to: data, atomically: true, encoding: .utf8)
+    let recipe = dir.appendingPathComponent("r.recipe")
+    try """
+    model: {base: \(dir.path)/model}
+    output: \(dir.path)/out
+    stages:
+      - name: small
+        data: [{format: nli_tsv, path: \(data.path)}]
+        loss: {kind: infonce}
+        batch_size: 8
+    """.write(to: recipe, atomically: true, encoding: .utf8)
+    let run = TrainingRun(recipe: try Recipe.load(path: recipe.path), observer: { _ in })
+    #expect { try run.run() } throws: { "\($0)".contains("batch size 8 is larger than its 1 examples") }
+  }
+}
