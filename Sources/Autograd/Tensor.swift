@@ -18,17 +18,6 @@ public final class Tensor: @unchecked Sendable {
     #endif
   }()
 
-  /// A zero-filled tensor.
-  public init(shape: [Int]) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-    _ = Self.heapKeepsLargeBlocks
-    self.shape = shape
-    self.count = shape.reduce(1, *)
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-    self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-    data.initialize(repeating: 0, count: max(count, 1))
-  }
-
   /// A tensor whose contents are undefined until written: for outputs a kernel fully overwrites.
   public init(uninitializedShape shape: [Int]) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
@@ -37,6 +26,12 @@ public final class Tensor: @unchecked Sendable {
     self.count = shape.reduce(1, *)
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
     self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+  }
+
+  /// A zero-filled tensor.
+  public convenience init(shape: [Int]) {
+    self.init(uninitializedShape: shape)
+    data.initialize(repeating: 0, count: max(count, 1))
   }
 
   public convenience init(shape: [Int], values: [Float]) {

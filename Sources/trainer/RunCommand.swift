@@ -9,18 +9,14 @@ struct RunCommand: ParsableCommand {
 
   @Argument(help: "The recipe (YAML).")
   var recipe: String
-  @Option(name: .customLong("set"), help: "Override a recipe key, e.g. --set stages.0.batch_size=64 (repeatable).")
-  var overrides: [String] = []
   @Flag(help: "Continue from the newest checkpoint in the recipe's output directory.")
   var resume = false
-  @Option(help: "Stop after this many steps of the whole run, writing a checkpoint.")
-  var maxSteps: Int?
-  @OptionGroup var compute: ComputeOptions
+  @OptionGroup var options: RunOptions
 
   func run() throws {
-    compute.apply()
+    options.compute.apply()
     try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: overrides)
+      let r = try Recipe.load(path: recipe, overrides: options.overrides)
       let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
       var from: URL?
       if resume {
@@ -29,7 +25,7 @@ struct RunCommand: ParsableCommand {
         }
         from = latest
       }
-      try run.run(resume: from, maxSteps: maxSteps)
+      try run.run(resume: from, maxSteps: options.maxSteps)
     }
   }
 }
@@ -42,20 +38,25 @@ struct ResumeCommand: ParsableCommand {
   var checkpoint: String
   @Option(help: "The recipe of the run (with the same --set overrides).")
   var recipe: String
-  @Option(name: .customLong("set"), help: "The run's recipe overrides.")
+  @OptionGroup var options: RunOptions
+
+  func run() throws {
+    options.compute.apply()
+    try runReportingErrors {
+      let r = try Recipe.load(path: recipe, overrides: options.overrides)
+      try TrainingRun(recipe: r, observer: TrainingReporter().report).run(
+        resume: URL(fileURLWithPath: checkpoint), maxSteps: options.maxSteps)
+    }
+  }
+}
+
+/// Options of `run` and `resume`.
+struct RunOptions: ParsableArguments {
+  @Option(name: .customLong("set"), help: "Override a recipe key, e.g. --set stages.0.batch_size=64 (repeatable; resume with the same ones).")
   var overrides: [String] = []
   @Option(help: "Stop after this many steps of the whole run, writing a checkpoint.")
   var maxSteps: Int?
   @OptionGroup var compute: ComputeOptions
-
-  func run() throws {
-    compute.apply()
-    try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: overrides)
-      try TrainingRun(recipe: r, observer: TrainingReporter().report).run(
-        resume: URL(fileURLWithPath: checkpoint), maxSteps: maxSteps)
-    }
-  }
 }
 
 /// Prints training events: a progress line redrawn on a terminal, plain lines otherwise.
