@@ -31,7 +31,7 @@ public final class Tensor: @unchecked Sendable {
   /// A zero-filled tensor.
   public convenience init(shape: [Int]) {
     self.init(uninitializedShape: shape)
-    data.initialize(repeating: 0, count: max(count, 1))
+    parallelZero(data, count: max(count, 1))
   }
 
   public convenience init(shape: [Int], values: [Float]) {

@@ -40,6 +40,14 @@ public struct Dropout: Sendable, Equatable {
     }
   }
 
+  /// y[i] = x[i] · keep(base + i) / (1 − p): the masked copy (forward, or a fresh gradient).
+  public func apply(from x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count n: Int, base: Int = 0) {
+    let s = scale
+    parallelFor(n, minChunk: 8192) { range in
+      for i in range { y[i] = keeps(base + i) ? x[i] * s : 0 }
+    }
+  }
+
   /// dX[i] += dOut[i] · keep(base + i) / (1 − p).
   public func backward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, count n: Int, base: Int = 0) {
     let s = scale
@@ -58,8 +66,7 @@ extension Tape {
     guard let d = dropout(p: p) else { return x }
     let n = count(x)
     let out = output(shape: shape(x), from: [x], overwritten: true)
-    value(out).update(from: value(x), count: n)
-    d.apply(value(out), count: n)
+    d.apply(from: value(x), to: value(out), count: n)
     record("dropout", outputs: [out]) { tape in
       guard let dX = tape.gradientBuffer(x) else { return }
       d.backward(dX: dX, dOut: tape.upstream(out)!, count: n)

@@ -91,8 +91,8 @@ extension Tape {
       var g = tape.upstream(out)!
       var scratch: Tensor?
       if let dropout {
-        let d = Tensor(shape: [T, C])
-        dropout.backward(dX: d.data, dOut: g, count: T * C)
+        let d = Tensor(uninitializedShape: [T, C])
+        dropout.apply(from: g, to: d.data, count: T * C)
         g = UnsafePointer(d.data)
         scratch = d
       }

@@ -7,7 +7,7 @@ public func linearForward(
   rows T: Int, inFeatures I: Int, outFeatures O: Int
 ) {
   if let bias {
-    for t in 0..<T { (out + t * O).update(from: bias, count: O) }
+    parallelFor(T, minChunk: 64) { rows in for t in rows { (out + t * O).update(from: bias, count: O) } }
   }
   BLAS.gemm(
     transA: false, transB: true, m: T, n: O, k: I,
@@ -58,7 +58,7 @@ extension Tape {
     if gelu {
       if requiresGrad(out) {
         let p = Tensor(uninitializedShape: [T, O])
-        p.data.update(from: y, count: T * O)
+        parallelCopy(p.data, from: y, count: T * O)
         pre = p
       }
       geluForward(out: y, x: y, count: T * O)
@@ -71,8 +71,8 @@ extension Tape {
       if let residual, let dR = tape.gradientBuffer(residual) { residualBackward(dX: dR, dOut: g, count: T * O) }
       var dPre: Tensor?  // gradient before dropout / activation, when either is present
       if gelu || dropout != nil {
-        let d = Tensor(shape: [T, O])
-        if let dropout { dropout.backward(dX: d.data, dOut: g, count: T * O) } else { d.data.update(from: g, count: T * O) }
+        let d = Tensor(uninitializedShape: [T, O])
+        if let dropout { dropout.apply(from: g, to: d.data, count: T * O) } else { parallelCopy(d.data, from: g, count: T * O) }
         if let pre { geluBackwardInPlace(d.data, x: pre.data, count: T * O) }
         dPre = d
       }
