@@ -38,8 +38,9 @@ public struct Recipe: Sendable {
   }
 
   public enum Loss: Sendable, Equatable {
-    /// InfoNCE: in-batch negatives plus each example's hard negative; optional q↔p symmetric term.
-    case infoNCE(temperature: Float, symmetric: Bool, hardNegatives: Bool)
+    /// InfoNCE: in-batch negatives plus up to `hardNegatives` of each example's hard negatives;
+    /// optional q↔p symmetric term.
+    case infoNCE(temperature: Float, symmetric: Bool, hardNegatives: Int)
     /// CoSENT on graded pairs, scale = 1 / temperature of the cosine differences.
     case cosent(scale: Float)
   }
@@ -169,7 +170,11 @@ public struct Recipe: Sendable {
           guard t > 0 else { throw lm.reader.fail("temperature must be positive", path: lm.reader.path + ".temperature") }
           return .infoNCE(
             temperature: Float(t), symmetric: try lm.optional("symmetric")?.bool() ?? false,
-            hardNegatives: try lm.optional("hard_negatives")?.bool() ?? true)
+            hardNegatives: try lm.optional("hard_negatives").map { r in
+              let k = try r.int()
+              guard k >= 0 else { throw r.fail("expected 0 or more hard negatives per query, got \(k)") }
+              return k
+            } ?? 1)
         case "cosent":
           let scale = try lm.optional("scale")?.double() ?? 20
           guard scale > 0 else { throw lm.reader.fail("scale must be positive", path: lm.reader.path + ".scale") }

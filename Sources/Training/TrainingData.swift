@@ -2,15 +2,16 @@ import Foundation
 import Recipes
 import TextEncoder
 
-/// One training example: a (query, positive, optional hard negative) triplet or a graded pair.
+/// One training example: a query with its positive and any number of hard negatives, or a
+/// graded pair.
 public enum TrainingExample: Sendable, Equatable {
-  case triplet(query: String, positive: String, negative: String?)
+  case triplet(query: String, positive: String, negatives: [String])
   case pair(String, String, score: Float)
 
   /// Every text of the example (for keeping duplicates out of a batch).
   public var texts: [String] {
     switch self {
-    case .triplet(let q, let p, let n): [q, p] + (n.map { [$0] } ?? [])
+    case .triplet(let q, let p, let n): [q, p] + n
     case .pair(let a, let b, _): [a, b]
     }
   }
@@ -32,7 +33,7 @@ public enum TrainingData {
         let before = examples.count
         switch source.format {
         case .nliTSV:
-          examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negative: $0.negative) }
+          examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
         case .stsTSV:
           examples += try readSTS(path: path).map { .pair($0.first, $0.second, score: $0.score) }
         case .jsonl:
@@ -55,7 +56,7 @@ public enum TrainingData {
     }
   }
 
-  /// JSON lines: {"query", "positive", "negative"?} triplets or {"sentence1", "sentence2", "score"} pairs.
+  /// JSON lines: {"query", "positive", "negative"? or "negatives": [...]} or {"sentence1", "sentence2", "score"}.
   public static func readJSONL(path: String) throws -> [TrainingExample] {
     try TextLines.read(path: path).enumerated().compactMap { i, line in
       if line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
@@ -63,13 +64,20 @@ public enum TrainingData {
         throw TrainingError.badData(path: path, line: i + 1, detail: "not a JSON object")
       }
       if let q = obj["query"] as? String, let p = obj["positive"] as? String {
-        return .triplet(query: q, positive: p, negative: obj["negative"] as? String)
+        var negatives = (obj["negative"] as? String).map { [$0] } ?? []
+        if let list = obj["negatives"] {
+          guard let strings = list as? [String] else {
+            throw TrainingError.badData(path: path, line: i + 1, detail: "\"negatives\" must be a list of texts")
+          }
+          negatives += strings
+        }
+        return .triplet(query: q, positive: p, negatives: negatives)
       }
       if let a = obj["sentence1"] as? String, let b = obj["sentence2"] as? String, let s = obj["score"] as? Double {
         return .pair(a, b, score: Float(s))
       }
       throw TrainingError.badData(
-        path: path, line: i + 1, detail: "expected keys query, positive[, negative] or sentence1, sentence2, score")
+        path: path, line: i + 1, detail: "expected keys query, positive[, negative(s)] or sentence1, sentence2, score")
     }
   }
 }

@@ -285,7 +285,7 @@ public final class TrainingRun {
     for st in recipe.stages {
       let loss: String
       switch st.loss {
-      case .infoNCE(let t, let sym, let hn): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : "")\(hn ? ", hard negatives" : ""))"
+      case .infoNCE(let t, let sym, let k): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : ""), \(k) hard negative(s) per query)"
       case .cosent(let scale): loss = "CoSENT (scale \(scale))"
       }
       s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"

@@ -45,13 +45,13 @@ public struct TrainingStep {
   ) throws -> Result {
     let tape = Tape(seed: seed, profile: profile)
     switch loss {
-    case .infoNCE(let temperature, let symmetric, let useNegatives):
+    case .infoNCE(let temperature, let symmetric, let hardNegatives):
       var queries: [String] = [], positives: [String] = [], negatives: [String] = []
       for e in examples {
         guard case .triplet(let q, let p, let n) = e else { preconditionFailure("InfoNCE needs triplets") }
         queries.append(q)
         positives.append(p)
-        if useNegatives, let n { negatives.append(n) }
+        negatives += n.prefix(hardNegatives)
       }
       let n = queries.count
       let candidates = positives + negatives

@@ -40,6 +40,17 @@ extension BenchCommand {
         }
         let peak = BenchTrain.sgemmPeak()
         print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
+        if profile {
+          let T = 2000, C = config.hiddenSize, F = config.intermediateSize
+          for (name, m, n, k, ta, tb) in [
+            ("x·Wᵀ C→C", T, C, C, false, true), ("x·Wᵀ C→F", T, F, C, false, true), ("x·Wᵀ F→C", T, C, F, false, true),
+            ("dY·W C→C", T, C, C, false, false), ("dY·W F→C", T, C, F, false, false), ("dY·W C→F", T, F, C, false, false),
+            ("dYᵀ·x C×C", C, C, T, true, false), ("dYᵀ·x F×C", F, C, T, true, false), ("dYᵀ·x C×F", C, F, T, true, false),
+          ] {
+            print(String(format: "  sgemm %@ (%d×%d×%d): %.1f GFLOP/s", name, m, n, k,
+                         BenchTrain.sgemmRate(m: m, n: n, k: k, transA: ta, transB: tb, beta: 1)))
+          }
+        }
 
         let step = TrainingStep(
           encoder: encoder, tokenizer: model.tokenizer, pooling: model.pooling, maxLength: maxLength, queryPrefix: prefix,
@@ -53,13 +64,13 @@ extension BenchCommand {
         var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
         for s in 0...steps {
           let chunk = triplets[s * batch..<(s + 1) * batch]
-          let examples = chunk.map { TrainingExample.triplet(query: $0.query, positive: $0.positive, negative: $0.negative) }
+          let examples = chunk.map { TrainingExample.triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
           let before = Memory.resetPeak()
           let t0 = Date()
           encoder.store.zeroGrad()
           let t1 = Date()
           let r = try step.run(
-            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: true), dropout: dropout,
+            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1), dropout: dropout,
             seed: UInt64(s), profile: profile && s > 0)
           let t2 = Date()
           optimizer.update(lr: 1e-9)
@@ -102,15 +113,18 @@ extension BenchCommand {
 
 enum BenchTrain {
   /// GFLOP/s of a 2048×1536×384 product through BLAS.gemm (the best of 5).
-  static func sgemmPeak() -> Double {
-    let m = 2048, n = 1536, k = 384
+  static func sgemmPeak() -> Double { sgemmRate(m: 2048, n: 1536, k: 384, transA: false, transB: true) }
+
+  /// GFLOP/s of one product shape through BLAS.gemm (the best of 5 after a warm-up).
+  static func sgemmRate(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Float = 0) -> Double {
     let a = Tensor(shape: [m, k]), b = Tensor(shape: [n, k]), c = Tensor(shape: [m, n])
     for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.1 }
     for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.1 }
     var best = Double.infinity
     for _ in 0..<6 {
       let t0 = Date()
-      BLAS.gemm(transA: false, transB: true, m: m, n: n, k: k, a: a.data, lda: k, b: b.data, ldb: k, c: c.data, ldc: n)
+      BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data, lda: transA ? m : k, b: b.data,
+                ldb: transB ? k : n, beta: beta, c: c.data, ldc: n)
       best = min(best, Date().timeIntervalSince(t0))
     }
     return 2 * Double(m * n * k) / best / 1e9

@@ -69,7 +69,7 @@ import Testing
     #expect(r.stages.count == 2 && r.evaluation.map(\.name) == ["dev"])
     let s = r.stages[0]
     #expect(s.data[0].paths.map { URL(fileURLWithPath: $0).lastPathComponent } == ["a.ko.tsv", "b.ko.tsv"])
-    #expect(s.loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: true))
+    #expect(s.loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1))
     #expect(s.batchSize == 32 && s.epochs == 1 && s.steps == nil && s.optimizer.settings.beta2 == 0.98)
     #expect(s.schedule.warmupRatio == 0.1 && s.schedule.decay == .linear && s.dropout)
     #expect(r.stages[1].loss == .cosent(scale: 20) && r.stages[1].steps == 10 && r.stages[1].epochs == nil && !r.stages[1].dropout)
@@ -117,7 +117,7 @@ import Testing
     let k = try Recipe.load(path: "recipes/kornli.recipe")
     #expect(k.stages.map(\.name) == ["kornli", "korsts"])
     #expect(k.stages[0].data[0].paths == ["data/kornlu/KorNLI/xnli.dev.ko.tsv", "data/kornlu/KorNLI/xnli.test.ko.tsv"])
-    #expect(k.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: true))
+    #expect(k.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1))
     #expect(k.stages.allSatisfy { $0.batchSize == 32 && $0.epochs == 1 && $0.optimizer.lr == 2e-5 && $0.maxGradNorm == 1 })
     #expect(k.evaluation.map(\.final) == [false, true])
     _ = try Recipe.load(path: "recipes/tiny.recipe")

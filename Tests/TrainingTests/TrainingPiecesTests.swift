@@ -11,8 +11,8 @@ import Training
   @Test func samplerKeepsDuplicateTextsOutOfABatchAndCoversEveryExampleOnce() {
     // texts repeat across examples: "p0" is both a positive and another example's negative
     var examples: [TrainingExample] = []
-    for i in 0..<40 { examples.append(.triplet(query: "q\(i)", positive: "p\(i % 25)", negative: "n\(i)")) }
-    examples.append(.triplet(query: "q99", positive: "x", negative: "p0"))
+    for i in 0..<40 { examples.append(.triplet(query: "q\(i)", positive: "p\(i % 25)", negatives: ["n\(i)"])) }
+    examples.append(.triplet(query: "q99", positive: "x", negatives: ["p0", "y"]))
     let batches = BatchSampler.epoch(examples, batchSize: 8, seed: 7)
     #expect(batches.flatMap { $0 }.sorted() == Array(examples.indices))
     for b in batches {
@@ -59,6 +59,10 @@ import Training
     try "{\"query\": \"q\", \"positive\": \"p\"}\n{\"sentence1\": \"a\", \"sentence2\": \"b\", \"score\": 2}\n{\"text\": 1}\n"
       .write(toFile: jsonl, atomically: true, encoding: .utf8)
     #expect { try TrainingData.readJSONL(path: jsonl) } throws: { "\($0)".contains("d.jsonl:3") }
+    let good = dir.appendingPathComponent("good.jsonl").path
+    try "{\"query\": \"q\", \"positive\": \"p\", \"negatives\": [\"n1\", \"n2\"]}\n\n{\"sentence1\": \"a\", \"sentence2\": \"b\", \"score\": 2}\n"
+      .write(toFile: good, atomically: true, encoding: .utf8)
+    #expect(try TrainingData.readJSONL(path: good) == [.triplet(query: "q", positive: "p", negatives: ["n1", "n2"]), .pair("a", "b", score: 2)])
     let empty = dir.appendingPathComponent("empty.tsv").path
     try "sentence1\tsentence2\tgold_label\n".write(toFile: empty, atomically: true, encoding: .utf8)
     #expect {
