@@ -1,7 +1,7 @@
 """Checks that a directory written by `trainer export` (or a run's final `model/`) loads in
 sentence-transformers as is and embeds like `trainer embed`:
 
-  .build/release/trainer export runs/kornli/checkpoints/step-NNNNNNN --output /tmp/exported
+  .build/release/trainer export checkpoints/kornli/checkpoints/step-NNNNNNN --output /tmp/exported
   .build/release/trainer embed /tmp/exported --input examples/sentences.txt --output /tmp/exported.h5 --prefix "query: "
   python tools/reference/check_export.py /tmp/exported examples/sentences.txt /tmp/exported.h5 "query: "
 
