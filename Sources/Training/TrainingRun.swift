@@ -116,8 +116,9 @@ public final class TrainingRun {
     }
     var lastCheckpoint = resume
 
+    /// The sets evaluated during training, or (final) those evaluated once at the end.
     func evaluate(final: Bool) throws {
-      for (set, pairs) in evalSets where final || !set.final {
+      for (set, pairs) in evalSets where set.final == final {
         let rho = try STSEvaluation.spearman(
           pairs: pairs, encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, prefix: recipe.model.queryPrefix,
           maxLength: recipe.model.maxLength)
@@ -221,80 +222,12 @@ public final class TrainingRun {
 
     // the end: final evaluation sets, and the trained model as a sentence-transformers directory
     state.stage = recipe.stages.count - 1
-    let finalSets = evalSets.filter { $0.0.final }
-    if !finalSets.isEmpty {
-      for (set, pairs) in finalSets {
-        let rho = try STSEvaluation.spearman(
-          pairs: pairs, encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, prefix: recipe.model.queryPrefix,
-          maxLength: recipe.model.maxLength)
-        let e = TrainerState.Evaluation(name: set.name, stage: "final", globalStep: state.globalStep, spearman: rho)
-        state.evaluations.append(e)
-        try appendMetrics(["eval": set.name, "stage": "final", "global_step": state.globalStep, "spearman": rho])
-        observer(.evaluation(e))
-      }
-    }
+    try evaluate(final: true)
     let modelURL = outputDirectory.appendingPathComponent("model")
     var writer = ModelDirectoryWriter(layout: layout)
     writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, stepsDone: state.globalStep).utf8)
     try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true)
     observer(.finished(model: modelURL, evaluations: state.evaluations))
     return state.evaluations
-  }
-
-  func appendMetrics<T: Encodable>(_ value: T) throws {
-    let e = JSONEncoder()
-    e.keyEncodingStrategy = .convertToSnakeCase
-    e.outputFormatting = [.sortedKeys]
-    var line = try e.encode(value)
-    line.append(UInt8(ascii: "\n"))
-    try appendLine(line)
-  }
-
-  func appendMetrics(_ dict: [String: Any]) throws {
-    var line = try JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
-    line.append(UInt8(ascii: "\n"))
-    try appendLine(line)
-  }
-
-  private func appendLine(_ data: Data) throws {
-    if !FileManager.default.fileExists(atPath: metricsURL.path) {
-      FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
-    }
-    let h = try FileHandle(forWritingTo: metricsURL)
-    defer { try? h.close() }
-    try h.seekToEnd()
-    try h.write(contentsOf: data)
-  }
-
-  /// Drops metric lines of steps after `globalStep` (a resumed run repeats them).
-  func truncateMetrics(after globalStep: Int) throws {
-    guard let data = FileManager.default.contents(atPath: metricsURL.path), let text = String(data: data, encoding: .utf8) else { return }
-    let kept = text.split(separator: "\n").filter { line in
-      guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
-        let step = obj["global_step"] as? Int
-      else { return false }
-      return step <= globalStep
-    }
-    try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(to: metricsURL, atomically: true, encoding: .utf8)
-  }
-
-  func modelCard(evaluations: [TrainerState.Evaluation], stepsDone: Int) -> String {
-    var s = "---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n- trainer\n---\n\n"
-    s += "# Fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)).\n\n"
-    s += "Texts are prefixed with `\(recipe.model.queryPrefix)` (queries) and `\(recipe.model.passagePrefix)` (passages); at most \(recipe.model.maxLength) tokens.\n\n## Stages\n\n"
-    for st in recipe.stages {
-      let loss: String
-      switch st.loss {
-      case .infoNCE(let t, let sym, let k): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : ""), \(k) hard negative(s) per query)"
-      case .cosent(let scale): loss = "CoSENT (scale \(scale))"
-      }
-      s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"
-    }
-    if !evaluations.isEmpty {
-      s += "\n## Evaluation (Spearman of cosine similarity)\n\n| set | after | step | Spearman |\n|---|---|---|---|\n"
-      for e in evaluations { s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(String(format: "%.4f", e.spearman)) |\n" }
-    }
-    s += "\n## Recipe\n\n```yaml\n\(recipe.canonicalText)\n```\n"
-    return s
   }
 }
