@@ -88,6 +88,18 @@ public final class ParameterStore: @unchecked Sendable {
     parallelFor(count, minChunk: 1 << 16) { r in for i in r { g[i] *= factor } }
   }
 
+  /// The offset of parameters `names` when they lie back to back in this order (no padding
+  /// between them), so that together they form one larger tensor; nil otherwise.
+  public func contiguousOffset(_ names: [String]) -> Int? {
+    guard let first = names.first.flatMap(view) else { return nil }
+    var next = first.offset
+    for name in names {
+      guard let v = view(name), v.offset == next else { return nil }
+      next += v.count
+    }
+    return first.offset
+  }
+
   /// The gradient of parameter `name`; the name must exist.
   public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
     guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }

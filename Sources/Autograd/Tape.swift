@@ -94,6 +94,20 @@ public final class Tape {
     return v
   }
 
+  /// Parameters `names` of `store` as one tensor of `shape` (they must lie back to back, see
+  /// `ParameterStore.contiguousOffset`): e.g. the query, key and value weights as one (3C, C)
+  /// matrix. Its gradient lands in theirs.
+  public func parameter(spanning names: [String], of store: ParameterStore, shape: [Int]) -> Variable {
+    let key = ObjectIdentifier(store), joined = names.joined(separator: "+")
+    if let v = parameters[key]?[joined] { return v }
+    guard let offset = store.contiguousOffset(names) else { preconditionFailure("parameters \(names) are not contiguous") }
+    precondition(names.reduce(0) { $0 + (store.view($1)?.count ?? 0) } == shape.reduce(1, *), "span \(names) is not \(shape)")
+    let v = add(Node(shape: shape, value: store.values + offset, storage: nil, requiresGrad: true, isLeaf: true,
+                     grad: store.gradients + offset))
+    parameters[key, default: [:]][joined] = v
+    return v
+  }
+
   // MARK: reading values
 
   public func shape(_ v: Variable) -> [Int] { nodes[v.id].shape }

@@ -24,11 +24,20 @@ extension Encoder {
 
     for l in 0..<c.numHiddenLayers {
       let n = WeightNames.Layer(l)
-      let q = tape.linear(x, weight: p(n.queryWeight), bias: p(n.queryBias))
-      let k = tape.linear(x, weight: p(n.keyWeight), bias: p(n.keyBias))
-      let v = tape.linear(x, weight: p(n.valueWeight), bias: p(n.valueBias))
-      let ctx = tape.attention(
-        q: q, k: k, v: v, layout: batch.layout, heads: c.numAttentionHeads, dropout: tape.dropout(p: attentionP))
+      let ctx: Variable
+      if store.contiguousOffset(n.qkvWeights) != nil && store.contiguousOffset(n.qkvBiases) != nil {
+        // one (T, 3C) projection: a wider matrix product than three (T, C) ones
+        let C = c.hiddenSize
+        let qkv = tape.linear(
+          x, weight: tape.parameter(spanning: n.qkvWeights, of: store, shape: [3 * C, C]),
+          bias: tape.parameter(spanning: n.qkvBiases, of: store, shape: [3 * C]))
+        ctx = tape.attention(qkv: qkv, layout: batch.layout, heads: c.numAttentionHeads, dropout: tape.dropout(p: attentionP))
+      } else {
+        let q = tape.linear(x, weight: p(n.queryWeight), bias: p(n.queryBias))
+        let k = tape.linear(x, weight: p(n.keyWeight), bias: p(n.keyBias))
+        let v = tape.linear(x, weight: p(n.valueWeight), bias: p(n.valueBias))
+        ctx = tape.attention(q: q, k: k, v: v, layout: batch.layout, heads: c.numAttentionHeads, dropout: tape.dropout(p: attentionP))
+      }
       let a = tape.linear(
         ctx, weight: p(n.attentionOutputWeight), bias: p(n.attentionOutputBias), dropout: tape.dropout(p: hiddenP),
         residual: x)

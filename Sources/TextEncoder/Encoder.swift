@@ -19,7 +19,7 @@ public final class Encoder: @unchecked Sendable {
     let T = batch.totalTokens, C = c.hiddenSize, F = c.intermediateSize
     let s = store
     let x = Tensor(shape: [T, C])
-    let q = Tensor(shape: [T, C]), k = Tensor(shape: [T, C]), v = Tensor(shape: [T, C])
+    let qkv = Tensor(uninitializedShape: [T, 3 * C])
     let ctx = Tensor(shape: [T, C]), tmp = Tensor(shape: [T, C]), mid = Tensor(shape: [T, F])
 
     batch.ids.withUnsafeBufferPointer { ids in
@@ -36,12 +36,21 @@ public final class Encoder: @unchecked Sendable {
 
     for l in 0..<c.numHiddenLayers {
       let n = WeightNames.Layer(l)
-      linearForward(out: q.data, x: x.data, weight: s.pointer(n.queryWeight), bias: s.pointer(n.queryBias), rows: T, inFeatures: C, outFeatures: C)
-      linearForward(out: k.data, x: x.data, weight: s.pointer(n.keyWeight), bias: s.pointer(n.keyBias), rows: T, inFeatures: C, outFeatures: C)
-      linearForward(out: v.data, x: x.data, weight: s.pointer(n.valueWeight), bias: s.pointer(n.valueBias), rows: T, inFeatures: C, outFeatures: C)
-      attentionForward(
-        ctx: ctx.data, probs: nil, probOffsets: nil, q: q.data, k: k.data, v: v.data,
-        layout: batch.layout, heads: c.numAttentionHeads, headDim: c.headDim)
+      if let w = s.contiguousOffset(n.qkvWeights), let b = s.contiguousOffset(n.qkvBiases) {
+        // q, k, v as one (T, 3C) product
+        linearForward(out: qkv.data, x: x.data, weight: s.values + w, bias: s.values + b, rows: T, inFeatures: C, outFeatures: 3 * C)
+        attentionForward(
+          ctx: ctx.data, probs: nil, probOffsets: nil, q: qkv.data, k: qkv.data + C, v: qkv.data + 2 * C, inputStride: 3 * C,
+          layout: batch.layout, heads: c.numAttentionHeads, headDim: c.headDim)
+      } else {
+        let q = qkv.data, k = qkv.data + T * C, v = qkv.data + 2 * T * C
+        linearForward(out: q, x: x.data, weight: s.pointer(n.queryWeight), bias: s.pointer(n.queryBias), rows: T, inFeatures: C, outFeatures: C)
+        linearForward(out: k, x: x.data, weight: s.pointer(n.keyWeight), bias: s.pointer(n.keyBias), rows: T, inFeatures: C, outFeatures: C)
+        linearForward(out: v, x: x.data, weight: s.pointer(n.valueWeight), bias: s.pointer(n.valueBias), rows: T, inFeatures: C, outFeatures: C)
+        attentionForward(
+          ctx: ctx.data, probs: nil, probOffsets: nil, q: q, k: k, v: v, layout: batch.layout, heads: c.numAttentionHeads,
+          headDim: c.headDim)
+      }
       linearForward(
         out: tmp.data, x: ctx.data, weight: s.pointer(n.attentionOutputWeight), bias: s.pointer(n.attentionOutputBias),
         rows: T, inFeatures: C, outFeatures: C)

@@ -17,6 +17,8 @@ public enum WeightNames {
     public var keyBias: String { prefix + "attention.self.key.bias" }
     public var valueWeight: String { prefix + "attention.self.value.weight" }
     public var valueBias: String { prefix + "attention.self.value.bias" }
+    public var qkvWeights: [String] { [queryWeight, keyWeight, valueWeight] }
+    public var qkvBiases: [String] { [queryBias, keyBias, valueBias] }
     public var attentionOutputWeight: String { prefix + "attention.output.dense.weight" }
     public var attentionOutputBias: String { prefix + "attention.output.dense.bias" }
     public var attentionNormWeight: String { prefix + "attention.output.LayerNorm.weight" }
@@ -38,9 +40,10 @@ public enum WeightNames {
     ]
     for l in 0..<c.numHiddenLayers {
       let n = Layer(l)
+      // query, key and value back to back (weights, then biases): one fused (3C, C) projection
       s += [
-        (n.queryWeight, [C, C]), (n.queryBias, [C]), (n.keyWeight, [C, C]), (n.keyBias, [C]),
-        (n.valueWeight, [C, C]), (n.valueBias, [C]),
+        (n.queryWeight, [C, C]), (n.keyWeight, [C, C]), (n.valueWeight, [C, C]),
+        (n.queryBias, [C]), (n.keyBias, [C]), (n.valueBias, [C]),
         (n.attentionOutputWeight, [C, C]), (n.attentionOutputBias, [C]),
         (n.attentionNormWeight, [C]), (n.attentionNormBias, [C]),
         (n.intermediateWeight, [F, C]), (n.intermediateBias, [F]),

@@ -77,6 +77,18 @@ import Testing
     }
   }
 
+  @Test func fusedQKVAttentionEqualsSeparateAndMatchesCentralDifferences() throws {
+    let T = Self.layout.totalTokens, H = 2, D = 4, C = H * D
+    let qkv = tensor([T, 3 * C], seed: 24)
+    try expectGradients([("qkv", qkv)]) { t, x in t.attention(qkv: x[0], layout: Self.layout, heads: H, dropout: t.dropout(p: 0.2)) }
+    // the same numbers as q, k, v given apart
+    let parts = (0..<3).map { p in Tensor(shape: [T, C], values: (0..<T * C).map { qkv.data[($0 / C) * 3 * C + p * C + $0 % C] }) }
+    let a = Tape(), b = Tape()
+    let fused = a.attention(qkv: a.input(qkv), layout: Self.layout, heads: H)
+    let apart = b.attention(q: b.input(parts[0]), k: b.input(parts[1]), v: b.input(parts[2]), layout: Self.layout, heads: H)
+    #expect(a.array(fused) == b.array(apart))
+  }
+
   @Test func poolingOnPackedSequences() throws {
     let x = tensor([Self.layout.totalTokens, 5], seed: 16)
     for mode in PoolingMode.allCases {

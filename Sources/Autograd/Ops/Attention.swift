@@ -25,13 +25,15 @@ public func attentionProbOffsets(layout: SequenceLayout, heads H: Int) -> (offse
   return (offsets, total)
 }
 
+/// `inputStride` is the row stride of q, k and v (H·D when separate, 3·H·D when they are the
+/// column blocks of one fused (T, 3·H·D) projection).
 public func attentionForward(
   ctx: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?, probOffsets: [Int]?,
-  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, inputStride: Int? = nil,
   layout: SequenceLayout, heads H: Int, headDim D: Int, dropout: Dropout? = nil
 ) {
   precondition(dropout == nil || probOffsets != nil, "attention dropout needs the probability layout")
-  let C = H * D
+  let C = H * D, S = inputStride ?? H * D
   let scale = 1 / Float(D).squareRoot()
   let maxL = layout.maxLength
   parallelFor(layout.count * H) { range in
@@ -46,9 +48,9 @@ public func attentionForward(
       let L = layout.length(s)
       let P: UnsafeMutablePointer<Float>  // (L, L)
       if let probs, let probOffsets { P = probs + probOffsets[s] + h * L * L } else { P = scratch }
-      let qh = q + start * C + h * D, kh = k + start * C + h * D, vh = v + start * C + h * D
+      let qh = q + start * S + h * D, kh = k + start * S + h * D, vh = v + start * S + h * D
       // P = scale · Q_h K_hᵀ   (L, D)·(D, L)
-      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, alpha: scale, a: qh, lda: C, b: kh, ldb: C,
+      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, alpha: scale, a: qh, lda: S, b: kh, ldb: S,
                 c: P, ldc: L, threaded: false)
       softmaxRows(P, rows: L, width: L)
       var PV = UnsafePointer(P)
@@ -57,7 +59,7 @@ public func attentionForward(
         PV = UnsafePointer(dropped)
       }
       // ctx_h = P V_h   (L, L)·(L, D)
-      BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, a: PV, lda: L, b: vh, ldb: C,
+      BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, a: PV, lda: L, b: vh, ldb: S,
                 c: ctx + start * C + h * D, ldc: C, threaded: false)
     }
   }
@@ -94,10 +96,10 @@ private func applyDropout(_ d: Dropout, to x: UnsafePointer<Float>, into y: Unsa
 public func attentionBackward(
   dQ: UnsafeMutablePointer<Float>?, dK: UnsafeMutablePointer<Float>?, dV: UnsafeMutablePointer<Float>?,
   dCtx: UnsafePointer<Float>, probs: UnsafePointer<Float>, probOffsets: [Int],
-  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+  q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, inputStride: Int? = nil,
   layout: SequenceLayout, heads H: Int, headDim D: Int, dropout: Dropout? = nil
 ) {
-  let C = H * D
+  let C = H * D, S = inputStride ?? H * D
   let scale = 1 / Float(D).squareRoot()
   let maxL = layout.maxLength
   parallelFor(layout.count * H) { range in
@@ -109,8 +111,8 @@ public func attentionBackward(
       let start = layout.offsets[s], L = layout.length(s)
       let base = probOffsets[s] + h * L * L
       let P = probs + base
-      let off = start * C + h * D
-      let g = dCtx + off
+      let off = start * S + h * D  // in q, k, v and their gradients
+      let g = dCtx + start * C + h * D
       var PV = P
       if let dropout {
         applyDropout(dropout, to: P, into: dropped, count: L * L, base: base)
@@ -118,10 +120,10 @@ public func attentionBackward(
       }
       if let dV {
         BLAS.gemm(transA: true, transB: false, m: L, n: D, k: L, a: PV, lda: L, b: g, ldb: C, beta: 1,
-                  c: dV + off, ldc: C, threaded: false)
+                  c: dV + off, ldc: S, threaded: false)
       }
       guard dQ != nil || dK != nil else { continue }
-      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, a: g, lda: C, b: v + off, ldb: C,
+      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, a: g, lda: C, b: v + off, ldb: S,
                 c: dP, ldc: L, threaded: false)
       if let dropout {
         let sc = dropout.scale
@@ -134,12 +136,12 @@ public func attentionBackward(
         for j in 0..<L { dr[j] = pr[j] * (dr[j] - dot) }
       }
       if let dQ {
-        BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: k + off, ldb: C,
-                  beta: 1, c: dQ + off, ldc: C, threaded: false)
+        BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: k + off, ldb: S,
+                  beta: 1, c: dQ + off, ldc: S, threaded: false)
       }
       if let dK {
-        BLAS.gemm(transA: true, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: q + off, ldb: C,
-                  beta: 1, c: dK + off, ldc: C, threaded: false)
+        BLAS.gemm(transA: true, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: q + off, ldb: S,
+                  beta: 1, c: dK + off, ldc: S, threaded: false)
       }
     }
   }
@@ -165,6 +167,29 @@ extension Tape {
         dQ: tape.gradientBuffer(q), dK: tape.gradientBuffer(k), dV: tape.gradientBuffer(v), dCtx: tape.upstream(out)!,
         probs: probs!.data, probOffsets: offsets, q: tape.value(q), k: tape.value(k), v: tape.value(v),
         layout: layout, heads: H, headDim: D, dropout: dropout)
+    }
+    return out
+  }
+
+  /// Attention over the fused projection qkv (T, 3·H·D): q, k, v are its three column blocks.
+  /// Keeps qkv and the probabilities for backward.
+  public func attention(qkv: Variable, layout: SequenceLayout, heads H: Int, dropout: Dropout? = nil) -> Variable {
+    let s = shape(qkv)
+    precondition(s.count == 2 && s[0] == layout.totalTokens && s[1] % (3 * H) == 0,
+                 "attention: fused qkv \(s) for \(layout.totalTokens) tokens and \(H) heads")
+    let C = s[1] / 3, D = C / H
+    let out = output(shape: [s[0], C], from: [qkv], overwritten: true)
+    let (offsets, total) = attentionProbOffsets(layout: layout, heads: H)
+    let probs = requiresGrad(out) ? Tensor(uninitializedShape: [total]) : nil
+    let x = value(qkv)
+    attentionForward(ctx: value(out), probs: probs?.data, probOffsets: offsets, q: x, k: x + C, v: x + 2 * C,
+                     inputStride: 3 * C, layout: layout, heads: H, headDim: D, dropout: dropout)
+    record("attention", outputs: [out]) { tape in
+      guard let d = tape.gradientBuffer(qkv) else { return }
+      let x = tape.value(qkv)
+      attentionBackward(
+        dQ: d, dK: d + C, dV: d + 2 * C, dCtx: tape.upstream(out)!, probs: probs!.data, probOffsets: offsets,
+        q: x, k: x + C, v: x + 2 * C, inputStride: 3 * C, layout: layout, heads: H, headDim: D, dropout: dropout)
     }
     return out
   }
