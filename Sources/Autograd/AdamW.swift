@@ -64,12 +64,14 @@ public final class AdamW: @unchecked Sendable {
     !(name.hasSuffix(".bias") || name.contains("LayerNorm") || name.contains("layer_norm"))
   }
 
-  /// One update with learning rate `lr` from the gradients in the store.
-  public func update(lr: Float) {
+  /// One update with learning rate `lr` from the gradients in the store, each multiplied by
+  /// `gradientScale` first (gradient clipping folded into the same pass; 1 leaves them as they are).
+  public func update(lr: Float, gradientScale: Float = 1) {
     step += 1
     let s = settings
     let bc1 = 1 - powf(s.beta1, Float(step)), bc2 = 1 - powf(s.beta2, Float(step))
-    let k = Kernel(beta1: s.beta1, beta2: s.beta2, eps: s.eps, stepSize: lr / bc1, bc2Root: bc2.squareRoot())
+    let k = Kernel(
+      beta1: s.beta1, beta2: s.beta2, eps: s.eps, stepSize: lr / bc1, bc2Root: bc2.squareRoot(), gradientScale: gradientScale)
     let p = store.values, g = store.gradients, m = m.data, v = v.data
     for (index, view) in store.views.enumerated() {
       let base = view.offset
@@ -103,7 +105,7 @@ public final class AdamW: @unchecked Sendable {
 
   /// The element-wise update, 8 lanes at a time (the same arithmetic in every lane and in the tail).
   struct Kernel {
-    let beta1, beta2, eps, stepSize, bc2Root: Float
+    let beta1, beta2, eps, stepSize, bc2Root, gradientScale: Float
 
     @inline(__always)
     func run(
@@ -115,7 +117,7 @@ public final class AdamW: @unchecked Sendable {
       var i = 0
       while i + 8 <= n {
         let o = 4 * i
-        let gi = rg.loadUnaligned(fromByteOffset: o, as: V8.self)
+        let gi = rg.loadUnaligned(fromByteOffset: o, as: V8.self) * gradientScale
         let mi = beta1 * rm.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - beta1) * gi
         let vi = beta2 * rv.loadUnaligned(fromByteOffset: o, as: V8.self) + (1 - beta2) * gi * gi
         var pi = rp.loadUnaligned(fromByteOffset: o, as: V8.self) * shrink
@@ -126,8 +128,9 @@ public final class AdamW: @unchecked Sendable {
         i += 8
       }
       while i < n {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+        let gi = g[i] * gradientScale
+        m[i] = beta1 * m[i] + (1 - beta1) * gi
+        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
         p[i] *= shrink
         p[i] -= stepSize * m[i] / (v[i].squareRoot() / bc2Root + eps)
         i += 1

@@ -82,12 +82,6 @@ public final class ParameterStore: @unchecked Sendable {
     return partial.reduce(0, +).squareRoot()
   }
 
-  /// Multiplies every gradient by `factor` (gradient clipping).
-  public func scaleGradients(by factor: Float) {
-    let g = gradients
-    parallelFor(count, minChunk: 1 << 16) { r in for i in r { g[i] *= factor } }
-  }
-
   /// The offset of parameters `names` when they lie back to back in this order (no padding
   /// between them), so that together they form one larger tensor; nil otherwise.
   public func contiguousOffset(_ names: [String]) -> Int? {

@@ -188,12 +188,10 @@ public final class TrainingRun {
         guard norm.isFinite else {
           throw TrainingError.nonFiniteLoss(stage: stage.name, step: state.stageStep, lastCheckpoint: lastCheckpoint?.path)
         }
-        if let clip = stage.maxGradNorm {
-          let coefficient = clip / (norm + 1e-6)
-          if coefficient < 1 { encoder.store.scaleGradients(by: coefficient) }
-        }
+        // clipping as torch.nn.utils.clip_grad_norm_, folded into the AdamW pass
+        let clipScale = stage.maxGradNorm.map { min(1, $0 / (norm + 1e-6)) } ?? 1
         let lr = schedule.at(state.stageStep)
-        optimizer.update(lr: lr)
+        optimizer.update(lr: lr, gradientScale: clipScale)
         let seconds = Date().timeIntervalSince(t0)
         state.stageStep += 1
         state.globalStep += 1

@@ -24,10 +24,11 @@ import Testing
       for i in 0..<15 { store.gradient("dense.weight")[i] = rng.nextNormal() }
       for i in 0..<3 { store.gradient("dense.bias")[i] = rng.nextNormal() }
       let lr: Float = 1e-2 * Float(step)
-      optimizer.update(lr: lr)
+      let clip: Float = step == 3 ? 0.25 : 1  // a clipped step: gradients scaled inside the pass
+      optimizer.update(lr: lr, gradientScale: clip)
       let bc1 = 1 - powf(0.9, Float(step)), bc2 = 1 - powf(0.999, Float(step))
       for i in 0..<store.count {
-        let g = store.gradients[i]
+        let g = store.gradients[i] * clip
         p[i] *= 1 - lr * (decays[i] ? 0.01 : 0)
         m[i] = 0.9 * m[i] + (1 - 0.9) * g
         v[i] = 0.999 * v[i] + (1 - 0.999) * g * g
