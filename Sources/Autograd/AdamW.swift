@@ -42,7 +42,13 @@ public final class AdamW: @unchecked Sendable {
     m = Tensor(shape: [store.count])
     v = Tensor(shape: [store.count])
     decayed = store.views.map { decays($0.name) }
-    recomputeActiveRows()
+    for (k, view) in store.views.enumerated() where Self.isRowwise(view) {
+      activeRows[k] = [Bool](repeating: false, count: view.shape[0])  // fresh moments are zero
+    }
+  }
+
+  static func isRowwise(_ view: ParameterStore.View) -> Bool {
+    view.shape.count == 2 && view.shape[0] >= rowwiseMinimumRows
   }
 
   /// Tables of at least this many rows are updated row by row.
@@ -51,7 +57,7 @@ public final class AdamW: @unchecked Sendable {
   /// Marks the rows of embedding tables whose moments are not zero (after loading moments).
   public func recomputeActiveRows() {
     activeRows = [:]
-    for (k, view) in store.views.enumerated() where view.shape.count == 2 && view.shape[0] >= Self.rowwiseMinimumRows {
+    for (k, view) in store.views.enumerated() where Self.isRowwise(view) {
       let width = view.shape[1]
       activeRows[k] = (0..<view.shape[0]).map { r in
         let base = view.offset + r * width

@@ -9,8 +9,8 @@ public final class Tensor: @unchecked Sendable {
   public let data: UnsafeMutablePointer<Float>
 
   /// Activations of similar sizes are allocated and freed at every training step. glibc would
-  /// serve each large one with a fresh mmap, which the kernel zero-fills page by page (a fifth of
-  /// a training step's time); keeping them on the heap, never trimmed, reuses the pages instead.
+  /// serve each large one with a fresh mmap, which the kernel zero-fills page by page on first
+  /// touch; keeping them on the heap, never trimmed, reuses the pages from step to step.
   private static let heapKeepsLargeBlocks: Void = {
     #if canImport(Glibc)
     mallopt(M_MMAP_THRESHOLD, 32 << 20)  // glibc's maximum: blocks up to 32 MB come from the heap

@@ -132,8 +132,7 @@ public struct Recipe: Sendable {
       let output = try m.required("output").string()
       let evaluation = try (m.optional("evaluation")?.list() ?? []).map { e in
         try e.map { em in
-          let format = try em.optional("format")?.oneOf(DataFormat.self, [.stsTSV]) ?? .stsTSV
-          _ = format
+          _ = try em.optional("format")?.oneOf(DataFormat.self, [.stsTSV])  // the only evaluation format so far
           return EvalSet(
             name: try em.required("name").string(), path: try existing(try em.required("path"), directory: false),
             final: try em.optional("final")?.bool() ?? false,
@@ -195,7 +194,7 @@ public struct Recipe: Sendable {
       let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
       let steps = try m.optional("steps").map { try positive($0, default: 1) }
       if epochs != nil && steps != nil { throw m.reader.fail("give epochs or steps, not both") }
-      let optimizer = try (m.optional("optimizer") ?? RecipeReader(file: s.file, tree: .map([], line: s.tree.line), path: s.path + ".optimizer")).map { om in
+      let optimizer = try m.optionalSection("optimizer").map { om in
         let betas = try om.optional("betas")?.list().map { try $0.double() } ?? [0.9, 0.999]
         guard betas.count == 2, betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
           throw om.reader.fail("betas must be two numbers in [0, 1)", path: om.reader.path + ".betas")
@@ -208,7 +207,7 @@ public struct Recipe: Sendable {
             beta1: Float(betas[0]), beta2: Float(betas[1]), eps: Float(try om.optional("eps")?.double() ?? 1e-8),
             weightDecay: Float(try om.optional("weight_decay")?.double() ?? 0.01)))
       }
-      let schedule = try (m.optional("schedule") ?? RecipeReader(file: s.file, tree: .map([], line: s.tree.line), path: s.path + ".schedule")).map { sm in
+      let schedule = try m.optionalSection("schedule").map { sm in
         let ratio = try sm.optional("warmup_ratio")?.double()
         let wsteps = try sm.optional("warmup_steps")?.int()
         if let ratio, !(0...1).contains(ratio) { throw sm.reader.fail("warmup_ratio must be in [0, 1]", path: sm.reader.path + ".warmup_ratio") }

@@ -85,6 +85,11 @@ struct MapReader {
     return RecipeReader(file: reader.file, tree: v, path: YAMLTree.join(reader.path, key))
   }
 
+  /// The mapping under `key`, or an empty one when the key is absent (every default applies).
+  mutating func optionalSection(_ key: String) -> RecipeReader {
+    optional(key) ?? RecipeReader(file: reader.file, tree: .map([], line: reader.tree.line), path: YAMLTree.join(reader.path, key))
+  }
+
   mutating func required(_ key: String) throws -> RecipeReader {
     guard let v = optional(key) else { throw reader.fail("missing key '\(key)'") }
     return v

@@ -41,13 +41,27 @@ public final class SentenceEncoder: @unchecked Sendable {
   public func embed(
     _ texts: [String], prefix: String = "", batchSize: Int = 32, progress: ((Int) -> Void)? = nil
   ) throws -> [Float] {
+    try encoder.embed(
+      texts: texts, tokenizer: tokenizer, prefix: prefix, pooling: pooling, normalize: normalize, batchSize: batchSize,
+      progress: progress)
+  }
+}
+
+extension Encoder {
+  /// Tokenizes and embeds texts in batches of `batchSize` (dropout off), calling
+  /// `progress(done)` after each batch. `maxLength` caps the tokenizer's. Returns (n, hidden)
+  /// row-major.
+  public func embed(
+    texts: [String], tokenizer: Tokenizer, prefix: String, maxLength: Int? = nil, pooling: PoolingMode, normalize: Bool,
+    batchSize: Int = 32, progress: ((Int) -> Void)? = nil
+  ) throws -> [Float] {
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: texts.count * C)
     var start = 0
     while start < texts.count {
       let end = min(start + batchSize, texts.count)
-      let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix) }
-      let e = try encoder.embed(TokenBatch(sequences: seqs, config: config), pooling: pooling, normalize: normalize)
+      let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
+      let e = try embed(TokenBatch(sequences: seqs, config: config), pooling: pooling, normalize: normalize)
       out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) }
       start = end
       progress?(end)

@@ -13,17 +13,9 @@ public enum STSEvaluation {
     var texts: [String] = []
     for p in pairs { for t in [p.first, p.second] where index[t] == nil { index[t] = texts.count; texts.append(t) } }
     let C = encoder.config.hiddenSize
-    var embeddings = [Float](repeating: 0, count: texts.count * C)
-    var start = 0
-    while start < texts.count {
-      let end = min(start + batchSize, texts.count)
-      let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
-      let e = try encoder.embed(TokenBatch(sequences: seqs, config: encoder.config), pooling: pooling, normalize: true)
-      embeddings.withUnsafeMutableBufferPointer { (b: inout UnsafeMutableBufferPointer<Float>) in
-        (b.baseAddress! + start * C).update(from: e.data, count: e.count)
-      }
-      start = end
-    }
+    let embeddings = try encoder.embed(
+      texts: texts, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: true,
+      batchSize: batchSize)
     let cosines = pairs.map { p -> Double in
       let a = index[p.first]! * C, b = index[p.second]! * C
       var dot = 0.0

@@ -30,6 +30,15 @@ public struct TrainerState: Codable, Sendable, Equatable {
   public var evaluations: [Evaluation]
   public var lastLoss: Float?
 
+  /// The position at the start of the next stage (a fresh sampler epoch and optimizer).
+  public mutating func advanceToNextStage() {
+    stage += 1
+    stageStep = 0
+    epoch = 0
+    batchInEpoch = 0
+    optimizerStep = 0
+  }
+
   public static func read(_ url: URL) throws -> TrainerState {
     guard let data = FileManager.default.contents(atPath: url.path) else {
       throw TrainingError.checkpoint(path: url.path, detail: "cannot read trainer_state.json")

@@ -99,13 +99,7 @@ public final class TrainingRun {
       }
       try encoder.load(from: SafeTensorsFile(path: resume.appendingPathComponent("model.safetensors").path))
       optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
-      if state.stageStep >= state.stageSteps {  // the checkpoint closed its stage
-        state.stage += 1
-        state.stageStep = 0
-        state.epoch = 0
-        state.batchInEpoch = 0
-        state.optimizerStep = 0
-      }
+      if state.stageStep >= state.stageSteps { state.advanceToNextStage() }  // the checkpoint closed its stage
       try truncateMetrics(after: state.globalStep)
     } else {
       try? fm.removeItem(at: metricsURL)
@@ -211,11 +205,7 @@ public final class TrainingRun {
         if last { try evaluate(final: false) }
         if last || (stage.checkpointEvery.map { state.stageStep % $0 == 0 } ?? false) { try checkpoint(optimizer) }
       }
-      state.stage += 1
-      state.stageStep = 0
-      state.epoch = 0
-      state.batchInEpoch = 0
-      state.optimizerStep = 0
+      state.advanceToNextStage()
     }
 
     // the end: final evaluation sets, and the trained model as a sentence-transformers directory

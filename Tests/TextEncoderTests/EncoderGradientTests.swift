@@ -33,6 +33,20 @@ import Testing
     return g <= 1e-5 * w ? nil : "\(name): max |grad| \(g) is not negligible against the key weight's \(w)"
   }
 
+  /// Checks every parameter tensor with `check` (nil: it matches), key biases by the rule above,
+  /// and reports all failing tensors at once.
+  static func expectEveryTensor(_ encoder: Encoder, _ check: (ParameterStore.View, [Float]) throws -> String?) rethrows {
+    var failures: [String] = []
+    for view in encoder.store.views {
+      if isKeyBias(view.name) {
+        keyBiasIsNegligible(encoder, view.name).map { failures.append($0) }
+      } else if let failure = try check(view, gradient(encoder, view.name)) {
+        failures.append(failure)
+      }
+    }
+    #expect(failures.isEmpty, "\(failures.count) of \(encoder.store.views.count) tensors differ:\n\(failures.joined(separator: "\n"))")
+  }
+
   static func gradient(_ encoder: Encoder, _ name: String) -> [Float] {
     let v = encoder.store.view(name)!
     return Array(UnsafeBufferPointer(start: encoder.store.gradient(name), count: v.count))
@@ -45,16 +59,10 @@ import Testing
     let loss = try Self.infoNCE(encoder, batch)
     let expected = try ref.floats("loss")[0]
     #expect(abs(loss - expected) <= 1e-5 * max(1, abs(expected)), "loss \(loss), PyTorch \(expected)")
-    var failures: [String] = []
-    for view in encoder.store.views {
-      if Self.isKeyBias(view.name) {
-        Self.keyBiasIsNegligible(encoder, view.name).map { failures.append($0) }
-        continue
-      }
-      let d = difference(Self.gradient(encoder, view.name), try ref.floats("grad." + view.name))
-      if !(d.relative <= 1e-4) || d.maxRef == 0 { failures.append("\(view.name): \(d)") }
+    try Self.expectEveryTensor(encoder) { view, g in
+      let d = difference(g, try ref.floats("grad." + view.name))
+      return d.relative <= 1e-4 && d.maxRef > 0 ? nil : "\(view.name): \(d)"
     }
-    #expect(failures.isEmpty, "\(failures.count) of \(encoder.store.views.count) tensors differ:\n\(failures.joined(separator: "\n"))")
   }
 
   @Test func tenAdamWStepsReproducePyTorchLosses() throws {
@@ -86,22 +94,14 @@ import Testing
     let loss = try Self.infoNCE(encoder, batch)
     let expected = try ref.floats("loss")[0]
     #expect(abs(loss - expected) <= 1e-4 * max(1, abs(expected)), "loss \(loss), PyTorch \(expected)")
-    var failures: [String] = []
-    for view in encoder.store.views {
-      if Self.isKeyBias(view.name) {
-        Self.keyBiasIsNegligible(encoder, view.name).map { failures.append($0) }
-        continue
-      }
-      let g = Self.gradient(encoder, view.name)
+    try Self.expectEveryTensor(encoder) { view, g in
       let index = try ref.int64s("index." + view.name).map { Int($0) }
       let d = difference(index.map { g[$0] }, try ref.floats("value." + view.name))
       let maxRef = try ref.floats("maxabs." + view.name)[0]
       let maxGot = g.reduce(Float(0)) { max($0, abs($1)) }
       let relative = d.maxAbs / maxRef
-      if !(relative <= 1e-4) || !(abs(maxGot - maxRef) <= 1e-4 * maxRef) {
-        failures.append("\(view.name): sampled \(index.count) entries, \(d); max |grad| \(maxGot) vs \(maxRef); relative \(relative)")
-      }
+      return relative <= 1e-4 && abs(maxGot - maxRef) <= 1e-4 * maxRef
+        ? nil : "\(view.name): sampled \(index.count) entries, \(d); max |grad| \(maxGot) vs \(maxRef); relative \(relative)"
     }
-    #expect(failures.isEmpty, "\(failures.count) of \(encoder.store.views.count) tensors differ:\n\(failures.joined(separator: "\n"))")
   }
 }
