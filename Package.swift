@@ -1,6 +1,23 @@
 // swift-tools-version: 6.0
 // trainer: fine-tunes transformer sentence encoders (XLM-R / BERT) with contrastive learning on a CPU.
+import Foundation
 import PackageDescription
+
+/// The elementwise kernels are written with SIMD8<Float>: on an x86-64 machine whose CPU has
+/// AVX2 and FMA (every x86 server since 2013), they compile to 256-bit AVX instructions. Without
+/// this, Swift targets baseline x86-64 (SSE2). `TRAINER_PORTABLE=1` builds for baseline x86-64.
+let cpuFlags: [SwiftSetting] = {
+  #if arch(x86_64) && os(Linux)
+  if ProcessInfo.processInfo.environment["TRAINER_PORTABLE"] == nil,
+    let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " "),
+    flags.contains("avx2"), flags.contains("fma")
+  {
+    return [.unsafeFlags(["-target-cpu", "haswell"])]
+  }
+  #endif
+  return []
+}()
 
 let package = Package(
   name: "trainer",
@@ -28,11 +45,11 @@ let package = Package(
 
     .target(name: "SafeTensors"),
     .target(name: "HDF5Files", dependencies: ["CHDF5"]),
-    .target(name: "Autograd", dependencies: ["COpenBLAS"]),
-    .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"]),
-    .target(name: "Losses", dependencies: ["Autograd"]),
+    .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: cpuFlags),
+    .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"], swiftSettings: cpuFlags),
+    .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
     .target(name: "Recipes", dependencies: ["Autograd", .product(name: "Yams", package: "Yams")]),
-    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors"]),
+    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",

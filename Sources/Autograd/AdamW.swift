@@ -9,6 +9,8 @@ import Foundation
 /// Embedding tables are updated row by row: a row that has never had a gradient (its moments
 /// are zero) and has none now only shrinks by the weight decay, which is exactly what the full
 /// formula computes for it (m = v = 0 makes the Adam term 0), without touching its moments.
+/// Which rows have a gradient comes from the store's row tracking when it knows
+/// (`ParameterStore.gradientRows`), else from looking at the gradient.
 public final class AdamW: @unchecked Sendable {
   public struct Settings: Sendable, Equatable, Codable {
     public var beta1: Float = 0.9
@@ -42,22 +44,15 @@ public final class AdamW: @unchecked Sendable {
     m = Tensor(shape: [store.count])
     v = Tensor(shape: [store.count])
     decayed = store.views.map { decays($0.name) }
-    for (k, view) in store.views.enumerated() where Self.isRowwise(view) {
+    for (k, view) in store.views.enumerated() where ParameterStore.isTable(view) {
       activeRows[k] = [Bool](repeating: false, count: view.shape[0])  // fresh moments are zero
     }
   }
 
-  static func isRowwise(_ view: ParameterStore.View) -> Bool {
-    view.shape.count == 2 && view.shape[0] >= rowwiseMinimumRows
-  }
-
-  /// Tables of at least this many rows are updated row by row.
-  static let rowwiseMinimumRows = 4096
-
   /// Marks the rows of embedding tables whose moments are not zero (after loading moments).
   public func recomputeActiveRows() {
     activeRows = [:]
-    for (k, view) in store.views.enumerated() where Self.isRowwise(view) {
+    for (k, view) in store.views.enumerated() where ParameterStore.isTable(view) {
       let width = view.shape[1]
       activeRows[k] = (0..<view.shape[0]).map { r in
         let base = view.offset + r * width
@@ -78,7 +73,7 @@ public final class AdamW: @unchecked Sendable {
     let bc1 = 1 - powf(s.beta1, Float(step)), bc2 = 1 - powf(s.beta2, Float(step))
     let k = Kernel(
       beta1: s.beta1, beta2: s.beta2, eps: s.eps, stepSize: lr / bc1, bc2Root: bc2.squareRoot(), gradientScale: gradientScale)
-    let p = store.values, g = store.gradients, m = m.data, v = v.data
+    let p = store.values, g = store.gradientBuffer, m = m.data, v = v.data
     for (index, view) in store.views.enumerated() {
       let base = view.offset
       let shrink = 1 - lr * (decayed[index] ? s.weightDecay : 0)
@@ -90,12 +85,17 @@ public final class AdamW: @unchecked Sendable {
         continue
       }
       let width = view.shape[1]
+      // rows the store knows may have a gradient become active; without that knowledge, every
+      // inactive row is checked for a non-zero gradient
+      let gradientRows = store.gradientRows(view: index)
+      for r in gradientRows ?? [] { active[Int(r)] = true }
+      let scan = gradientRows == nil
       active.withUnsafeMutableBufferPointer { flags in
         parallelFor(view.shape[0], minChunk: 256) { rows in
           for r in rows {
             let o = base + r * width
             if !flags[r] {
-              if (0..<width).allSatisfy({ g[o + $0] == 0 }) {
+              if !scan || (0..<width).allSatisfy({ g[o + $0] == 0 }) {
                 for i in o..<o + width { p[i] *= shrink }
                 continue
               }

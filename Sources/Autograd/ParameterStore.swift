@@ -2,6 +2,13 @@
 /// e.g. `encoder.layer.3.attention.self.query.weight`), and their gradients in a twin buffer with
 /// the same layout (allocated on first use: inference never needs it). Optimizer steps, zeroing
 /// and checkpoint writes are single passes over the buffers.
+///
+/// Large tables (embedding tables: 2-D views of at least `tableMinimumRows` rows) have their
+/// gradient rows tracked: after `zeroGrad`, only the rows an op declared through the tape (the
+/// embedding gather's scatter-add) can be non-zero, so zeroing, the norm and AdamW visit just those.
+/// Taking the gradient buffer through the public accessors (`gradients`, `gradient(_:)`) makes
+/// every table dense again (any row may be non-zero) until the next `zeroGrad`, so a direct
+/// writer can never be missed.
 public final class ParameterStore: @unchecked Sendable {
   public struct View: Sendable {
     public let name: String
@@ -15,6 +22,21 @@ public final class ParameterStore: @unchecked Sendable {
   public let values: UnsafeMutablePointer<Float>
   private let index: [String: Int]
   private var gradientStorage: UnsafeMutablePointer<Float>?
+
+  /// Which rows of one table's gradient may be non-zero.
+  final class GradientRows {
+    var dense = true
+    var marked: [Bool]
+    var rows: [Int32] = []
+    init(rows: Int) { marked = [Bool](repeating: false, count: rows) }
+  }
+  /// Per table view index.
+  private let tracked: [Int: GradientRows]
+
+  /// 2-D views with at least this many rows are tables: gradient rows tracked, AdamW row by row.
+  public static let tableMinimumRows = 4096
+
+  public static func isTable(_ view: View) -> Bool { view.shape.count == 2 && view.shape[0] >= tableMinimumRows }
 
   /// Allocates zeroed storage for parameters with these names and shapes, in this order.
   public init(specs: [(name: String, shape: [Int])]) {
@@ -31,6 +53,9 @@ public final class ParameterStore: @unchecked Sendable {
     self.views = views
     self.index = index
     self.count = offset
+    var tracked: [Int: GradientRows] = [:]
+    for (k, view) in views.enumerated() where Self.isTable(view) { tracked[k] = GradientRows(rows: view.shape[0]) }
+    self.tracked = tracked
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(offset, 1) * 4, alignment: 64)
     values = raw.bindMemory(to: Float.self, capacity: max(offset, 1))
     values.initialize(repeating: 0, count: max(offset, 1))
@@ -42,7 +67,15 @@ public final class ParameterStore: @unchecked Sendable {
   }
 
   /// The gradient buffer, `count` floats laid out like `values`; allocated zeroed on first use.
+  /// Taking it marks every table's gradient dense (see the type's comment).
   public var gradients: UnsafeMutablePointer<Float> {
+    for t in tracked.values { t.dense = true }
+    return gradientBuffer
+  }
+
+  /// The gradient buffer without touching the row tracking: for the tape, the optimizer and the
+  /// store itself, which keep the tracking right.
+  var gradientBuffer: UnsafeMutablePointer<Float> {
     if let g = gradientStorage { return g }
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
     let g = raw.bindMemory(to: Float.self, capacity: max(count, 1))
@@ -51,10 +84,53 @@ public final class ParameterStore: @unchecked Sendable {
     return g
   }
 
-  /// Sets every gradient to zero: one pass over the gradient buffer.
+  /// Table views among `views` overlapping the span [offset, offset + count).
+  func tables(overlapping offset: Int, count n: Int) -> [Int] {
+    tracked.keys.filter { k in views[k].offset < offset + n && offset < views[k].offset + views[k].count }
+  }
+
+  /// An op will accumulate into rows `rows` of table `view` (a no-op for views that are no table).
+  func noteGradientRows(view k: Int, rows: UnsafeBufferPointer<Int32>) {
+    guard let t = tracked[k], !t.dense else { return }
+    for r in rows where !t.marked[Int(r)] {
+      t.marked[Int(r)] = true
+      t.rows.append(r)
+    }
+  }
+
+  /// An op will accumulate into any rows of these tables.
+  func noteDenseGradient(views: [Int]) { for k in views { tracked[k]?.dense = true } }
+
+  /// The rows of table `view` whose gradient may be non-zero, ascending; nil when any row may
+  /// be (a dense gradient, or a view that is no table).
+  public func gradientRows(view k: Int) -> [Int32]? {
+    guard let t = tracked[k], !t.dense else { return nil }
+    return t.rows.sorted()
+  }
+
+  /// Sets every gradient to zero: one pass over the gradient buffer, or for a table only over
+  /// the rows that can be non-zero.
   public func zeroGrad() {
-    let g = gradients
-    parallelFor(count, minChunk: 1 << 16) { r in (g + r.lowerBound).update(repeating: 0, count: r.count) }
+    let g = gradientBuffer
+    var start = 0
+    for k in tracked.keys.sorted() {
+      let view = views[k], t = tracked[k]!
+      parallelZero(g + start, count: view.offset - start)
+      if t.dense {
+        parallelZero(g + view.offset, count: view.count)
+        t.marked = [Bool](repeating: false, count: view.shape[0])
+      } else {
+        let width = view.shape[1]
+        for r in t.rows {
+          (g + view.offset + Int(r) * width).update(repeating: 0, count: width)
+          t.marked[Int(r)] = false
+        }
+      }
+      t.rows = []
+      t.dense = false
+      start = view.offset + view.count
+    }
+    parallelZero(g + start, count: count - start)
   }
 
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
@@ -65,17 +141,51 @@ public final class ParameterStore: @unchecked Sendable {
     return values + v.offset
   }
 
-  /// The L2 norm of all gradients together (accumulated in Double).
+  /// The L2 norm of all gradients together. The buffer is cut into fixed segments (a table's
+  /// rows that can be non-zero, and blocks of 4096 floats elsewhere), each summed in 8 Float
+  /// lanes, and the segments added in Double in order: the same bits whatever the thread count.
   public func gradientNorm() -> Double {
-    let g = gradients
-    let chunks = max(1, Parallel.threads)
-    var partial = [Double](repeating: 0, count: chunks)
+    let g = gradientBuffer
+    var segments: [(start: Int, count: Int)] = []
+    func blocks(_ from: Int, _ to: Int) {
+      var s = from
+      while s < to {
+        segments.append((s, min(4096, to - s)))
+        s += 4096
+      }
+    }
+    var start = 0
+    for k in tracked.keys.sorted() {
+      let view = views[k]
+      blocks(start, view.offset)
+      if let rows = gradientRows(view: k) {
+        let width = view.shape[1]
+        for r in rows { segments.append((view.offset + Int(r) * width, width)) }
+      } else {
+        blocks(view.offset, view.offset + view.count)
+      }
+      start = view.offset + view.count
+    }
+    blocks(start, count)
+    let segs = segments
+    var partial = [Double](repeating: 0, count: segs.count)
     partial.withUnsafeMutableBufferPointer { part in
-      parallelFor(chunks) { r in
-        for c in r {
-          var s = 0.0
-          for i in (count * c / chunks)..<(count * (c + 1) / chunks) { s += Double(g[i]) * Double(g[i]) }
-          part[c] = s
+      parallelFor(segs.count, minChunk: 16) { range in
+        for i in range {
+          let (s, n) = segs[i]
+          var acc = SIMD8<Float>()
+          var j = 0
+          while j + 8 <= n {
+            let x = load8(g, s + j)
+            acc += x * x
+            j += 8
+          }
+          var total = Double(laneTotal(acc))
+          while j < n {
+            total += Double(g[s + j]) * Double(g[s + j])
+            j += 1
+          }
+          part[i] = total
         }
       }
     }
@@ -94,9 +204,10 @@ public final class ParameterStore: @unchecked Sendable {
     return first.offset
   }
 
-  /// The gradient of parameter `name`; the name must exist.
+  /// The gradient of parameter `name`; the name must exist. Marks a table's gradient dense.
   public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
-    guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
-    return gradients + v.offset
+    guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
+    tracked[k]?.dense = true
+    return gradientBuffer + views[k].offset
   }
 }

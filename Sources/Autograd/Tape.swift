@@ -28,6 +28,9 @@ public final class Tape {
     let isLeaf: Bool
     var grad: UnsafeMutablePointer<Float>?
     var gradStorage: Tensor?
+    /// For parameters: the store, and the views of its tables that the parameter covers.
+    var store: ParameterStore?
+    var tables: [Int] = []
 
     init(shape: [Int], value: UnsafeMutablePointer<Float>, storage: Tensor?, requiresGrad: Bool, isLeaf: Bool,
          grad: UnsafeMutablePointer<Float>? = nil) {
@@ -88,8 +91,11 @@ public final class Tape {
     let key = ObjectIdentifier(store)
     if let v = parameters[key]?[name] { return v }
     guard let view = store.view(name) else { preconditionFailure("no parameter named \(name)") }
-    let v = add(Node(shape: view.shape, value: store.values + view.offset, storage: nil, requiresGrad: true,
-                     isLeaf: true, grad: store.gradients + view.offset))
+    let node = Node(shape: view.shape, value: store.values + view.offset, storage: nil, requiresGrad: true,
+                    isLeaf: true, grad: store.gradientBuffer + view.offset)
+    node.store = store
+    node.tables = store.tables(overlapping: view.offset, count: view.count)
+    let v = add(node)
     parameters[key, default: [:]][name] = v
     return v
   }
@@ -102,8 +108,11 @@ public final class Tape {
     if let v = parameters[key]?[joined] { return v }
     guard let offset = store.contiguousOffset(names) else { preconditionFailure("parameters \(names) are not contiguous") }
     precondition(names.reduce(0) { $0 + (store.view($1)?.count ?? 0) } == shape.reduce(1, *), "span \(names) is not \(shape)")
-    let v = add(Node(shape: shape, value: store.values + offset, storage: nil, requiresGrad: true, isLeaf: true,
-                     grad: store.gradients + offset))
+    let node = Node(shape: shape, value: store.values + offset, storage: nil, requiresGrad: true, isLeaf: true,
+                    grad: store.gradientBuffer + offset)
+    node.store = store
+    node.tables = store.tables(overlapping: offset, count: node.count)
+    let v = add(node)
     parameters[key, default: [:]][joined] = v
     return v
   }
@@ -163,11 +172,27 @@ public final class Tape {
   public func gradientBuffer(_ v: Variable) -> UnsafeMutablePointer<Float>? {
     let n = nodes[v.id]
     guard n.requiresGrad else { return nil }
+    if !n.tables.isEmpty { n.store?.noteDenseGradient(views: n.tables) }
     if let g = n.grad { return g }
     let t = Tensor(shape: n.shape)
     n.gradStorage = t
     n.grad = t.data
     return t.data
+  }
+
+  /// During backward: like `gradientBuffer(_:)`, for a kernel that accumulates only into rows
+  /// `rows` of `v` (an embedding gather's scatter-add), so that a parameter table's untouched
+  /// rows stay known to be zero.
+  public func gradientBuffer(_ v: Variable, rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float>? {
+    let n = nodes[v.id]
+    guard n.requiresGrad else { return nil }
+    if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].offset + store.gradientBuffer == n.grad,
+      store.views[n.tables[0]].count == n.count
+    {
+      store.noteGradientRows(view: n.tables[0], rows: rows)
+      return n.grad
+    }
+    return gradientBuffer(v)
   }
 
   // MARK: backward

@@ -9,8 +9,8 @@ import Foundation
 /// Shapes: q, k, v, ctx: (T, H·D) packed rows; H heads of width D. Forward can save the softmax
 /// probabilities for backward in `probs`, laid out per sequence as (H, L, L) at `probOffsets[s]`.
 /// Dropout on the probabilities (BERT's attention_probs_dropout) multiplies them by a mask
-/// indexed like `probs`, regenerated in backward. Work is split over (sequence, head) pairs,
-/// each a few small single-threaded sgemms.
+/// indexed like `probs`, regenerated in backward. Work is split over (sequence, head) pairs;
+/// their products are small-matrix kernels (`SmallMatrix.swift`), not BLAS calls.
 
 /// Offsets of each sequence's (H, L, L) probability block in a flat buffer, and the total size.
 public func attentionProbOffsets(layout: SequenceLayout, heads H: Int) -> (offsets: [Int], total: Int) {
@@ -35,52 +35,66 @@ public func attentionForward(
   precondition(dropout == nil || probOffsets != nil, "attention dropout needs the probability layout")
   let C = H * D, S = inputStride ?? H * D
   let scale = 1 / Float(D).squareRoot()
-  let maxL = layout.maxLength
+  let maxL = layout.maxLength, maxLp = paddedWidth(maxL)
   parallelFor(layout.count * H) { range in
-    // scores of one (sequence, head) when probabilities are not kept, and dropped-out probabilities
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(maxL * maxL, 1))
-    let dropped = UnsafeMutablePointer<Float>.allocate(capacity: dropout == nil ? 1 : max(maxL * maxL, 1))
-    defer { scratch.deallocate(); dropped.deallocate() }
+    // Kᵀ of one head (D, Lp); two padded rows of scores; the probabilities when not kept; their dropout
+    let kt = UnsafeMutablePointer<Float>.allocate(capacity: max(D * maxLp, 1))
+    let scores = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(maxLp, 8))
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: probs == nil ? max(maxL * maxL, 1) : 1)
+    let dropped = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(maxL, 1))
+    defer { kt.deallocate(); scores.deallocate(); scratch.deallocate(); dropped.deallocate() }
     for job in range {
-      let s = job / H
-      let h = job % H
-      let start = layout.offsets[s]
-      let L = layout.length(s)
+      let s = job / H, h = job % H
+      let start = layout.offsets[s], L = layout.length(s), Lp = paddedWidth(L)
       let P: UnsafeMutablePointer<Float>  // (L, L)
       if let probs, let probOffsets { P = probs + probOffsets[s] + h * L * L } else { P = scratch }
       let qh = q + start * S + h * D, kh = k + start * S + h * D, vh = v + start * S + h * D
-      // P = scale · Q_h K_hᵀ   (L, D)·(D, L)
-      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, alpha: scale, a: qh, lda: S, b: kh, ldb: S,
-                c: P, ldc: L, threaded: false)
-      softmaxRows(P, rows: L, width: L)
-      var PV = UnsafePointer(P)
-      if let dropout, let probOffsets {
-        applyDropout(dropout, to: P, into: dropped, count: L * L, base: probOffsets[s] + h * L * L)
-        PV = UnsafePointer(dropped)
+      transposeRows(kh, rows: L, width: D, stride: S, into: kt, stride: Lp)
+      for i in stride(from: 0, to: L, by: 2) {
+        let two = i + 1 < L  // rows i and i + 1 together
+        // scores = scale · q_i Kᵀ, then P_i = softmax(scores)
+        combineRows(into: scores, two ? scores + Lp : nil, width: Lp, alpha: scale, accumulate: false,
+                    coefficients: qh + i * S, two ? qh + (i + 1) * S : nil, coefficientStride: 1, count: D,
+                    rows: kt, rowStride: Lp)
+        softmaxPaddedRow(scores, count: L, into: P + i * L)
+        if two { softmaxPaddedRow(scores + Lp, count: L, into: P + (i + 1) * L) }
+        var pi = UnsafePointer(P + i * L)
+        if let dropout, let probOffsets {
+          applyDropout(dropout, to: pi, into: dropped, count: two ? 2 * L : L, base: probOffsets[s] + h * L * L + i * L)
+          pi = UnsafePointer(dropped)
+        }
+        // ctx_i = P'_i V
+        let out = ctx + (start + i) * C + h * D
+        combineRows(into: out, two ? out + C : nil, width: D, alpha: 1, accumulate: false,
+                    coefficients: pi, two ? pi + L : nil, coefficientStride: 1, count: L, rows: vh, rowStride: S)
       }
-      // ctx_h = P V_h   (L, L)·(L, D)
-      BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, a: PV, lda: L, b: vh, ldb: S,
-                c: ctx + start * C + h * D, ldc: C, threaded: false)
     }
   }
 }
 
-/// Row-wise softmax in place: x[r] = exp(x[r] − max) / Σ exp(x[r] − max).
+/// p[0..<L] = softmax(x[0..<L]), x a row padded to paddedWidth(L) floats (its padding is overwritten).
 @inline(__always)
-func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows R: Int, width W: Int) {
-  for r in 0..<R {
-    let row = x + r * W
-    var mx = -Float.infinity
-    for j in 0..<W { mx = max(mx, row[j]) }
-    var sum: Float = 0
-    for j in 0..<W {
-      let e = expf(row[j] - mx)
-      row[j] = e
-      sum += e
-    }
-    let inv = 1 / sum
-    for j in 0..<W { row[j] *= inv }
+func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: UnsafeMutablePointer<Float>) {
+  typealias V8 = SIMD8<Float>
+  let Lp = paddedWidth(L)
+  for j in L..<Lp { x[j] = -.infinity }
+  let raw = UnsafeMutableRawPointer(x)
+  var mx = V8(repeating: -.infinity)
+  for c in stride(from: 0, to: Lp, by: 8) {
+    let x = raw.loadUnaligned(fromByteOffset: 4 * c, as: V8.self)
+    mx.replace(with: x, where: x .> mx)
   }
+  var top = mx[0]
+  for l in 1..<8 { top = Swift.max(top, mx[l]) }
+  let m = V8(repeating: top)
+  var sum = V8()
+  for c in stride(from: 0, to: Lp, by: 8) {
+    let e = expNonPositive(raw.loadUnaligned(fromByteOffset: 4 * c, as: V8.self) - m)
+    raw.storeBytes(of: e, toByteOffset: 4 * c, as: V8.self)
+    sum += e
+  }
+  let inv = 1 / sum.sum()
+  for j in 0..<L { p[j] = x[j] * inv }
 }
 
 @inline(__always)
@@ -101,14 +115,16 @@ public func attentionBackward(
 ) {
   let C = H * D, S = inputStride ?? H * D
   let scale = 1 / Float(D).squareRoot()
-  let maxL = layout.maxLength
+  let maxL = layout.maxLength, maxLp = paddedWidth(maxL)
   parallelFor(layout.count * H) { range in
-    let dP = UnsafeMutablePointer<Float>.allocate(capacity: max(maxL * maxL, 1))
+    // dS (L, Lp); Vᵀ of one head (D, Lp); the dropped-out probabilities (L, L)
+    let dS = UnsafeMutablePointer<Float>.allocate(capacity: max(maxL * maxLp, 8))
+    let vt = UnsafeMutablePointer<Float>.allocate(capacity: max(D * maxLp, 1))
     let dropped = UnsafeMutablePointer<Float>.allocate(capacity: dropout == nil ? 1 : max(maxL * maxL, 1))
-    defer { dP.deallocate(); dropped.deallocate() }
+    defer { dS.deallocate(); vt.deallocate(); dropped.deallocate() }
     for job in range {
       let s = job / H, h = job % H
-      let start = layout.offsets[s], L = layout.length(s)
+      let start = layout.offsets[s], L = layout.length(s), Lp = paddedWidth(L)
       let base = probOffsets[s] + h * L * L
       let P = probs + base
       let off = start * S + h * D  // in q, k, v and their gradients
@@ -119,29 +135,45 @@ public func attentionBackward(
         PV = UnsafePointer(dropped)
       }
       if let dV {
-        BLAS.gemm(transA: true, transB: false, m: L, n: D, k: L, a: PV, lda: L, b: g, ldb: C, beta: 1,
-                  c: dV + off, ldc: S, threaded: false)
+        // dV_j += Σ_i P'[i, j] G_i
+        for j in stride(from: 0, to: L, by: 2) {
+          let two = j + 1 < L, out = dV + off + j * S
+          combineRows(into: out, two ? out + S : nil, width: D, alpha: 1, accumulate: true,
+                      coefficients: PV + j, two ? PV + j + 1 : nil, coefficientStride: L, count: L, rows: g, rowStride: C)
+        }
       }
       guard dQ != nil || dK != nil else { continue }
-      BLAS.gemm(transA: false, transB: true, m: L, n: L, k: D, a: g, lda: C, b: v + off, ldb: S,
-                c: dP, ldc: L, threaded: false)
-      if let dropout {
-        let sc = dropout.scale
-        for i in 0..<(L * L) { dP[i] = dropout.keeps(base + i) ? dP[i] * sc : 0 }
-      }
-      for i in 0..<L {
-        let pr = P + i * L, dr = dP + i * L
-        var dot: Float = 0
-        for j in 0..<L { dot += dr[j] * pr[j] }
-        for j in 0..<L { dr[j] = pr[j] * (dr[j] - dot) }
-      }
-      if let dQ {
-        BLAS.gemm(transA: false, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: k + off, ldb: S,
-                  beta: 1, c: dQ + off, ldc: S, threaded: false)
+      transposeRows(v + off, rows: L, width: D, stride: S, into: vt, stride: Lp)
+      for i in stride(from: 0, to: L, by: 2) {
+        // dP_i = G_i Vᵀ, through the dropout mask, then dS_i = P_i ⊙ (dP_i − dP_i·P_i)
+        let two = i + 1 < L
+        combineRows(into: dS + i * Lp, two ? dS + (i + 1) * Lp : nil, width: Lp, alpha: 1, accumulate: false,
+                    coefficients: g + i * C, two ? g + (i + 1) * C : nil, coefficientStride: 1, count: D,
+                    rows: vt, rowStride: Lp)
+        for r in i..<(two ? i + 2 : i + 1) {
+          let dr = dS + r * Lp, pr = P + r * L
+          if let dropout {
+            let sc = dropout.scale, b = base + r * L
+            for j in 0..<L { dr[j] = dropout.keeps(b + j) ? dr[j] * sc : 0 }
+          }
+          var dot: Float = 0
+          for j in 0..<L { dot += dr[j] * pr[j] }
+          for j in 0..<L { dr[j] = pr[j] * (dr[j] - dot) }
+        }
+        if let dQ {
+          let out = dQ + off + i * S
+          combineRows(into: out, two ? out + S : nil, width: D, alpha: scale, accumulate: true,
+                      coefficients: dS + i * Lp, two ? dS + (i + 1) * Lp : nil, coefficientStride: 1, count: L,
+                      rows: k + off, rowStride: S)
+        }
       }
       if let dK {
-        BLAS.gemm(transA: true, transB: false, m: L, n: D, k: L, alpha: scale, a: dP, lda: L, b: q + off, ldb: S,
-                  beta: 1, c: dK + off, ldc: S, threaded: false)
+        // dK_j += scale · Σ_i dS[i, j] Q_i
+        for j in stride(from: 0, to: L, by: 2) {
+          let two = j + 1 < L, out = dK + off + j * S
+          combineRows(into: out, two ? out + S : nil, width: D, alpha: scale, accumulate: true,
+                      coefficients: dS + j, two ? dS + j + 1 : nil, coefficientStride: Lp, count: L, rows: q + off, rowStride: S)
+        }
       }
     }
   }

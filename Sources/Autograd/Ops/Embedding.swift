@@ -54,10 +54,12 @@ extension Tape {
     record("embeddings", outputs: [out]) { tape in
       let g = tape.upstream(out)!
       for (table, index) in [(word, ids), (position, positions), (tokenType, types)] {
-        guard let d = tape.gradientBuffer(table) else { continue }
         if let index {
-          index.withUnsafeBufferPointer { embeddingBackward(dTable: d, dOut: g, rows: $0.baseAddress, count: T, width: C) }
-        } else {
+          index.withUnsafeBufferPointer { rows in
+            guard let d = tape.gradientBuffer(table, rows: rows) else { return }
+            embeddingBackward(dTable: d, dOut: g, rows: rows.baseAddress, count: T, width: C)
+          }
+        } else if let d = tape.gradientBuffer(table) {
           embeddingBackward(dTable: d, dOut: g, rows: nil, count: T, width: C)
         }
       }

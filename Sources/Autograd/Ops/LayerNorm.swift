@@ -4,27 +4,33 @@ import Foundation
 /// out = (x − mean) · rstd · weight + bias, rstd = 1 / sqrt(var + eps) (biased variance).
 /// Forward saves mean and rstd per row for the backward pass.
 
-/// out, x: (T, C); mean, rstd: (T) or nil; weight, bias: (C)
+/// out, x: (T, C); mean, rstd: (T) or nil; weight, bias: (C). Row sums run in 8 lanes.
 public func layerNormForward(
   out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>?, rstd: UnsafeMutablePointer<Float>?,
   x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
   rows T: Int, width C: Int, eps: Float
 ) {
+  let C8 = C / 8 * 8
   parallelFor(T, minChunk: 16) { range in
     for t in range {
       let xr = x + t * C
       let orow = out + t * C
-      var m: Float = 0
-      for i in 0..<C { m += xr[i] }
-      m /= Float(C)
-      var v: Float = 0
-      for i in 0..<C {
-        let d = xr[i] - m
-        v += d * d
+      var sum = SIMD8<Float>(), tailSum: Float = 0
+      for i in stride(from: 0, to: C8, by: 8) { sum += load8(xr, i) }
+      for i in C8..<C { tailSum += xr[i] }
+      let m = (laneTotal(sum) + tailSum) / Float(C)
+      var sq = SIMD8<Float>(), tailSq: Float = 0
+      for i in stride(from: 0, to: C8, by: 8) {
+        let d = load8(xr, i) - m
+        sq += d * d
       }
-      v /= Float(C)
+      for i in C8..<C { tailSq += (xr[i] - m) * (xr[i] - m) }
+      let v = (laneTotal(sq) + tailSq) / Float(C)
       let s = 1 / (v + eps).squareRoot()
-      for i in 0..<C { orow[i] = (xr[i] - m) * s * weight[i] + bias[i] }
+      for i in stride(from: 0, to: C8, by: 8) {
+        store8((load8(xr, i) - m) * s * load8(weight, i) + load8(bias, i), orow, i)
+      }
+      for i in C8..<C { orow[i] = (xr[i] - m) * s * weight[i] + bias[i] }
       mean?[t] = m
       rstd?[t] = s
     }
@@ -39,39 +45,44 @@ public func layerNormBackward(
   dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
   mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows T: Int, width C: Int
 ) {
+  let C8 = C / 8 * 8
   if let dX {
     parallelFor(T, minChunk: 16) { range in
       for t in range {
         let xr = x + t * C, g = dOut + t * C, dx = dX + t * C
         let m = mean[t], s = rstd[t]
-        var dnMean: Float = 0, dnNormMean: Float = 0
-        for i in 0..<C {
-          let dn = g[i] * weight[i]
-          dnMean += dn
-          dnNormMean += dn * (xr[i] - m) * s
+        var dnSum = SIMD8<Float>(), dnNormSum = SIMD8<Float>(), tailDn: Float = 0, tailDnNorm: Float = 0
+        for i in stride(from: 0, to: C8, by: 8) {
+          let dn = load8(g, i) * load8(weight, i)
+          dnSum += dn
+          dnNormSum += dn * (load8(xr, i) - m) * s
         }
-        dnMean /= Float(C)
-        dnNormMean /= Float(C)
-        for i in 0..<C {
+        for i in C8..<C {
+          let dn = g[i] * weight[i]
+          tailDn += dn
+          tailDnNorm += dn * (xr[i] - m) * s
+        }
+        let dnMean = (laneTotal(dnSum) + tailDn) / Float(C)
+        let dnNormMean = (laneTotal(dnNormSum) + tailDnNorm) / Float(C)
+        for i in stride(from: 0, to: C8, by: 8) {
+          let n = (load8(xr, i) - m) * s
+          store8(load8(dx, i) + (load8(g, i) * load8(weight, i) - dnMean - n * dnNormMean) * s, dx, i)
+        }
+        for i in C8..<C {
           let n = (xr[i] - m) * s
           dx[i] += (g[i] * weight[i] - dnMean - n * dnNormMean) * s
         }
       }
     }
   }
-  if dWeight != nil || dBias != nil {
-    // column sums: each worker owns a block of columns, so no two write the same gradient
-    parallelFor(C, minChunk: 64) { cols in
-      for t in 0..<T {
-        let xr = x + t * C, g = dOut + t * C
-        let m = mean[t], s = rstd[t]
-        for i in cols {
-          dWeight?[i] += g[i] * (xr[i] - m) * s
-          dBias?[i] += g[i]
-        }
-      }
+  if let dWeight {
+    addColumnSums(into: dWeight, rows: T, width: C) { t, i in
+      load8(dOut, t * C + i) * (load8(x, t * C + i) - mean[t]) * rstd[t]
+    } tail: { t, i in
+      dOut[t * C + i] * (x[t * C + i] - mean[t]) * rstd[t]
     }
   }
+  if let dBias { addColumnSums(into: dBias, of: dOut, rows: T, width: C) }
 }
 
 extension Tape {

@@ -26,14 +26,7 @@ public func linearBackward(
   if let dWeight {
     BLAS.gemm(transA: true, transB: false, m: O, n: I, k: T, a: dOut, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
   }
-  if let dBias {
-    parallelFor(O, minChunk: 64) { cols in
-      for t in 0..<T {
-        let row = dOut + t * O
-        for o in cols { dBias[o] += row[o] }
-      }
-    }
-  }
+  if let dBias { addColumnSums(into: dBias, of: dOut, rows: T, width: O) }
 }
 
 extension Tape {
