@@ -129,6 +129,7 @@ run("pairwiseDifferences", {"x": leaf(5)}, lambda x: x[None, :] - x[:, None])
 
 # dropout with our mask generator written out here: the first dropout op of Tape(seed: 1234)
 M64 = (1 << 64) - 1
+M32 = (1 << 32) - 1
 
 
 def splitmix_next(state):
@@ -140,11 +141,13 @@ def splitmix_next(state):
 
 
 def keeps(seed, i, p):
-    z = (seed + i * 0x9E3779B97F4A7C15) & M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    z ^= z >> 31
-    return (z >> 40) >= int(p * 16777216)
+    x = (((i * 0x9E3779B1) & M32) ^ (seed & M32) ^ (seed >> 32)) & M32
+    x ^= x >> 16
+    x = (x * 0x85EBCA6B) & M32
+    x ^= x >> 13
+    x = (x * 0xC2B2AE35) & M32
+    x ^= x >> 16
+    return (x >> 8) >= int(p * 16777216)
 
 
 _, mask_seed = splitmix_next(1234)

@@ -60,7 +60,7 @@ public func attentionForward(
         if two { softmaxPaddedRow(scores + Lp, count: L, into: P + (i + 1) * L) }
         var pi = UnsafePointer(P + i * L)
         if let dropout, let probOffsets {
-          applyDropout(dropout, to: pi, into: dropped, count: two ? 2 * L : L, base: probOffsets[s] + h * L * L + i * L)
+          dropout.mask(pi, into: dropped, count: two ? 2 * L : L, base: probOffsets[s] + h * L * L + i * L)
           pi = UnsafePointer(dropped)
         }
         // ctx_i = P'_i V
@@ -97,11 +97,7 @@ func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: Un
   for j in 0..<L { p[j] = x[j] * inv }
 }
 
-@inline(__always)
-private func applyDropout(_ d: Dropout, to x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count n: Int, base: Int) {
-  let s = d.scale
-  for i in 0..<n { y[i] = d.keeps(base + i) ? x[i] * s : 0 }
-}
+
 
 /// With P the saved probabilities, P' = dropout(P), S the scaled scores and G = dCtx:
 ///   dV += P'ᵀ G;  dP' = G Vᵀ;  dP = dropout′(dP');  dS = P ⊙ (dP − rowsum(dP ⊙ P));
@@ -131,7 +127,7 @@ public func attentionBackward(
       let g = dCtx + start * C + h * D
       var PV = P
       if let dropout {
-        applyDropout(dropout, to: P, into: dropped, count: L * L, base: base)
+        dropout.mask(P, into: dropped, count: L * L, base: base)
         PV = UnsafePointer(dropped)
       }
       if let dV {
@@ -152,10 +148,7 @@ public func attentionBackward(
                     rows: vt, rowStride: Lp)
         for r in i..<(two ? i + 2 : i + 1) {
           let dr = dS + r * Lp, pr = P + r * L
-          if let dropout {
-            let sc = dropout.scale, b = base + r * L
-            for j in 0..<L { dr[j] = dropout.keeps(b + j) ? dr[j] * sc : 0 }
-          }
+          dropout?.mask(dr, into: dr, count: L, base: base + r * L)
           var dot: Float = 0
           for j in 0..<L { dot += dr[j] * pr[j] }
           for j in 0..<L { dr[j] = pr[j] * (dr[j] - dot) }

@@ -94,6 +94,15 @@ public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Fl
   }
 }
 
+/// d[i] = dOut[i] · gelu'(x[i]): the gradient of GELU's input, written fresh.
+public func geluBackward(into d: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
+  geluBackwardBlocks(count: n) { i in
+    store8(load8(dOut, i) * geluDerivative(load8(x, i)), d, i)
+  } tail: { j in
+    d[j] = dOut[j] * geluDerivative(x[j])
+  }
+}
+
 /// g[i] *= gelu'(x[i]): turns the gradient of GELU's output into that of its input, in place.
 public func geluBackwardInPlace(_ g: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
   geluBackwardBlocks(count: n) { i in

@@ -45,17 +45,11 @@ extension Tape {
     let inputs = [x, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
     let out = output(shape: Array(xs.dropLast()) + [O], from: inputs, overwritten: true)
     let y = value(out)
-    linearForward(out: y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
+    // with GELU and a gradient to come, the product lands in the kept pre-activation
+    let pre = gelu && requiresGrad(out) ? Tensor(uninitializedShape: [T, O]) : nil
+    linearForward(out: pre?.data ?? y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
                   rows: T, inFeatures: I, outFeatures: O)
-    var pre: Tensor?
-    if gelu {
-      if requiresGrad(out) {
-        let p = Tensor(uninitializedShape: [T, O])
-        parallelCopy(p.data, from: y, count: T * O)
-        pre = p
-      }
-      geluForward(out: y, x: y, count: T * O)
-    }
+    if gelu { geluForward(out: y, x: pre?.data ?? y, count: T * O) }
     dropout?.apply(y, count: T * O)
     if let residual { residualForward(out: y, a: y, b: value(residual), count: T * O) }
 
@@ -65,8 +59,12 @@ extension Tape {
       var dPre: Tensor?  // gradient before dropout / activation, when either is present
       if gelu || dropout != nil {
         let d = Tensor(uninitializedShape: [T, O])
-        if let dropout { dropout.apply(from: g, to: d.data, count: T * O) } else { parallelCopy(d.data, from: g, count: T * O) }
-        if let pre { geluBackwardInPlace(d.data, x: pre.data, count: T * O) }
+        if let dropout {
+          dropout.apply(from: g, to: d.data, count: T * O)
+          if let pre { geluBackwardInPlace(d.data, x: pre.data, count: T * O) }
+        } else if let pre {
+          geluBackward(into: d.data, dOut: g, x: pre.data, count: T * O)
+        }
         dPre = d
       }
       linearBackward(
