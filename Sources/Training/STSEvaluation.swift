@@ -7,7 +7,7 @@ public enum STSEvaluation {
   /// Embeds each distinct text once (batches of `batchSize`, dropout off) and returns Spearman's ρ.
   public static func spearman(
     pairs: [ScoredPair], encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, prefix: String, maxLength: Int,
-    batchSize: Int = 64
+    batchSize: Int = 256
   ) throws -> Double {
     var index: [String: Int] = [:]
     var texts: [String] = []

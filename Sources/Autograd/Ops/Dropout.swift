@@ -46,7 +46,9 @@ public struct Dropout: Sendable, Equatable {
     x ^= x &>> 13
     x = x &* 0xC2B2_AE35
     x ^= x &>> 16
-    return x &>> 8 .>= threshold
+    // the top 24 bits fit Int32: a signed compare, which AVX2 has (an unsigned one it lacks)
+    let top = unsafeBitCast(x &>> 8, to: SIMD8<Int32>.self)
+    return top .> Int32(threshold) &- 1
   }
 
   /// 1 / (1 − p), the scale of kept elements.
