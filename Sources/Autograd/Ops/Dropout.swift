@@ -24,7 +24,7 @@ public struct Dropout: Sendable, Equatable {
   private var threshold: UInt32 { UInt32(p * 16_777_216) }
 
   /// Whether element `i` is kept: murmur3's 32-bit finalizer of (i·0x9E3779B1) xor the key, its
-  /// top 24 bits against the threshold. 32-bit arithmetic, so 8 lanes run at once (`keeps8`).
+  /// top 24 bits against the threshold. 32-bit arithmetic, so 8 lanes run at once (`keepBits8`).
   @inline(__always)
   public func keeps(_ i: Int) -> Bool {
     var x = UInt32(truncatingIfNeeded: i) &* 0x9E37_79B1 ^ key
@@ -36,9 +36,11 @@ public struct Dropout: Sendable, Equatable {
     return x >> 8 >= threshold
   }
 
-  /// keeps(i ..< i + 8) as a lane mask.
+  /// keeps(i ..< i + 8) as lane bits: all ones where kept, zero where dropped. Plain integer
+  /// arithmetic (the top 24 bits minus the threshold, its sign spread over the lane), because
+  /// SIMD comparisons do not always compile to vector instructions.
   @inline(__always)
-  func keeps8(_ i: Int) -> SIMDMask<SIMD8<Int32>> {
+  func keepBits8(_ i: Int) -> SIMD8<Int32> {
     let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt32(truncatingIfNeeded: i)
     var x = lanes &* 0x9E37_79B1 ^ key
     x ^= x &>> 16
@@ -46,9 +48,14 @@ public struct Dropout: Sendable, Equatable {
     x ^= x &>> 13
     x = x &* 0xC2B2_AE35
     x ^= x &>> 16
-    // the top 24 bits fit Int32: a signed compare, which AVX2 has (an unsigned one it lacks)
-    let top = unsafeBitCast(x &>> 8, to: SIMD8<Int32>.self)
-    return top .> Int32(threshold) &- 1
+    let top = unsafeBitCast(x &>> 8, to: SIMD8<Int32>.self)  // < 2²⁴: no overflow below
+    return ~((top &- Int32(threshold)) &>> 31)
+  }
+
+  /// v where kept, 0 where dropped.
+  @inline(__always)
+  func masked8(_ v: SIMD8<Float>, _ i: Int) -> SIMD8<Float> {
+    unsafeBitCast(unsafeBitCast(v, to: SIMD8<Int32>.self) & keepBits8(i), to: SIMD8<Float>.self)
   }
 
   /// 1 / (1 − p), the scale of kept elements.
@@ -60,7 +67,7 @@ public struct Dropout: Sendable, Equatable {
     let s = scale
     var i = 0
     while i + 8 <= n {
-      store8((load8(x, i) * s).replacing(with: 0, where: .!keeps8(base + i)), y, i)
+      store8(masked8(load8(x, i) * s, base + i), y, i)
       i += 8
     }
     while i < n {
@@ -89,7 +96,7 @@ public struct Dropout: Sendable, Equatable {
       let lo = blocks.lowerBound * 8, hi = min(n, blocks.upperBound * 8)
       var i = lo
       while i + 8 <= hi {
-        store8(load8(dX, i) + (load8(dOut, i) * s).replacing(with: 0, where: .!keeps8(base + i)), dX, i)
+        store8(load8(dX, i) + masked8(load8(dOut, i) * s, base + i), dX, i)
         i += 8
       }
       while i < hi {
