@@ -79,13 +79,8 @@ func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: Un
   let Lp = paddedWidth(L)
   for j in L..<Lp { x[j] = -.infinity }
   let raw = UnsafeMutableRawPointer(x)
-  var mx = V8(repeating: -.infinity)
-  for c in stride(from: 0, to: Lp, by: 8) {
-    let x = raw.loadUnaligned(fromByteOffset: 4 * c, as: V8.self)
-    mx.replace(with: x, where: x .> mx)
-  }
-  var top = mx[0]
-  for l in 1..<8 { top = Swift.max(top, mx[l]) }
+  var top = -Float.infinity
+  for j in 0..<L { top = Swift.max(top, x[j]) }
   let m = V8(repeating: top)
   var sum = V8()
   for c in stride(from: 0, to: Lp, by: 8) {
@@ -93,11 +88,9 @@ func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: Un
     raw.storeBytes(of: e, toByteOffset: 4 * c, as: V8.self)
     sum += e
   }
-  let inv = 1 / sum.sum()
+  let inv = 1 / laneTotal(sum)
   for j in 0..<L { p[j] = x[j] * inv }
 }
-
-
 
 /// With P the saved probabilities, P' = dropout(P), S the scaled scores and G = dCtx:
 ///   dV += P'ᵀ G;  dP' = G Vᵀ;  dP = dropout′(dP');  dS = P ⊙ (dP − rowsum(dP ⊙ P));
