@@ -25,11 +25,6 @@ public func parallelFor(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) ->
   }
 }
 
-/// dst[0..<n] = src[0..<n], split over the worker threads when large.
-public func parallelCopy(_ dst: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>, count n: Int) {
-  parallelFor(n, minChunk: 1 << 16) { r in (dst + r.lowerBound).update(from: src + r.lowerBound, count: r.count) }
-}
-
 /// dst[0..<n] = 0, split over the worker threads when large.
 public func parallelZero(_ dst: UnsafeMutablePointer<Float>, count n: Int) {
   parallelFor(n, minChunk: 1 << 16) { r in (dst + r.lowerBound).update(repeating: 0, count: r.count) }

@@ -108,14 +108,26 @@ public final class ParameterStore: @unchecked Sendable {
     return t.rows.sorted()
   }
 
+  /// Walks the gradient buffer in order: `plain(start, count)` for each stretch between tables
+  /// (possibly empty), `table(k)` for each table view k.
+  private func forEachStretch(plain: (Int, Int) -> Void, table: (Int) -> Void) {
+    var start = 0
+    for k in tracked.keys.sorted() {
+      plain(start, views[k].offset - start)
+      table(k)
+      start = views[k].offset + views[k].count
+    }
+    plain(start, count - start)
+  }
+
   /// Sets every gradient to zero: one pass over the gradient buffer, or for a table only over
   /// the rows that can be non-zero.
   public func zeroGrad() {
     let g = gradientBuffer
-    var start = 0
-    for k in tracked.keys.sorted() {
+    forEachStretch { start, n in
+      parallelZero(g + start, count: n)
+    } table: { k in
       let view = views[k], t = tracked[k]!
-      parallelZero(g + start, count: view.offset - start)
       if t.dense {
         parallelZero(g + view.offset, count: view.count)
         t.marked = [Bool](repeating: false, count: view.shape[0])
@@ -128,9 +140,7 @@ public final class ParameterStore: @unchecked Sendable {
       }
       t.rows = []
       t.dense = false
-      start = view.offset + view.count
     }
-    parallelZero(g + start, count: count - start)
   }
 
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
@@ -154,19 +164,17 @@ public final class ParameterStore: @unchecked Sendable {
         s += 4096
       }
     }
-    var start = 0
-    for k in tracked.keys.sorted() {
+    forEachStretch { start, n in
+      blocks(start, start + n)
+    } table: { k in
       let view = views[k]
-      blocks(start, view.offset)
       if let rows = gradientRows(view: k) {
         let width = view.shape[1]
         for r in rows { segments.append((view.offset + Int(r) * width, width)) }
       } else {
         blocks(view.offset, view.offset + view.count)
       }
-      start = view.offset + view.count
     }
-    blocks(start, count)
     let segs = segments
     var partial = [Double](repeating: 0, count: segs.count)
     partial.withUnsafeMutableBufferPointer { part in

@@ -12,14 +12,8 @@ func combineRows(
   count K: Int, rows: UnsafePointer<Float>, rowStride rs: Int
 ) {
   typealias V8 = SIMD8<Float>
-  @inline(__always) func load(_ p: UnsafePointer<Float>, _ c: Int) -> V8 {
-    UnsafeRawPointer(p + c).loadUnaligned(as: V8.self)
-  }
   @inline(__always) func finish(_ acc: V8, _ out: UnsafeMutablePointer<Float>, at c: Int) {
-    let dst = UnsafeMutableRawPointer(out + c)
-    var r = acc * alpha
-    if accumulate { r += dst.loadUnaligned(as: V8.self) }
-    dst.storeBytes(of: r, as: V8.self)
+    store8(accumulate ? load8(out, c) + acc * alpha : acc * alpha, out, c)
   }
   var c = 0
   if let out1, let coef1 {
@@ -28,7 +22,7 @@ func combineRows(
       var row = rows + c, u0 = coef0, u1 = coef1
       for _ in 0..<K {
         let u = V8(repeating: u0.pointee), w = V8(repeating: u1.pointee)
-        let x0 = load(row, 0), x1 = load(row, 8), x2 = load(row, 16), x3 = load(row, 24)
+        let x0 = load8(row, 0), x1 = load8(row, 8), x2 = load8(row, 16), x3 = load8(row, 24)
         a0.addProduct(u, x0); a1.addProduct(u, x1); a2.addProduct(u, x2); a3.addProduct(u, x3)
         b0.addProduct(w, x0); b1.addProduct(w, x1); b2.addProduct(w, x2); b3.addProduct(w, x3)
         row += rs; u0 += cs; u1 += cs
@@ -42,7 +36,7 @@ func combineRows(
       var row = rows + c, u0 = coef0, u1 = coef1
       for _ in 0..<K {
         let u = V8(repeating: u0.pointee), w = V8(repeating: u1.pointee)
-        let x0 = load(row, 0), x1 = load(row, 8)
+        let x0 = load8(row, 0), x1 = load8(row, 8)
         a0.addProduct(u, x0); a1.addProduct(u, x1)
         b0.addProduct(w, x0); b1.addProduct(w, x1)
         row += rs; u0 += cs; u1 += cs
@@ -55,7 +49,7 @@ func combineRows(
       var a0 = V8(), b0 = V8()
       var row = rows + c, u0 = coef0, u1 = coef1
       for _ in 0..<K {
-        let x0 = load(row, 0)
+        let x0 = load8(row, 0)
         a0.addProduct(V8(repeating: u0.pointee), x0)
         b0.addProduct(V8(repeating: u1.pointee), x0)
         row += rs; u0 += cs; u1 += cs
@@ -81,7 +75,7 @@ func combineRows(
     var row = rows + c, u0 = coef0
     for _ in 0..<K {
       let u = V8(repeating: u0.pointee)
-      a0.addProduct(u, load(row, 0)); a1.addProduct(u, load(row, 8)); a2.addProduct(u, load(row, 16)); a3.addProduct(u, load(row, 24))
+      a0.addProduct(u, load8(row, 0)); a1.addProduct(u, load8(row, 8)); a2.addProduct(u, load8(row, 16)); a3.addProduct(u, load8(row, 24))
       row += rs; u0 += cs
     }
     finish(a0, out0, at: c); finish(a1, out0, at: c &+ 8); finish(a2, out0, at: c &+ 16); finish(a3, out0, at: c &+ 24)
@@ -91,7 +85,7 @@ func combineRows(
     var a0 = V8()
     var row = rows + c, u0 = coef0
     for _ in 0..<K {
-      a0.addProduct(V8(repeating: u0.pointee), load(row, 0))
+      a0.addProduct(V8(repeating: u0.pointee), load8(row, 0))
       row += rs; u0 += cs
     }
     finish(a0, out0, at: c)

@@ -186,9 +186,8 @@ public final class Tape {
   public func gradientBuffer(_ v: Variable, rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float>? {
     let n = nodes[v.id]
     guard n.requiresGrad else { return nil }
-    if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].offset + store.gradientBuffer == n.grad,
-      store.views[n.tables[0]].count == n.count
-    {
+    // a span of whole views that overlaps one table and has its size is that table
+    if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].count == n.count {
       store.noteGradientRows(view: n.tables[0], rows: rows)
       return n.grad
     }

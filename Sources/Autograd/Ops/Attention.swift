@@ -78,14 +78,13 @@ func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: Un
   typealias V8 = SIMD8<Float>
   let Lp = paddedWidth(L)
   for j in L..<Lp { x[j] = -.infinity }
-  let raw = UnsafeMutableRawPointer(x)
   var top = -Float.infinity
   for j in 0..<L { top = Swift.max(top, x[j]) }
   let m = V8(repeating: top)
   var sum = V8()
   for c in stride(from: 0, to: Lp, by: 8) {
-    let e = expNonPositive(raw.loadUnaligned(fromByteOffset: 4 * c, as: V8.self) - m)
-    raw.storeBytes(of: e, toByteOffset: 4 * c, as: V8.self)
+    let e = expNonPositive(load8(x, c) - m)
+    store8(e, x, c)
     sum += e
   }
   let inv = 1 / laneTotal(sum)

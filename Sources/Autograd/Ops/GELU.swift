@@ -29,14 +29,11 @@ func erfApproximation(_ v: SIMD8<Float>) -> SIMD8<Float> {
 /// out, x: (n); may alias.
 public func geluForward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
   parallelFor((n + 7) / 8, minChunk: 512) { range in
-    let inputs = UnsafeRawPointer(x)
-    let outputs = UnsafeMutableRawPointer(out)
     for block in range {
       let i = block * 8
       if i + 8 <= n {
-        let v = inputs.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-        let g = 0.5 * v * (1 + erfApproximation(v * 0.707_106_781_186_547_524_40))
-        outputs.storeBytes(of: g, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+        let v = load8(x, i)
+        store8(0.5 * v * (1 + erfApproximation(v * 0.707_106_781_186_547_524_40)), out, i)
       } else {
         for j in i..<n { out[j] = 0.5 * x[j] * (1 + erff(x[j] * 0.707_106_781_186_547_524_40)) }
       }
@@ -84,34 +81,18 @@ func geluDerivative(_ x: Float) -> Float {
 /// dX += dOut · (0.5·(1 + erf(x/√2)) + x·φ(x)), φ the standard normal density.
 public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
   geluBackwardBlocks(count: n) { i in
-    let raw = UnsafeMutableRawPointer(dX)
-    let d = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-    let g = UnsafeRawPointer(dOut).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-    let v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-    raw.storeBytes(of: d + g * geluDerivative(v), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+    store8(load8(dX, i) + load8(dOut, i) * geluDerivative(load8(x, i)), dX, i)
   } tail: { j in
     dX[j] += dOut[j] * geluDerivative(x[j])
   }
 }
 
-/// d[i] = dOut[i] · gelu'(x[i]): the gradient of GELU's input, written fresh.
+/// d[i] = dOut[i] · gelu'(x[i]): the gradient of GELU's input, written fresh (d may be dOut).
 public func geluBackward(into d: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
   geluBackwardBlocks(count: n) { i in
     store8(load8(dOut, i) * geluDerivative(load8(x, i)), d, i)
   } tail: { j in
     d[j] = dOut[j] * geluDerivative(x[j])
-  }
-}
-
-/// g[i] *= gelu'(x[i]): turns the gradient of GELU's output into that of its input, in place.
-public func geluBackwardInPlace(_ g: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
-  geluBackwardBlocks(count: n) { i in
-    let raw = UnsafeMutableRawPointer(g)
-    let d = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-    let v = UnsafeRawPointer(x).loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
-    raw.storeBytes(of: d * geluDerivative(v), toByteOffset: 4 * i, as: SIMD8<Float>.self)
-  } tail: { j in
-    g[j] *= geluDerivative(x[j])
   }
 }
 

@@ -61,7 +61,7 @@ extension Tape {
         let d = Tensor(uninitializedShape: [T, O])
         if let dropout {
           dropout.apply(from: g, to: d.data, count: T * O)
-          if let pre { geluBackwardInPlace(d.data, x: pre.data, count: T * O) }
+          if let pre { geluBackward(into: d.data, dOut: d.data, x: pre.data, count: T * O) }
         } else if let pre {
           geluBackward(into: d.data, dOut: g, x: pre.data, count: T * O)
         }
