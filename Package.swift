@@ -48,13 +48,16 @@ let package = Package(
     .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: cpuFlags),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"], swiftSettings: cpuFlags),
     .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
-    .target(name: "Recipes", dependencies: ["Autograd", .product(name: "Yams", package: "Yams")]),
-    .target(name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors"], swiftSettings: cpuFlags),
+    .target(name: "Recipes", dependencies: ["Autograd", "Evaluation", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Evaluation", dependencies: ["Autograd", "TextEncoder"], swiftSettings: cpuFlags),
+    .target(
+      name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation"],
+      swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -66,7 +69,8 @@ let package = Package(
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
     .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
+    .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -1,4 +1,5 @@
 import Autograd
+import Evaluation
 import Foundation
 
 /// A training recipe: the base model, how texts are prepared, and an ordered list of stages,
@@ -83,12 +84,59 @@ public struct Recipe: Sendable {
   }
 
   public struct EvalSet: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+      /// sentence1, sentence2, score TSV (KorSTS): Pearson and Spearman of four similarities.
+      case sts(path: String)
+      /// BEIR-style corpus, queries (JSONL or TSV) and qrels (TSV): accuracy, precision,
+      /// recall, MRR, nDCG and MAP at the usual cut-offs.
+      case retrieval(corpus: String, queries: String, qrels: String)
+    }
     public var name: String
-    public var path: String
+    public var source: Source
     /// During training (at the cadence) or only at the end of the run.
     public var final: Bool
-    /// Only the first N pairs (quick checks); nil: all.
+    /// STS: only the first N pairs; retrieval: only the first N queries (quick checks); nil: all.
     public var limit: Int?
+    /// Retrieval: the similarities to rank by (the first is the set's main one).
+    public var similarities: [Similarity]
+    /// The metric that stands for the set in progress lines: spearman_cosine, or
+    /// <similarity>_ndcg@10.
+    public var mainMetric: String {
+      switch source {
+      case .sts: "spearman_cosine"
+      case .retrieval: "\(similarities[0].rawValue)_ndcg@10"
+      }
+    }
+    /// Every metric name the set reports.
+    public var metricNames: [String] {
+      switch source {
+      case .sts: STSMetrics.names()
+      case .retrieval: similarities.flatMap { RetrievalMetrics.names(similarity: $0.rawValue) }
+      }
+    }
+  }
+
+  /// Which checkpoint is the best, by one metric of one evaluation set evaluated during
+  /// training; optionally early stopping on it, and the best weights as the final model.
+  public struct Best: Sendable, Equatable {
+    public var set: String
+    public var metric: String
+    /// true: higher is better (correlations, retrieval metrics).
+    public var greaterIsBetter: Bool
+    /// Stop a stage after this many evaluations in a row without an improvement of more than
+    /// `minDelta` (the stage counts as finished; the next one starts); nil: never.
+    public var patience: Int?
+    public var minDelta: Double
+    /// At the end of the run, load the best checkpoint's weights before the final evaluation and
+    /// the export of `model/`.
+    public var loadAtEnd: Bool
+
+    /// Whether `value` beats `best` by more than minDelta.
+    public func improves(_ value: Double, on best: Double?) -> Bool {
+      guard value.isFinite else { return false }
+      guard let best else { return true }
+      return greaterIsBetter ? value > best + minDelta : value < best - minDelta
+    }
   }
 
   public var file: String
@@ -96,6 +144,7 @@ public struct Recipe: Sendable {
   public var seed: UInt64
   public var output: String
   public var evaluation: [EvalSet]
+  public var best: Best?
   public var stages: [Stage]
   /// The YAML text after overrides, hashed into checkpoints so a resume uses the same recipe.
   public var canonicalText: String
@@ -123,28 +172,87 @@ public struct Recipe: Sendable {
         Model(
           base: try existing(try mm.required("base"), directory: true),
           pooling: try mm.optional("pooling")?.oneOf(PoolingMode.self, PoolingMode.allCases),
-          maxLength: try positive(try mm.optional("max_length"), default: 512),
+          maxLength: try positive(mm.optional("max_length"), default: 512),
           queryPrefix: try mm.optional("query_prefix")?.string() ?? "",
           passagePrefix: try mm.optional("passage_prefix")?.string() ?? "")
       }
       let seed = try m.optional("seed")?.int() ?? 0
       guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
       let output = try m.required("output").string()
-      let evaluation = try (m.optional("evaluation")?.list() ?? []).map { e in
-        try e.map { em in
-          _ = try em.optional("format")?.oneOf(DataFormat.self, [.stsTSV])  // the only evaluation format so far
-          return EvalSet(
-            name: try em.required("name").string(), path: try existing(try em.required("path"), directory: false),
-            final: try em.optional("final")?.bool() ?? false,
-            limit: try em.optional("limit").map { try positive($0, default: 1) })
-        }
+      let evaluation = try (m.optional("evaluation")?.list() ?? []).map { try parseEvalSet($0) }
+      var names = Set<String>()
+      for (e, reader) in zip(evaluation, try m.optional("evaluation")?.list() ?? []) where !names.insert(e.name).inserted {
+        throw reader.fail("evaluation set name '\(e.name)' is used twice")
       }
+      let best = try m.optional("best").map { try parseBest($0, evaluation: evaluation) }
       let stageReaders = try m.required("stages").list()
       guard !stageReaders.isEmpty else { throw m.reader.fail("a recipe needs at least one stage", path: "stages") }
       let stages = try stageReaders.enumerated().map { i, s in try parseStage(s, index: i) }
       return Recipe(
-        file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, stages: stages,
+        file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, best: best, stages: stages,
         canonicalText: "")
+    }
+  }
+
+  static func parseEvalSet(_ e: RecipeReader) throws -> EvalSet {
+    try e.map { em in
+      let format = try em.optional("format")?.string() ?? "sts_tsv"
+      let path = em.optional("path"), corpus = em.optional("corpus"), queries = em.optional("queries")
+      let qrels = em.optional("qrels"), sims = em.optional("similarities")
+      let source: EvalSet.Source
+      switch format {
+      case "sts_tsv":
+        guard let path else { throw em.reader.fail("an sts_tsv evaluation set needs a path", path: em.reader.path + ".path") }
+        for (key, r) in [("corpus", corpus), ("queries", queries), ("qrels", qrels), ("similarities", sims)] {
+          if let r { throw r.fail("'\(key)' belongs to retrieval sets (format: retrieval), not sts_tsv") }
+        }
+        source = .sts(path: try existing(path, directory: false))
+      case "retrieval":
+        if let path { throw path.fail("a retrieval set takes corpus, queries and qrels, not a path") }
+        func file(_ r: RecipeReader?, _ key: String) throws -> String {
+          guard let r else { throw em.reader.fail("a retrieval evaluation set needs '\(key)'", path: em.reader.path + "." + key) }
+          return try existing(r, directory: false)
+        }
+        source = .retrieval(corpus: try file(corpus, "corpus"), queries: try file(queries, "queries"), qrels: try file(qrels, "qrels"))
+      default:
+        throw em.reader.fail("expected format sts_tsv or retrieval, got '\(format)'", path: em.reader.path + ".format")
+      }
+      let similarities = try sims.map { r -> [Similarity] in
+        let list = try r.list().map { try $0.oneOf(Similarity.self, [.cosine, .dot]) }
+        guard !list.isEmpty else { throw r.fail("expected at least one similarity (cosine, dot)") }
+        return list
+      } ?? [.cosine]
+      return EvalSet(
+        name: try em.required("name").string(), source: source, final: try em.optional("final")?.bool() ?? false,
+        limit: try em.optional("limit").map { try positive($0, default: 1) }, similarities: similarities)
+    }
+  }
+
+  static func parseBest(_ b: RecipeReader, evaluation: [EvalSet]) throws -> Best {
+    try b.map { bm in
+      let setReader = try bm.required("set")
+      let name = try setReader.string()
+      guard let set = evaluation.first(where: { $0.name == name }) else {
+        throw setReader.fail("no evaluation set named '\(name)' (sets: \(evaluation.map(\.name).joined(separator: ", ")))")
+      }
+      guard !set.final else { throw setReader.fail("'\(name)' is evaluated only at the end (final: true); choose a set evaluated during training") }
+      let metricReader = bm.optional("metric")
+      let metric = try metricReader?.string() ?? set.mainMetric
+      guard set.metricNames.contains(metric) else {
+        throw (metricReader ?? setReader).fail("'\(name)' has no metric '\(metric)' (it reports: \(set.metricNames.joined(separator: ", ")))")
+      }
+      let mode = try bm.optional("mode").map { r -> Bool in
+        switch try r.string() {
+        case "max": return true
+        case "min": return false
+        case let other: throw r.fail("expected max or min, got '\(other)'")
+        }
+      } ?? true
+      let minDelta = try bm.optional("min_delta")?.double() ?? 0
+      guard minDelta >= 0 else { throw bm.reader.fail("min_delta must not be negative", path: bm.reader.path + ".min_delta") }
+      return Best(
+        set: name, metric: metric, greaterIsBetter: mode, patience: try bm.optional("patience").map { try positive($0, default: 1) },
+        minDelta: minDelta, loadAtEnd: try bm.optional("load_at_end")?.bool() ?? false)
     }
   }
 

@@ -23,9 +23,10 @@ public enum TextLines {
     return lines
   }
 
-  /// Rows of a tab-separated file with a header line, as column-name → value maps.
-  /// `required` columns must be present in the header; every row must have the header's width.
-  public static func readTSV(path: String, required: [String]) throws -> [[String: String]] {
+  /// Rows of a tab-separated file with a header line, as column-name → value maps with their line
+  /// numbers. `required` columns must be present in the header; every row must have the header's
+  /// width; empty lines are skipped.
+  public static func readTSV(path: String, required: [String]) throws -> [TSVRow] {
     let lines = try read(path: path)
     guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) else {
       throw TextEncoderError.cannotRead(path: path, reason: "empty TSV file (no header line)")
@@ -33,14 +34,21 @@ public enum TextLines {
     for name in required where !header.contains(name) {
       throw TextEncoderError.cannotRead(path: path, reason: "line 1: header has no column '\(name)' (columns: \(header.joined(separator: ", ")))")
     }
-    var rows: [[String: String]] = []
+    var rows: [TSVRow] = []
     for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
       let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
       guard fields.count == header.count else {
         throw TextEncoderError.cannotRead(path: path, reason: "line \(i + 1): \(fields.count) columns, expected \(header.count)")
       }
-      rows.append(Dictionary(uniqueKeysWithValues: zip(header, fields)))
+      rows.append(TSVRow(line: i + 1, fields: Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first })))
     }
     return rows
   }
+}
+
+/// One row of a TSV file: its 1-based line number and its fields by column name.
+public struct TSVRow: Sendable {
+  public var line: Int
+  public var fields: [String: String]
+  public subscript(column: String) -> String? { fields[column] }
 }

@@ -46,6 +46,17 @@ public enum Checkpoint {
     }
   }
 
+  /// Points the symbolic link `best` beside the checkpoints at `dir` (replaced in one rename).
+  public static func markBest(_ dir: URL) throws {
+    let parent = dir.deletingLastPathComponent()
+    let link = parent.appendingPathComponent("best"), staging = parent.appendingPathComponent(".best.partial")
+    try? FileManager.default.removeItem(at: staging)
+    try FileManager.default.createSymbolicLink(atPath: staging.path, withDestinationPath: dir.lastPathComponent)
+    guard rename(staging.path, link.path) == 0 else {
+      throw TrainingError.checkpoint(path: link.path, detail: "cannot mark the best checkpoint: \(String(cString: strerror(errno)))")
+    }
+  }
+
   /// Restores AdamW moments and step from a checkpoint.
   public static func loadOptimizer(_ optimizer: AdamW, from dir: URL) throws {
     let path = dir.appendingPathComponent("optimizer.safetensors").path

@@ -1,13 +1,29 @@
+import Evaluation
 import Foundation
 
 /// Where a run stands, saved in every checkpoint as `trainer_state.json`: enough to continue
 /// exactly (the sampler and dropout are functions of the seed and these positions).
 public struct TrainerState: Codable, Sendable, Equatable {
+  /// One evaluation of one set: every metric it reports, and the one that stands for it.
   public struct Evaluation: Codable, Sendable, Equatable {
     public var name: String
+    /// The stage it followed, or "final" (the sets evaluated once at the end).
     public var stage: String
     public var globalStep: Int
-    public var spearman: Double
+    public var mainMetric: String
+    public var metrics: [Metric]
+    public var seconds: Double
+    public var main: Double? { metrics[mainMetric] }
+  }
+
+  /// The best evaluation so far of the recipe's `best` metric, and the checkpoint holding it.
+  public struct Best: Codable, Sendable, Equatable {
+    public var set: String
+    public var metric: String
+    public var value: Double
+    public var globalStep: Int
+    /// The checkpoint directory's name (step-NNNNNNN).
+    public var checkpoint: String
   }
 
   /// Index of the stage in the recipe, and its name.
@@ -29,6 +45,12 @@ public struct TrainerState: Codable, Sendable, Equatable {
   public var recipeHash: String
   public var evaluations: [Evaluation]
   public var lastLoss: Float?
+  /// The best checkpoint so far (when the recipe names a `best` metric).
+  public var best: Best?
+  /// Evaluations of the best metric in this stage since it last improved (early stopping).
+  public var evaluationsWithoutImprovement: Int?
+  /// The stage ended early (early stopping) at stageStep.
+  public var stoppedEarly: Bool?
 
   /// The position at the start of the next stage (a fresh sampler epoch and optimizer).
   public mutating func advanceToNextStage() {
@@ -37,6 +59,8 @@ public struct TrainerState: Codable, Sendable, Equatable {
     epoch = 0
     batchInEpoch = 0
     optimizerStep = 0
+    evaluationsWithoutImprovement = nil
+    stoppedEarly = nil
   }
 
   public static func read(_ url: URL) throws -> TrainerState {

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Recipes
 import TextEncoder
@@ -17,13 +18,6 @@ public enum TrainingExample: Sendable, Equatable {
   }
 }
 
-/// A graded sentence pair (KorSTS), for CoSENT training and for evaluation.
-public struct ScoredPair: Sendable, Equatable {
-  public var first: String
-  public var second: String
-  public var score: Float
-}
-
 public enum TrainingData {
   /// The examples of a stage's data sources, in file order.
   public static func load(_ sources: [Recipe.DataSource]) throws -> [TrainingExample] {
@@ -35,7 +29,7 @@ public enum TrainingData {
         case .nliTSV:
           examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
         case .stsTSV:
-          examples += try readSTS(path: path).map { .pair($0.first, $0.second, score: $0.score) }
+          examples += try STSPairs.read(path: path).map { .pair($0.first, $0.second, score: $0.score) }
         case .jsonl:
           examples += try readJSONL(path: path)
         }
@@ -43,17 +37,6 @@ public enum TrainingData {
       }
     }
     return examples
-  }
-
-  /// KorSTS-style TSV: columns sentence1, sentence2, score.
-  public static func readSTS(path: String) throws -> [ScoredPair] {
-    let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "score"])
-    return try rows.enumerated().map { i, row in
-      guard let s = Float(row["score"]!), s.isFinite else {
-        throw TrainingError.badData(path: path, line: i + 2, detail: "score '\(row["score"]!)' is not a number")
-      }
-      return ScoredPair(first: row["sentence1"]!, second: row["sentence2"]!, score: s)
-    }
   }
 
   /// JSON lines: {"query", "positive", "negative"? or "negatives": [...]} or {"sentence1", "sentence2", "score"}.

@@ -19,7 +19,7 @@ extension TrainingRun {
 
   private func appendLine(_ data: Data) throws {
     if !FileManager.default.fileExists(atPath: metricsURL.path) {
-      FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
+      _ = FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
     }
     let h = try FileHandle(forWritingTo: metricsURL)
     defer { try? h.close() }

@@ -3,7 +3,7 @@ import Recipes
 
 /// The README.md model card written into checkpoints and the final model.
 extension TrainingRun {
-  func modelCard(evaluations: [TrainerState.Evaluation], stepsDone: Int) -> String {
+  func modelCard(evaluations: [TrainerState.Evaluation], best: TrainerState.Best?, stepsDone: Int) -> String {
     var s = "---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n- trainer\n---\n\n"
     s += "# Fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)).\n\n"
     s += "Texts are prefixed with `\(recipe.model.queryPrefix)` (queries) and `\(recipe.model.passagePrefix)` (passages); at most \(recipe.model.maxLength) tokens.\n\n## Stages\n\n"
@@ -16,8 +16,19 @@ extension TrainingRun {
       s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"
     }
     if !evaluations.isEmpty {
-      s += "\n## Evaluation (Spearman of cosine similarity)\n\n| set | after | step | Spearman |\n|---|---|---|---|\n"
-      for e in evaluations { s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(String(format: "%.4f", e.spearman)) |\n" }
+      s += "\n## Evaluation\n\nThe numbers `metrics.jsonl` of the run holds and `trainer report` draws (`report.html` in the run directory).\n\n"
+      s += "| set | after | step | metric | value |\n|---|---|---|---|---|\n"
+      for e in evaluations {
+        s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(e.mainMetric) | \(e.main.map { String(format: "%.4f", $0) } ?? "–") |\n"
+      }
+      if let best {
+        s += "\nBest checkpoint: `\(best.checkpoint)` (step \(best.globalStep)), \(best.set) \(best.metric) \(String(format: "%.4f", best.value))"
+        s += recipe.best?.loadAtEnd == true ? "; these are its weights.\n" : ".\n"
+      }
+      for e in evaluations where e.stage == "final" {
+        s += "\n### \(e.name) (at the end)\n\n| metric | value |\n|---|---|\n"
+        for m in e.metrics { s += "| \(m.name) | \(String(format: "%.4f", m.value)) |\n" }
+      }
     }
     s += "\n## Recipe\n\n```yaml\n\(recipe.canonicalText)\n```\n"
     return s

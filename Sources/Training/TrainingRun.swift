@@ -1,4 +1,5 @@
 import Autograd
+import Evaluation
 import Foundation
 import Recipes
 import SafeTensors
@@ -30,7 +31,9 @@ public final class TrainingRun {
     case warning(String)
     case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int)
     case step(StepMetrics)
-    case evaluation(TrainerState.Evaluation)
+    case evaluation(TrainerState.Evaluation, best: Bool)
+    case stoppedEarly(stage: String, step: Int, evaluations: Int)
+    case loadedBest(URL, TrainerState.Best)
     case checkpoint(URL)
     case finished(model: URL, evaluations: [TrainerState.Evaluation])
   }
@@ -68,15 +71,16 @@ public final class TrainingRun {
     for (s, examples) in zip(recipe.stages, stageData) where s.batchSize > examples.count {
       throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples.count)
     }
-    let evalSets = try recipe.evaluation.map { set in (set, Array(try TrainingData.readSTS(path: set.path).prefix(set.limit ?? .max))) }
+    let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
     let trainingTexts = Set(stageData.flatMap { $0.flatMap(\.texts) })
-    for (set, pairs) in evalSets {
-      let texts = Set(pairs.flatMap { [$0.first, $0.second] })
+    for (set, data) in evalSets {
+      let texts = data.checkedTexts
       let shared = texts.intersection(trainingTexts).count
       if shared > 0 {
-        observer(.warning("\(shared) of the \(texts.count) texts of evaluation set '\(set.name)' also occur in the training data"))
+        observer(.warning("\(shared) of the \(texts.count) \(data.checkedWhat) of evaluation set '\(set.name)' also occur in the training data"))
       }
     }
+    try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic)
 
     let base = try SentenceEncoder(directory: recipe.model.base)
     let encoder = base.encoder
@@ -110,29 +114,57 @@ public final class TrainingRun {
     }
     var lastCheckpoint = resume
 
-    /// The sets evaluated during training, or (final) those evaluated once at the end.
-    func evaluate(final: Bool) throws {
-      for (set, pairs) in evalSets where set.final == final {
-        let rho = try STSEvaluation.spearman(
-          pairs: pairs, encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, prefix: recipe.model.queryPrefix,
-          maxLength: recipe.model.maxLength)
+    let evaluator = Evaluator(
+      encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
+      maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
+
+    /// The sets evaluated during training, or (final) those evaluated once at the end. Returns
+    /// true when the recipe's best metric improved (its checkpoint must then be kept).
+    func evaluate(final: Bool) throws -> Bool {
+      var improved = false
+      for (set, data) in evalSets where set.final == final {
+        let t0 = Date()
+        let metrics = try data.evaluate(with: evaluator, similarities: set.similarities)
         let e = TrainerState.Evaluation(
-          name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, spearman: rho)
+          name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, mainMetric: set.mainMetric,
+          metrics: metrics, seconds: Date().timeIntervalSince(t0))
         state.evaluations.append(e)
-        try appendMetrics(["eval": set.name, "stage": e.stage, "global_step": e.globalStep, "spearman": rho])
-        observer(.evaluation(e))
+        var isBest = false
+        if !final, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] {
+          if best.improves(value, on: state.best?.value) {
+            state.best = .init(
+              set: set.name, metric: best.metric, value: value, globalStep: state.globalStep,
+              checkpoint: Checkpoint.name(globalStep: state.globalStep))
+            state.evaluationsWithoutImprovement = 0
+            improved = true
+            isBest = true
+          } else {
+            state.evaluationsWithoutImprovement = (state.evaluationsWithoutImprovement ?? 0) + 1
+          }
+        }
+        var line: [String: Any] = [
+          "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds, "main_metric": e.mainMetric,
+        ]
+        if isBest { line["best"] = true }
+        for m in metrics { line[m.name] = m.value.isFinite ? m.value : NSNull() }
+        try appendMetrics(line)
+        observer(.evaluation(e, best: isBest))
       }
+      return improved
     }
 
     func checkpoint(_ optimizer: AdamW?) throws {
       let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: state.globalStep))
       try Checkpoint.write(
         to: url, encoder: encoder, layout: layout, sentencePieceModel: spm, optimizer: optimizer, state: state,
-        modelCard: modelCard(evaluations: state.evaluations, stepsDone: state.globalStep))
+        modelCard: modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
       lastCheckpoint = url
       observer(.checkpoint(url))
+      if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
       let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
-      for old in Checkpoint.list(in: checkpointsDirectory).dropLast(keep) { try? fm.removeItem(at: old.url) }
+      for old in Checkpoint.list(in: checkpointsDirectory).dropLast(keep) where old.url.lastPathComponent != state.best?.checkpoint {
+        try? fm.removeItem(at: old.url)
+      }
     }
 
     while state.stage < recipe.stages.count {
@@ -200,20 +232,33 @@ public final class TrainingRun {
           tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds)
         try appendMetrics(m)
         observer(.step(m))
-        let last = state.stageStep == total
-        if let every = stage.evalEvery, state.stageStep % every == 0, !last { try evaluate(final: false) }
-        if last { try evaluate(final: false) }
-        if last || (stage.checkpointEvery.map { state.stageStep % $0 == 0 } ?? false) { try checkpoint(optimizer) }
+        var last = state.stageStep == total
+        var improved = false
+        if last || (stage.evalEvery.map { state.stageStep % $0 == 0 } ?? false) { improved = try evaluate(final: false) }
+        if !last, let patience = recipe.best?.patience, (state.evaluationsWithoutImprovement ?? 0) >= patience {
+          // early stopping: the stage ends here, as if this had been its last step
+          state.stageSteps = state.stageStep
+          state.stoppedEarly = true
+          last = true
+          observer(.stoppedEarly(stage: stage.name, step: state.stageStep, evaluations: patience))
+        }
+        if last || improved || (stage.checkpointEvery.map { state.stageStep % $0 == 0 } ?? false) { try checkpoint(optimizer) }
+        if last { break }
       }
       state.advanceToNextStage()
     }
 
     // the end: final evaluation sets, and the trained model as a sentence-transformers directory
     state.stage = recipe.stages.count - 1
-    try evaluate(final: true)
+    if recipe.best?.loadAtEnd == true, let best = state.best {
+      let url = checkpointsDirectory.appendingPathComponent(best.checkpoint)
+      try encoder.load(from: SafeTensorsFile(path: url.appendingPathComponent("model.safetensors").path))
+      observer(.loadedBest(url, best))
+    }
+    _ = try evaluate(final: true)
     let modelURL = outputDirectory.appendingPathComponent("model")
     var writer = ModelDirectoryWriter(layout: layout)
-    writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, stepsDone: state.globalStep).utf8)
+    writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
     try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true)
     observer(.finished(model: modelURL, evaluations: state.evaluations))
     return state.evaluations

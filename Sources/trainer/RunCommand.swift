@@ -92,14 +92,20 @@ final class TrainingReporter {
       } else {
         print(line)
       }
-    case .evaluation(let e):
+    case .evaluation(let e, let best):
       if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-      print(String(format: "eval %@ after %@ (step %d): Spearman %.4f", e.name, e.stage, e.globalStep, e.spearman))
+      print(String(format: "eval %@ after %@ (step %d): %@ %.4f (%.1fs)%@", e.name, e.stage, e.globalStep, e.mainMetric,
+                   e.main ?? .nan, e.seconds, best ? ", best so far" : ""))
+    case .stoppedEarly(let stage, let step, let evaluations):
+      print("early stopping: stage '\(stage)' ends at step \(step) after \(evaluations) evaluations without improvement")
+    case .loadedBest(let url, let best):
+      print(String(format: "loaded the best checkpoint %@ (%@ %@ %.4f) for the final evaluation and model", url.path, best.set,
+                   best.metric, best.value))
     case .checkpoint(let url):
       if !terminal { print("checkpoint \(url.path)") }
     case .finished(let model, let evaluations):
       print("model written to \(model.path)")
-      for e in evaluations where e.stage == "final" { print(String(format: "%@: Spearman %.4f", e.name, e.spearman)) }
+      for e in evaluations where e.stage == "final" { print(String(format: "%@: %@ %.4f", e.name, e.mainMetric, e.main ?? .nan)) }
     }
   }
 }

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 import Training
 
-/// The sampler, the schedule, Spearman and the InfoNCE duplicate mask.
+/// The sampler, the schedule, the data readers and the InfoNCE duplicate mask.
 @Suite struct TrainingPiecesTests {
   @Test func samplerKeepsDuplicateTextsOutOfABatchAndCoversEveryExampleOnce() {
     // texts repeat across examples: "p0" is both a positive and another example's negative
@@ -33,17 +33,6 @@ import Training
     #expect(cosine.at(0) == 2 && abs(cosine.at(5) - 1) < 1e-6)
   }
 
-  @Test func spearmanAveragesTiedRanks() {
-    // hand-computed: ranks of x = [1, 2.5, 2.5, 4], of y = [1, 2, 3, 4]
-    let rho = STSEvaluation.spearman([1, 2, 2, 3], [0.1, 0.2, 0.3, 0.9])
-    let rx = [1, 2.5, 2.5, 4.0], ry = [1, 2, 3, 4.0]
-    let mx = 2.5, my = 2.5
-    let num = zip(rx, ry).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
-    let den = (rx.reduce(0) { $0 + ($1 - mx) * ($1 - mx) } * ry.reduce(0) { $0 + ($1 - my) * ($1 - my) }).squareRoot()
-    #expect(abs(rho - num / den) < 1e-12)
-    #expect(STSEvaluation.spearman([3, 2, 1], [1, 5, 9]) == -1)
-  }
-
   @Test func infoNCEMasksDuplicatesOfTheQuerysOwnPositive() {
     // query 1's positive "b" also appears as the hard negative of query 0 (candidate 3)
     let mask = InfoNCE.duplicatePositiveMask(positives: ["a", "b", "c"], candidates: ["a", "b", "c", "b", "d", "e"])
@@ -54,7 +43,7 @@ import Training
     let dir = Fixtures.temporaryDirectory()
     let sts = dir.appendingPathComponent("sts.tsv").path
     try "genre\tscore\tsentence1\tsentence2\nx\t4.5\ta\tb\nx\thigh\tc\td\n".write(toFile: sts, atomically: true, encoding: .utf8)
-    #expect { try TrainingData.readSTS(path: sts) } throws: { "\($0)".contains("sts.tsv:3") && "\($0)".contains("high") }
+    #expect { try TrainingData.load([.init(format: .stsTSV, paths: [sts])]) } throws: { "\($0)".contains("sts.tsv:3") && "\($0)".contains("high") }
     let jsonl = dir.appendingPathComponent("d.jsonl").path
     try "{\"query\": \"q\", \"positive\": \"p\"}\n{\"sentence1\": \"a\", \"sentence2\": \"b\", \"score\": 2}\n{\"text\": 1}\n"
       .write(toFile: jsonl, atomically: true, encoding: .utf8)

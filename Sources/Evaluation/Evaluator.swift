@@ -1,0 +1,76 @@
+import Autograd
+import TextEncoder
+
+/// Embeds evaluation sets with an encoder (dropout off) and computes their metrics: STS as
+/// sentence-transformers' EmbeddingSimilarityEvaluator, retrieval as its
+/// InformationRetrievalEvaluator.
+public struct Evaluator {
+  public var encoder: Encoder
+  public var tokenizer: Tokenizer
+  public var pooling: PoolingMode
+  public var normalize: Bool
+  /// Tokens per text at most (nil: the tokenizer's).
+  public var maxLength: Int?
+  /// Put before STS sentences and retrieval queries.
+  public var queryPrefix: String
+  /// Put before retrieval documents.
+  public var passagePrefix: String
+  public var batchSize: Int
+
+  public init(
+    encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, normalize: Bool, maxLength: Int?, queryPrefix: String,
+    passagePrefix: String, batchSize: Int = 256
+  ) {
+    self.encoder = encoder
+    self.tokenizer = tokenizer
+    self.pooling = pooling
+    self.normalize = normalize
+    self.maxLength = maxLength
+    self.queryPrefix = queryPrefix
+    self.passagePrefix = passagePrefix
+    self.batchSize = batchSize
+  }
+
+  /// Pearson and Spearman of cosine, Euclidean, Manhattan and dot similarity against the gold
+  /// scores. Each distinct sentence is embedded once.
+  public func sts(_ pairs: [ScoredPair]) throws -> [Metric] {
+    var index: [String: Int] = [:]
+    var texts: [String] = []
+    for p in pairs { for t in [p.first, p.second] where index[t] == nil { index[t] = texts.count; texts.append(t) } }
+    let C = encoder.config.hiddenSize
+    let e = try embed(texts, prefix: queryPrefix)
+    var e1 = [Float](), e2 = [Float]()
+    e1.reserveCapacity(pairs.count * C)
+    e2.reserveCapacity(pairs.count * C)
+    for p in pairs {
+      let a = index[p.first]! * C, b = index[p.second]! * C
+      e1 += e[a..<(a + C)]
+      e2 += e[b..<(b + C)]
+    }
+    return STSMetrics.compute(embeddings1: e1, embeddings2: e2, dimension: C, gold: pairs.map { Double($0.score) })
+  }
+
+  /// accuracy@k, precision@k, recall@k, nDCG@10, MRR@10 and MAP@100 for each similarity.
+  public func retrieval(
+    _ data: RetrievalData, similarities: [Similarity] = [.cosine], cutoffs: RetrievalMetrics.Cutoffs = .init()
+  ) throws -> [Metric] {
+    let C = encoder.config.hiddenSize
+    let queries = try embed(data.queryTexts, prefix: queryPrefix)
+    let corpus = try embed(data.corpusTexts, prefix: passagePrefix)
+    var out: [Metric] = []
+    for s in similarities {
+      let ranked = Ranking.top(
+        queries: queries, corpus: corpus, dimension: C, corpusIDs: data.corpusIDs, similarity: s, depth: cutoffs.depth)
+      out += RetrievalMetrics.compute(
+        rankings: ranked.map { $0.map { data.corpusIDs[$0] } }, relevant: data.relevant, cutoffs: cutoffs,
+        similarity: s.rawValue)
+    }
+    return out
+  }
+
+  func embed(_ texts: [String], prefix: String) throws -> [Float] {
+    try encoder.embed(
+      texts: texts, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
+      batchSize: batchSize)
+  }
+}

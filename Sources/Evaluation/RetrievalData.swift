@@ -1,0 +1,103 @@
+import Foundation
+import TextEncoder
+
+/// A retrieval evaluation set: a corpus and queries (id → text) and, per query, its relevant
+/// documents. As in sentence-transformers' InformationRetrievalEvaluator, queries without a
+/// relevant document are left out.
+public struct RetrievalData: Sendable {
+  public var corpusIDs: [String]
+  public var corpusTexts: [String]
+  public var queryIDs: [String]
+  public var queryTexts: [String]
+  /// relevant[q]: the ids of query q's relevant documents (never empty).
+  public var relevant: [Set<String>]
+
+  public init(corpusIDs: [String], corpusTexts: [String], queryIDs: [String], queryTexts: [String], relevant: [Set<String>]) {
+    self.corpusIDs = corpusIDs
+    self.corpusTexts = corpusTexts
+    self.queryIDs = queryIDs
+    self.queryTexts = queryTexts
+    self.relevant = relevant
+  }
+
+  /// Reads the corpus and queries (JSONL with `_id` or `id`, `text` and an optional `title`
+  /// put before the text; or TSV with a header naming columns `_id` or `id`, `text` and
+  /// optionally `title`) and the qrels (TSV with a header naming `query-id`, `corpus-id` and
+  /// optionally `score`; a score of 0 or less is not relevant), BEIR's layout.
+  public static func read(corpus: String, queries: String, qrels: String) throws -> RetrievalData {
+    let docs = try readTexts(path: corpus, what: "document")
+    let qs = try readTexts(path: queries, what: "query")
+    guard !docs.isEmpty else { throw EvaluationError.cannotRead(path: corpus, detail: "the corpus holds no documents") }
+    guard !qs.isEmpty else { throw EvaluationError.cannotRead(path: queries, detail: "the query set is empty") }
+    let docIDs = Set(docs.map(\.id))
+    let queryIndex = Dictionary(qs.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    var relevant = [Set<String>](repeating: [], count: qs.count)
+    let rows = try TextLines.readTSV(path: qrels, required: ["query-id", "corpus-id"])
+    for row in rows {
+      let q = row["query-id"]!, d = row["corpus-id"]!
+      guard let qi = queryIndex[q] else {
+        throw EvaluationError.badLine(path: qrels, line: row.line, detail: "query id '\(q)' is not in \(queries)")
+      }
+      guard docIDs.contains(d) else {
+        throw EvaluationError.badLine(path: qrels, line: row.line, detail: "corpus id '\(d)' is not in \(corpus)")
+      }
+      if let s = row["score"] {
+        guard let v = Double(s) else {
+          throw EvaluationError.badLine(path: qrels, line: row.line, detail: "score '\(s)' is not a number")
+        }
+        if v <= 0 { continue }
+      }
+      relevant[qi].insert(d)
+    }
+    let kept = qs.indices.filter { !relevant[$0].isEmpty }
+    guard !kept.isEmpty else {
+      throw EvaluationError.cannotRead(path: qrels, detail: "no query of \(queries) has a relevant document")
+    }
+    return RetrievalData(
+      corpusIDs: docs.map(\.id), corpusTexts: docs.map(\.text), queryIDs: kept.map { qs[$0].id },
+      queryTexts: kept.map { qs[$0].text }, relevant: kept.map { relevant[$0] })
+  }
+
+  /// (id, text) records of a JSONL or TSV file; ids must be unique.
+  static func readTexts(path: String, what: String) throws -> [(id: String, text: String)] {
+    var records: [(id: String, text: String, line: Int)] = []
+    if path.hasSuffix(".jsonl") || path.hasSuffix(".json") {
+      for (i, line) in try TextLines.read(path: path).enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+          throw EvaluationError.badLine(path: path, line: i + 1, detail: "not a JSON object")
+        }
+        let rawID = obj["_id"] ?? obj["id"]
+        let id: String
+        switch rawID {
+        case let s as String: id = s
+        case let n as NSNumber: id = n.stringValue
+        default: throw EvaluationError.badLine(path: path, line: i + 1, detail: "expected an \"_id\" (or \"id\") string or number")
+        }
+        guard let text = obj["text"] as? String else {
+          throw EvaluationError.badLine(path: path, line: i + 1, detail: "expected a \"text\" string")
+        }
+        records.append((id, joined(title: obj["title"] as? String, text: text), i + 1))
+      }
+    } else {
+      let lines = try TextLines.read(path: path)
+      let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) ?? []
+      let idColumn = header.contains("_id") ? "_id" : "id"
+      let rows = try TextLines.readTSV(path: path, required: [idColumn, "text"])
+      records = rows.map { ($0[idColumn]!, joined(title: $0["title"], text: $0["text"]!), $0.line) }
+    }
+    var seen: [String: Int] = [:]
+    for r in records {
+      if let first = seen[r.id] {
+        throw EvaluationError.badLine(path: path, line: r.line, detail: "\(what) id '\(r.id)' repeats line \(first)")
+      }
+      seen[r.id] = r.line
+    }
+    return records.map { ($0.id, $0.text) }
+  }
+
+  /// "title text", as BEIR corpora are usually embedded; the text alone without a title.
+  static func joined(title: String?, text: String) -> String {
+    guard let title, !title.isEmpty else { return text }
+    return (title + " " + text).trimmingCharacters(in: .whitespaces)
+  }
+}

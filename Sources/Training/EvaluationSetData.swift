@@ -1,0 +1,49 @@
+import Evaluation
+import Recipes
+
+/// A recipe's evaluation set, read: STS pairs or a retrieval set.
+public enum EvaluationSetData {
+  case sts([ScoredPair])
+  case retrieval(RetrievalData)
+
+  /// Reads the set's files; `limit` keeps the first N pairs or queries.
+  public static func load(_ set: Recipe.EvalSet) throws -> EvaluationSetData {
+    switch set.source {
+    case .sts(let path):
+      let pairs = try STSPairs.read(path: path)
+      guard !pairs.isEmpty else { throw EvaluationError.cannotRead(path: path, detail: "no sentence pairs") }
+      return .sts(Array(pairs.prefix(set.limit ?? .max)))
+    case .retrieval(let corpus, let queries, let qrels):
+      var data = try RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels)
+      if let n = set.limit {
+        data.queryIDs = Array(data.queryIDs.prefix(n))
+        data.queryTexts = Array(data.queryTexts.prefix(n))
+        data.relevant = Array(data.relevant.prefix(n))
+      }
+      return .retrieval(data)
+    }
+  }
+
+  /// The texts checked against the training data (STS sentences; retrieval queries).
+  var checkedTexts: Set<String> {
+    switch self {
+    case .sts(let pairs): Set(pairs.flatMap { [$0.first, $0.second] })
+    case .retrieval(let data): Set(data.queryTexts)
+    }
+  }
+
+  var checkedWhat: String {
+    switch self {
+    case .sts: "texts"
+    case .retrieval: "queries"
+    }
+  }
+
+  /// The set's metrics (retrieval ranks by each of `similarities`).
+  public func evaluate(with evaluator: Evaluator, similarities: [Similarity]) throws -> [Metric] {
+    switch self {
+    case .sts(let pairs): try evaluator.sts(pairs)
+    case .retrieval(let data): try evaluator.retrieval(data, similarities: similarities)
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import TextEncoder
+import Training
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Evaluate a model on STS and retrieval sets, with sentence-transformers' metrics.",
+    discussion: """
+      --sts: a TSV with a header naming sentence1, sentence2 and score; reports Pearson and Spearman of cosine, \
+      Euclidean, Manhattan and dot similarity (EmbeddingSimilarityEvaluator). --retrieval: a corpus and queries \
+      (JSONL with _id, text and optional title, or TSV with a header naming id or _id and text) and qrels (TSV with \
+      a header naming query-id, corpus-id and optional score); reports accuracy, precision and recall @1/3/5/10, \
+      nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator).
+      """)
+
+  @Argument(help: "A Hugging Face / sentence-transformers model directory (or a checkpoint).")
+  var model: String
+  @Option(help: "An STS TSV (sentence1, sentence2, score); repeat for several.")
+  var sts: [String] = []
+  @Option(parsing: .upToNextOption, help: "CORPUS QUERIES QRELS of a retrieval set; repeat for several.")
+  var retrieval: [String] = []
+  @Option(help: "Text put before STS sentences and retrieval queries, e.g. \"query: \".")
+  var queryPrompt: String = ""
+  @Option(help: "Text put before retrieval documents, e.g. \"passage: \".")
+  var passagePrompt: String = ""
+  @Option(help: "Retrieval similarities, comma-separated: cosine, dot.")
+  var similarity: String = "cosine"
+  @Option(help: "Tokens per text at most (default: the model's max_seq_length).")
+  var maxLength: Int?
+  @Option(help: "Texts per forward pass.")
+  var batch: Int = 256
+  @Option(help: "Also write the results as JSON to this file ('-': standard output, instead of the table).")
+  var json: String?
+  @OptionGroup var compute: ComputeOptions
+
+  func validate() throws {
+    guard !sts.isEmpty || !retrieval.isEmpty else { throw ValidationError("give --sts FILE and/or --retrieval CORPUS QUERIES QRELS") }
+    guard retrieval.count % 3 == 0 else {
+      throw ValidationError("--retrieval takes three files: CORPUS QUERIES QRELS (got \(retrieval.count))")
+    }
+    guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
+    _ = try similarities()
+  }
+
+  func similarities() throws -> [Similarity] {
+    try similarity.split(separator: ",").map { name in
+      guard let s = Similarity(rawValue: String(name)), s == .cosine || s == .dot else {
+        throw ValidationError("--similarity: expected cosine or dot, got '\(name)'")
+      }
+      return s
+    }
+  }
+
+  func run() throws {
+    compute.apply()
+    try runReportingErrors {
+      // read every set first, so a bad file fails before the model loads
+      var sets: [(name: String, kind: String, load: EvaluationSetData)] = []
+      for path in sts { sets.append((path, "sts", .sts(try STSPairs.read(path: path)))) }
+      for i in stride(from: 0, to: retrieval.count, by: 3) {
+        let data = try RetrievalData.read(corpus: retrieval[i], queries: retrieval[i + 1], qrels: retrieval[i + 2])
+        sets.append((retrieval[i + 1], "retrieval", .retrieval(data)))
+      }
+      let model = try SentenceEncoder(directory: self.model)
+      let evaluator = Evaluator(
+        encoder: model.encoder, tokenizer: model.tokenizer, pooling: model.pooling, normalize: model.normalize,
+        maxLength: maxLength, queryPrefix: queryPrompt, passagePrefix: passagePrompt, batchSize: batch)
+      var results: [[String: Any]] = []
+      let toStdout = json == "-"
+      for set in sets {
+        let t0 = Date()
+        let metrics = try set.load.evaluate(with: evaluator, similarities: try similarities())
+        var description: String
+        switch set.load {
+        case .sts(let pairs): description = "\(pairs.count) pairs"
+        case .retrieval(let data): description = "\(data.queryIDs.count) queries, \(data.corpusIDs.count) documents"
+        }
+        let seconds = Date().timeIntervalSince(t0)
+        description += String(format: ", %.2fs", seconds)
+        if !toStdout {
+          print("\(set.name) (\(set.kind): \(description))")
+          let width = metrics.map(\.name.count).max() ?? 0
+          for m in metrics {
+            print("  " + m.name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "  %.4f", m.value))
+          }
+        }
+        var object: [String: Any] = ["name": set.name, "kind": set.kind, "seconds": seconds]
+        object["metrics"] = Dictionary(uniqueKeysWithValues: metrics.map { ($0.name, $0.value.isFinite ? $0.value as Any : NSNull()) })
+        results.append(object)
+      }
+      if let json {
+        let payload: [String: Any] = [
+          "model": self.model, "query_prompt": queryPrompt, "passage_prompt": passagePrompt, "sets": results,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
+        if toStdout {
+          FileHandle.standardOutput.write(data + Data("\n".utf8))
+        } else {
+          try data.write(to: URL(fileURLWithPath: json), options: .atomic)
+          print("results written to \(json)")
+        }
+      }
+    }
+  }
+}
