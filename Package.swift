@@ -50,6 +50,7 @@ let package = Package(
     .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
     .target(name: "Recipes", dependencies: ["Autograd", "Evaluation", .product(name: "Yams", package: "Yams")]),
     .target(name: "Evaluation", dependencies: ["Autograd", "TextEncoder"], swiftSettings: cpuFlags),
+    .target(name: "Reports", dependencies: ["Evaluation"]),
     .target(
       name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation"],
       swiftSettings: cpuFlags),
@@ -57,7 +58,7 @@ let package = Package(
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation", "Reports",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -70,6 +71,7 @@ let package = Package(
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
     .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),
+    .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]

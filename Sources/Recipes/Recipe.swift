@@ -218,7 +218,11 @@ public struct Recipe: Sendable {
         throw em.reader.fail("expected format sts_tsv or retrieval, got '\(format)'", path: em.reader.path + ".format")
       }
       let similarities = try sims.map { r -> [Similarity] in
-        let list = try r.list().map { try $0.oneOf(Similarity.self, [.cosine, .dot]) }
+        let list = try r.list().map { item -> Similarity in
+          let s = try item.oneOf(Similarity.self, [.cosine, .dot])
+          guard s == .cosine || s == .dot else { throw item.fail("expected one of cosine, dot, got '\(s.rawValue)'") }
+          return s
+        }
         guard !list.isEmpty else { throw r.fail("expected at least one similarity (cosine, dot)") }
         return list
       } ?? [.cosine]

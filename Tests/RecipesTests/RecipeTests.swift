@@ -97,6 +97,30 @@ import Testing
     #expect(try Recipe.load(path: try write(valid.replacingOccurrences(of: "  max_length: 64\n", with: ""))).model.maxLength == 512)
   }
 
+  @Test func evaluationSetsOfBothKindsAndTheBestMetric() throws {
+    let withIR = valid.replacingOccurrences(
+      of: "    path: DIR/sts.tsv\nstages:",
+      with: "    path: DIR/sts.tsv\n  - name: ir\n    format: retrieval\n    corpus: DIR/a.ko.tsv\n    queries: DIR/b.ko.tsv\n"
+        + "    qrels: DIR/sts.tsv\n    similarities: [cosine, dot]\nbest:\n  set: ir\n  metric: dot_mrr@10\n  patience: 3\nstages:")
+    let r = try Recipe.load(path: try write(withIR))
+    #expect(r.evaluation.map(\.name) == ["dev", "ir"] && r.evaluation[1].similarities == [.cosine, .dot])
+    guard case .retrieval(let corpus, _, _) = r.evaluation[1].source else { Issue.record("not a retrieval set"); return }
+    #expect(corpus.hasSuffix("a.ko.tsv") && r.evaluation[1].mainMetric == "cosine_ndcg@10")
+    let best = try #require(r.best)
+    #expect(best.set == "ir" && best.metric == "dot_mrr@10" && best.greaterIsBetter && best.patience == 3 && best.minDelta == 0 && !best.loadAtEnd)
+    #expect(r.best!.improves(0.5, on: nil) && r.best!.improves(0.5, on: 0.4) && !r.best!.improves(0.4, on: 0.4))
+    try expectError(withIR.replacingOccurrences(of: "set: ir", with: "set: nope"), "best.set", "no evaluation set named 'nope'")
+    try expectError(withIR.replacingOccurrences(of: "dot_mrr@10", with: "mrr"), "best.metric", "'ir' has no metric 'mrr'", "cosine_ndcg@10")
+    try expectError(withIR.replacingOccurrences(of: "    qrels: DIR/sts.tsv\n", with: ""), "evaluation.1.qrels", "needs 'qrels'")
+    try expectError(withIR.replacingOccurrences(of: "format: retrieval", with: "format: sts_tsv"), "evaluation.1", "needs a path")
+    try expectError(withIR.replacingOccurrences(of: "[cosine, dot]", with: "[manhattan]"), "evaluation.1.similarities.0", "expected one of cosine, dot")
+    try expectError(withIR.replacingOccurrences(of: "name: ir", with: "name: dev"), "evaluation.1", "'dev' is used twice")
+    try expectError(valid + "\nbest: {set: dev, mode: highest}\n", "best.mode", "expected max or min")
+    try expectError(
+      valid.replacingOccurrences(of: "    path: DIR/sts.tsv\nstages:", with: "    path: DIR/sts.tsv\n    final: true\nstages:") + "\nbest: {set: dev}\n",
+      "best.set", "only at the end")
+  }
+
   @Test func malformedYAMLAndMissingSectionsAreClear() throws {
     try expectError("model: [unclosed\n", "not valid YAML")
     try expectError("seed: 1\n", "missing key 'model'")

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A line chart as inline SVG: axes with rounded ticks, one or more series (lines, or points
+/// joined by lines), optional vertical markers (stage boundaries) and a legend.
+struct SVGChart {
+  struct Series {
+    var name: String
+    var points: [(x: Double, y: Double)]
+    var color: String
+    /// Draw each point as a dot too (evaluations, sparse series).
+    var dots: Bool = false
+    var width: Double = 1.5
+    var opacity: Double = 1
+  }
+
+  struct Marker {
+    var x: Double
+    var label: String
+  }
+
+  var title: String
+  var xLabel: String
+  var series: [Series]
+  var markers: [Marker] = []
+  /// Highlighted points (the best evaluation), drawn as rings.
+  var highlights: [(x: Double, y: Double, label: String)] = []
+  /// The x range to show (default: the data's).
+  var xDomain: ClosedRange<Double>? = nil
+  var width = 460.0
+  var height = 250.0
+
+  func render() -> String {
+    let left = 62.0, right = 14.0, top = 30.0, bottom = 40.0
+    let plotW = width - left - right, plotH = height - top - bottom
+    let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+    var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(fmt(width)) \(fmt(height))\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
+    s += "<text x=\"\(fmt(left))\" y=\"18\" class=\"title\">\(HTML.escape(title))</text>"
+    guard !all.isEmpty else {
+      s += "<text x=\"\(fmt(width / 2))\" y=\"\(fmt(height / 2))\" text-anchor=\"middle\" class=\"empty\">no data</text></svg>"
+      return s
+    }
+    var (x0, x1) = (all.map(\.x).min()!, all.map(\.x).max()!)
+    for m in markers { x0 = min(x0, m.x); x1 = max(x1, m.x) }
+    if let d = xDomain { x0 = min(x0, d.lowerBound); x1 = max(x1, d.upperBound) }
+    var (y0, y1) = (all.map(\.y).min()!, all.map(\.y).max()!)
+    if x1 == x0 { x0 -= 1; x1 += 1 }
+    if y1 == y0 { let pad = max(abs(y0) * 0.05, 1e-6); y0 -= pad; y1 += pad }
+    let yt = Self.ticks(y0, y1, count: 5)
+    y0 = min(y0, yt.first!); y1 = max(y1, yt.last!)
+    let xt = Self.ticks(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 }
+    func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
+    func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotH }
+    // grid and axes
+    s += "<g class=\"grid\">"
+    for y in yt { s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left + plotW))\" y1=\"\(fmt(py(y)))\" y2=\"\(fmt(py(y)))\"/>" }
+    s += "</g><g class=\"axis\">"
+    s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left))\" y1=\"\(fmt(top))\" y2=\"\(fmt(top + plotH))\"/>"
+    s += "<line x1=\"\(fmt(left))\" x2=\"\(fmt(left + plotW))\" y1=\"\(fmt(top + plotH))\" y2=\"\(fmt(top + plotH))\"/>"
+    for y in yt { s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(py(y) + 4))\" text-anchor=\"end\">\(Self.label(y, yt))</text>" }
+    for x in xt {
+      s += "<line x1=\"\(fmt(px(x)))\" x2=\"\(fmt(px(x)))\" y1=\"\(fmt(top + plotH))\" y2=\"\(fmt(top + plotH + 4))\"/>"
+      s += "<text x=\"\(fmt(px(x)))\" y=\"\(fmt(top + plotH + 16))\" text-anchor=\"middle\">\(Self.label(x, xt))</text>"
+    }
+    s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\" class=\"xlabel\">\(HTML.escape(xLabel))</text></g>"
+    // stage boundaries
+    for m in markers {
+      s += "<line class=\"marker\" x1=\"\(fmt(px(m.x)))\" x2=\"\(fmt(px(m.x)))\" y1=\"\(fmt(top))\" y2=\"\(fmt(top + plotH))\"/>"
+      s += "<text class=\"markerlabel\" x=\"\(fmt(px(m.x) + 3))\" y=\"\(fmt(top + 10))\">\(HTML.escape(m.label))</text>"
+    }
+    // series
+    for sr in series {
+      let pts = sr.points.filter { $0.x.isFinite && $0.y.isFinite }
+      guard !pts.isEmpty else { continue }
+      let path = pts.map { "\(fmt(px($0.x))),\(fmt(py($0.y)))" }.joined(separator: " ")
+      s += "<polyline fill=\"none\" stroke=\"\(sr.color)\" stroke-width=\"\(fmt(sr.width))\" stroke-opacity=\"\(fmt(sr.opacity))\" points=\"\(path)\"/>"
+      if sr.dots || pts.count == 1 {
+        for p in pts { s += "<circle cx=\"\(fmt(px(p.x)))\" cy=\"\(fmt(py(p.y)))\" r=\"3\" fill=\"\(sr.color)\"/>" }
+      }
+    }
+    for h in highlights where h.x.isFinite && h.y.isFinite {
+      s += "<circle cx=\"\(fmt(px(h.x)))\" cy=\"\(fmt(py(h.y)))\" r=\"6.5\" fill=\"none\" stroke=\"#111\" stroke-width=\"1.5\"><title>\(HTML.escape(h.label))</title></circle>"
+    }
+    // legend (top right, inside the title row)
+    let named = series.filter { !$0.name.isEmpty }
+    var lx = width - right
+    for sr in named.reversed() {
+      let w = Double(sr.name.count) * 6.2 + 22
+      lx -= w
+      s += "<line x1=\"\(fmt(lx))\" x2=\"\(fmt(lx + 14))\" y1=\"14\" y2=\"14\" stroke=\"\(sr.color)\" stroke-width=\"2.5\"/>"
+      s += "<text x=\"\(fmt(lx + 18))\" y=\"18\" class=\"legend\">\(HTML.escape(sr.name))</text>"
+    }
+    return s + "</svg>"
+  }
+
+  /// About `count` round tick values (1, 2 or 5 × 10^k apart) covering [lo, hi].
+  static func ticks(_ lo: Double, _ hi: Double, count: Int) -> [Double] {
+    let raw = (hi - lo) / Double(max(count, 1))
+    let magnitude = pow(10, floor(log10(raw)))
+    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+    var t = floor(lo / step) * step
+    var out: [Double] = []
+    while t <= hi + step * 1e-9 {
+      out.append(abs(t) < step * 1e-9 ? 0 : t)
+      t += step
+    }
+    if out.last! < hi { out.append(t) }
+    return out
+  }
+
+  /// A tick label with as many decimals as the tick spacing needs; thousands as "k".
+  static func label(_ v: Double, _ ticks: [Double]) -> String {
+    let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(v), 1)
+    if step >= 1000 && abs(v) >= 1000 { return String(format: "%gk", v / 1000) }
+    if step < 1e-3 { return v == 0 ? "0" : String(format: "%.1e", v) }
+    let decimals = max(0, Int(-floor(log10(step))))
+    return String(format: "%.\(min(decimals, 8))f", v)
+  }
+}
+
+/// Coordinates with at most two decimals.
+func fmt(_ v: Double) -> String {
+  let r = (v * 100).rounded() / 100
+  return r == r.rounded() ? String(Int(r)) : String(format: "%.2f", r)
+}
