@@ -109,7 +109,7 @@ public enum RunReport {
     s += "</div><table><tr><th>set</th><th>after</th><th>step</th><th>metric</th><th>value</th><th>time</th></tr>"
     for e in log.evaluations {
       s += "<tr\(e.best ? " class=\"best\"" : "")><td>\(HTML.escape(e.name))</td><td>\(HTML.escape(e.stage))</td><td class=\"num\">\(e.globalStep)</td>"
-      s += "<td>\(HTML.escape(e.mainMetric))\(e.best ? " (best)" : "")</td><td class=\"num\">\(number(e.main))</td><td class=\"num\">\(e.seconds.map { String(format: "%.1f s", $0) } ?? "–")</td></tr>"
+      s += "<td>\(HTML.escape(e.mainMetric))\(e.best ? " (best so far)" : "")</td><td class=\"num\">\(number(e.main))</td><td class=\"num\">\(e.seconds.map { String(format: "%.1f s", $0) } ?? "–")</td></tr>"
     }
     return s + "</table>"
   }

@@ -105,6 +105,10 @@ public final class TrainingRun {
       optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
       if state.stageStep >= state.stageSteps { state.advanceToNextStage() }  // the checkpoint closed its stage
       try truncateMetrics(after: state.globalStep)
+      // the link follows the resumed state (a later run from this checkpoint may have moved it)
+      if let best = state.best, fm.fileExists(atPath: checkpointsDirectory.appendingPathComponent(best.checkpoint).path) {
+        try Checkpoint.markBest(checkpointsDirectory.appendingPathComponent(best.checkpoint))
+      }
     } else {
       try? fm.removeItem(at: metricsURL)
       state = TrainerState(
