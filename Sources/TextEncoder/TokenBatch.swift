@@ -6,6 +6,11 @@ public struct TokenBatch: Sendable, Equatable {
   public let ids: [Int32]
   public let positions: [Int32]
   public let layout: SequenceLayout
+  /// When this batch is a slice of a larger one (GradCache's mini-batches): the tokens, and the
+  /// Σ L² of the sequences, before it there. Dropout masks are indexed from these, so a slice
+  /// drops exactly what the whole batch would.
+  public private(set) var precedingTokens = 0
+  public private(set) var precedingSquaredLengths = 0
 
   /// Packs sequences of token ids; position ids follow the config (XLM-R starts at pad + 1).
   public init(sequences: [[Int32]], config: EncoderConfig) {
@@ -19,6 +24,22 @@ public struct TokenBatch: Sendable, Equatable {
     self.ids = ids
     self.positions = positions
     self.layout = SequenceLayout(lengths: sequences.map(\.count))
+  }
+
+  /// Sequences `range` as a batch of their own that remembers where it sits in this one.
+  public func slice(_ range: Range<Int>) -> TokenBatch {
+    let start = layout.offsets[range.lowerBound], end = layout.offsets[range.upperBound]
+    var b = TokenBatch(ids: Array(ids[start..<end]), positions: Array(positions[start..<end]),
+                       layout: SequenceLayout(lengths: range.map { layout.length($0) }))
+    b.precedingTokens = precedingTokens + start
+    b.precedingSquaredLengths = precedingSquaredLengths + (0..<range.lowerBound).reduce(0) { $0 + layout.length($1) * layout.length($1) }
+    return b
+  }
+
+  private init(ids: [Int32], positions: [Int32], layout: SequenceLayout) {
+    self.ids = ids
+    self.positions = positions
+    self.layout = layout
   }
 
   public var count: Int { layout.count }

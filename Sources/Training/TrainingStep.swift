@@ -39,9 +39,12 @@ public struct TrainingStep {
     texts.map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
   }
 
-  /// `seed` drives dropout (when `dropout`).
+  /// `seed` drives dropout (when `dropout`). With `miniBatch` smaller than the batch's texts,
+  /// InfoNCE runs as GradCache (`cachedInfoNCE`): the same loss and gradients, with the memory of
+  /// `miniBatch` texts.
   public func run(
-    _ examples: [TrainingExample], loss: Recipe.Loss, dropout: Bool, seed: UInt64, profile: Bool = false
+    _ examples: [TrainingExample], loss: Recipe.Loss, dropout: Bool, seed: UInt64, miniBatch: Int? = nil,
+    profile: Bool = false
   ) throws -> Result {
     let tape = Tape(seed: seed, profile: profile)
     switch loss {
@@ -57,19 +60,25 @@ public struct TrainingStep {
       let candidates = positives + negatives
       let batch = TokenBatch(
         sequences: tokens(queries, prefix: queryPrefix) + tokens(candidates, prefix: passagePrefix), config: encoder.config)
-      let e = try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout)
-      let q = tape.rows(e, 0..<n), c = tape.rows(e, n..<n + candidates.count)
       // a candidate with the text of the query's own positive, other than that positive, is no negative
       let mask = InfoNCE.duplicatePositiveMask(positives: positives, candidates: candidates)
-      let cos = tape.cosineSimilarityMatrix(q, c)
-      var l = tape.crossEntropy(tape.maskedFill(tape.scale(cos, by: 1 / temperature), mask: mask), targets: Array(0..<n))
-      if symmetric {
-        let maskPQ = InfoNCE.duplicatePositiveMask(positives: queries, candidates: queries)
-        let back = tape.crossEntropy(
-          tape.maskedFill(tape.scale(tape.cosineSimilarityMatrix(tape.rows(c, 0..<n), q), by: 1 / temperature), mask: maskPQ),
-          targets: Array(0..<n))
-        l = tape.scale(tape.add(l, back), by: 0.5)
+      let graph = { (tape: Tape, e: Variable) -> (loss: Variable, cos: Variable) in
+        let q = tape.rows(e, 0..<n), c = tape.rows(e, n..<n + candidates.count)
+        let cos = tape.cosineSimilarityMatrix(q, c)
+        var l = tape.crossEntropy(tape.maskedFill(tape.scale(cos, by: 1 / temperature), mask: mask), targets: Array(0..<n))
+        if symmetric {
+          let maskPQ = InfoNCE.duplicatePositiveMask(positives: queries, candidates: queries)
+          let back = tape.crossEntropy(
+            tape.maskedFill(tape.scale(tape.cosineSimilarityMatrix(tape.rows(c, 0..<n), q), by: 1 / temperature), mask: maskPQ),
+            targets: Array(0..<n))
+          l = tape.scale(tape.add(l, back), by: 0.5)
+        }
+        return (l, cos)
       }
+      if let miniBatch, miniBatch < batch.count {
+        return try cachedInfoNCE(batch, miniBatch: miniBatch, dropout: dropout, seed: seed, queries: n, mask: mask, graph: graph)
+      }
+      let (l, cos) = graph(tape, try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout))
       var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
       (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) =
         Self.rankingMetrics(tape.array(cos), queries: n, candidates: candidates.count, mask: mask)
@@ -94,6 +103,41 @@ public struct TrainingStep {
       result.profile = tape.profile
       return result
     }
+  }
+
+  /// GradCache (Gao et al. 2021), as sentence-transformers' CachedMultipleNegativesRankingLoss:
+  /// 1. embed the texts `miniBatch` at a time, keeping no graph, into one (texts, C) matrix;
+  /// 2. compute the loss on that matrix and its gradient with respect to every embedding;
+  /// 3. embed each mini-batch again, this time on a tape, and back-propagate its rows of that
+  ///    gradient into the parameters.
+  /// Every pass draws its dropout masks from the step's seed and the texts' places in the whole
+  /// batch (`TokenBatch.slice`), so both passes, and the uncached step, drop the same elements.
+  func cachedInfoNCE(
+    _ batch: TokenBatch, miniBatch: Int, dropout: Bool, seed: UInt64, queries n: Int, mask: [Bool],
+    graph: (Tape, Variable) -> (loss: Variable, cos: Variable)
+  ) throws -> Result {
+    let C = encoder.config.hiddenSize, total = batch.count
+    let parts = stride(from: 0, to: total, by: miniBatch).map { $0..<min($0 + miniBatch, total) }
+    let embeddings = Tensor(shape: [total, C])
+    for part in parts {
+      let tape = Tape(seed: seed)
+      let e = try encoder.embed(batch.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      (embeddings.data + part.lowerBound * C).update(from: tape.value(e), count: part.count * C)
+    }
+    let lossTape = Tape(seed: seed)
+    let all = lossTape.input(embeddings)
+    let (l, cos) = graph(lossTape, all)
+    var result = Result(loss: lossTape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
+    (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) =
+      Self.rankingMetrics(lossTape.array(cos), queries: n, candidates: total - n, mask: mask)
+    try lossTape.backward(from: l)
+    let dE = lossTape.gradient(all)!
+    for part in parts {
+      let tape = Tape(seed: seed)
+      let e = try encoder.embed(batch.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      try tape.backward(from: e, seed: Array(dE[(part.lowerBound * C)..<(part.upperBound * C)]))
+    }
+    return result
   }
 
   /// Top-1 accuracy, mean positive cosine and mean hardest-negative cosine of a (n, m) cosine

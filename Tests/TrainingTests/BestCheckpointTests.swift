@@ -11,12 +11,12 @@ import Training
 /// loaded at the end, early stopping, and exact resume across an early stop. A tiny random
 /// encoder with multilingual-e5-small's tokenizer keeps it fast (checkpoints of ~50 MB).
 @Suite(.serialized) struct BestCheckpointTests {
-  /// A random 1-layer, 16-wide XLM-R with e5's vocabulary and SentencePiece model.
-  static func tinyModel(in dir: URL) throws -> URL {
+  /// A random small XLM-R with e5's vocabulary and SentencePiece model.
+  static func tinyModel(in dir: URL, layers: Int = 1, width: Int = 16, heads: Int = 2) throws -> URL {
     let e5 = URL(fileURLWithPath: Fixtures.e5ModelDirectory!)
     let vocab = try EncoderConfig.load(path: e5.appendingPathComponent("config.json").path).vocabSize
     let config = EncoderConfig(
-      vocabSize: vocab, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32,
+      vocabSize: vocab, hiddenSize: width, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: 2 * width,
       maxPositionEmbeddings: 66)
     let encoder = Encoder(config: config)
     encoder.initializeRandom(seed: 3, std: 0.2)

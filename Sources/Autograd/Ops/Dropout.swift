@@ -4,15 +4,19 @@
 /// mask forward used, and a resumed run replays it from the seed. Fused ops (linear, LayerNorm,
 /// attention) take a `Dropout` and apply the same mask function to their own outputs.
 
-/// Dropout with probability `p` and the seed of one mask.
+/// Dropout with probability `p` and the seed of one mask. `offset` shifts the element index the
+/// mask is a function of: a slice of a batch (GradCache's mini-batches) passes the index of its
+/// first element in the whole batch and gets exactly the whole batch's mask for its elements.
 public struct Dropout: Sendable, Equatable {
   public let p: Float
   public let seed: UInt64
+  public let offset: Int
 
-  public init(p: Float, seed: UInt64) {
+  public init(p: Float, seed: UInt64, offset: Int = 0) {
     precondition(p >= 0 && p < 1, "dropout probability \(p) is outside [0, 1)")
     self.p = p
     self.seed = seed
+    self.offset = offset
   }
 
   /// The mask's 32-bit key: the seed's halves folded together (seeds are SplitMix64 outputs).
@@ -27,7 +31,7 @@ public struct Dropout: Sendable, Equatable {
   /// top 24 bits against the threshold. 32-bit arithmetic, so 8 lanes run at once (`keepBits8`).
   @inline(__always)
   public func keeps(_ i: Int) -> Bool {
-    var x = UInt32(truncatingIfNeeded: i) &* 0x9E37_79B1 ^ key
+    var x = UInt32(truncatingIfNeeded: i &+ offset) &* 0x9E37_79B1 ^ key
     x ^= x >> 16
     x = x &* 0x85EB_CA6B
     x ^= x >> 13
@@ -41,7 +45,7 @@ public struct Dropout: Sendable, Equatable {
   /// SIMD comparisons do not always compile to vector instructions.
   @inline(__always)
   func keepBits8(_ i: Int) -> SIMD8<Int32> {
-    let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt32(truncatingIfNeeded: i)
+    let lanes = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt32(truncatingIfNeeded: i &+ offset)
     var x = lanes &* 0x9E37_79B1 ^ key
     x ^= x &>> 16
     x = x &* 0x85EB_CA6B
@@ -108,8 +112,11 @@ public struct Dropout: Sendable, Equatable {
 }
 
 extension Tape {
-  /// The dropout of a fused op: nil when `p` is 0 (inference, parity tests), else a fresh mask seed.
-  public func dropout(p: Float) -> Dropout? { p > 0 ? Dropout(p: p, seed: nextDropoutSeed()) : nil }
+  /// The dropout of a fused op: nil when `p` is 0 (inference, parity tests), else a fresh mask
+  /// seed; `offset` as in `Dropout`.
+  public func dropout(p: Float, offset: Int = 0) -> Dropout? {
+    p > 0 ? Dropout(p: p, seed: nextDropoutSeed(), offset: offset) : nil
+  }
 
   /// Standalone dropout; p = 0 returns `x` itself.
   public func dropout(_ x: Variable, p: Float) -> Variable {
