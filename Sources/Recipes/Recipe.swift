@@ -16,8 +16,19 @@ public struct Recipe: Sendable {
     public var queryPrefix: String
     /// Put before every passage text (positives and negatives).
     public var passagePrefix: String
+    /// How instruct stages format queries: `{task}` is the source's instruction, `{text}` (at the
+    /// end, so it works as a sentence-transformers prompt) the query.
+    public var instructionTemplate: String
+
+    /// The text put before a query of a task with this instruction.
+    public func instructionPrefix(_ task: String) -> String {
+      String(instructionTemplate.dropLast("{text}".count)).replacingOccurrences(of: "{task}", with: task)
+    }
   }
 
+  /// pretrain: text pairs, in-batch negatives only (hard_negatives defaults to, and must be, 0),
+  /// each batch from one source by default (mixing: per_source). finetune and instruct: as
+  /// their settings say.
   public enum StageKind: String, Sendable, CaseIterable { case pretrain, finetune, instruct }
   public enum DataFormat: String, Sendable, CaseIterable {
     /// sentence1, sentence2, gold_label: (premise, entailment, contradiction) triplets.
@@ -26,16 +37,43 @@ public struct Recipe: Sendable {
     case stsTSV = "sts_tsv"
     /// one JSON object per line: {query, positive, negative?} or {sentence1, sentence2, score}.
     case jsonl
+    /// text pairs (title/body, question/answer, translations) from two columns of a TSV with a
+    /// header: (query, positive) with in-batch negatives only.
+    case pairsTSV = "pairs_tsv"
   }
 
   public struct DataSource: Sendable, Equatable {
     public var format: DataFormat
     /// Files (a `*` pattern in the file name expands, sorted).
     public var paths: [String]
-    public init(format: DataFormat, paths: [String]) {
+    /// pairs_tsv: the query and positive columns (default sentence1, sentence2).
+    public var columns: [String]
+    /// mixing: per_source: the share of batches drawn from this source (default: its size).
+    public var weight: Double?
+    /// instruct stages: the task instruction of this source's queries, and the name its prompt
+    /// gets in the exported model's config_sentence_transformers.json.
+    public var instruction: String?
+    public var promptName: String?
+    public init(
+      format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
+      instruction: String? = nil, promptName: String? = nil
+    ) {
       self.format = format
       self.paths = paths
+      self.columns = columns
+      self.weight = weight
+      self.instruction = instruction
+      self.promptName = promptName
     }
+  }
+
+  /// How a stage's sources share batches.
+  public enum Mixing: String, Sendable, CaseIterable {
+    /// Every batch from the examples of all sources together.
+    case mixed
+    /// Every batch from one source (as E5's pretraining does, so in-batch negatives are of one
+    /// kind); sources take turns in a seeded order, in proportion to their size or weight.
+    case perSource = "per_source"
   }
 
   public enum Loss: Sendable, Equatable {
@@ -81,6 +119,15 @@ public struct Recipe: Sendable {
     /// Checkpoint every N steps (and always at the end of the stage).
     public var checkpointEvery: Int?
     public var keepCheckpoints: Int
+    /// InfoNCE through GradCache: texts per forward pass; nil: the whole batch at once.
+    public var miniBatch: MiniBatch?
+    public var mixing: Mixing
+  }
+
+  public enum MiniBatch: Sendable, Equatable {
+    case texts(Int)
+    /// The largest mini-batch whose estimated peak memory fits `megabytes`.
+    case auto(megabytes: Int)
   }
 
   public struct EvalSet: Sendable, Equatable {
@@ -99,6 +146,9 @@ public struct Recipe: Sendable {
     public var limit: Int?
     /// Retrieval: the similarities to rank by (the first is the set's main one).
     public var similarities: [Similarity]
+    /// Queries (and STS sentences) formatted with this task instruction (the model's
+    /// instruction template) instead of query_prefix; documents then get no prefix.
+    public var instruction: String?
     /// The metric that stands for the set in progress lines: spearman_cosine, or
     /// <similarity>_ndcg@10.
     public var mainMetric: String {
@@ -174,7 +224,14 @@ public struct Recipe: Sendable {
           pooling: try mm.optional("pooling")?.oneOf(PoolingMode.self, PoolingMode.allCases),
           maxLength: try positive(mm.optional("max_length"), default: 512),
           queryPrefix: try mm.optional("query_prefix")?.string() ?? "",
-          passagePrefix: try mm.optional("passage_prefix")?.string() ?? "")
+          passagePrefix: try mm.optional("passage_prefix")?.string() ?? "",
+          instructionTemplate: try mm.optional("instruction_template").map { r -> String in
+            let t = try r.string()
+            guard t.hasSuffix("{text}"), t.components(separatedBy: "{text}").count == 2 else {
+              throw r.fail("the instruction template must end with {text} (once), e.g. \"Instruct: {task}\\nQuery: {text}\"")
+            }
+            return t
+          } ?? "Instruct: {task}\nQuery: {text}")
       }
       let seed = try m.optional("seed")?.int() ?? 0
       guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
@@ -228,7 +285,8 @@ public struct Recipe: Sendable {
       } ?? [.cosine]
       return EvalSet(
         name: try em.required("name").string(), source: source, final: try em.optional("final")?.bool() ?? false,
-        limit: try em.optional("limit").map { try positive($0, default: 1) }, similarities: similarities)
+        limit: try em.optional("limit").map { try positive($0, default: 1) }, similarities: similarities,
+        instruction: try em.optional("instruction")?.string())
     }
   }
 
@@ -266,40 +324,69 @@ public struct Recipe: Sendable {
       let kind = try m.optional("kind")?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
       let data = try m.required("data").list().map { d in
         try d.map { dm in
-          DataSource(
-            format: try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases),
-            paths: try expand(try dm.required("path")))
+          let format = try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases)
+          let paths = try expand(try dm.required("path"))
+          var columns = ["sentence1", "sentence2"]
+          if let c = dm.optional("columns") {
+            guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv sources") }
+            columns = try c.list().map { try $0.string() }
+            guard columns.count == 2, columns[0] != columns[1] else { throw c.fail("expected two different column names: [query, positive]") }
+          }
+          let weight = try dm.optional("weight").map { r -> Double in
+            let w = try r.double()
+            guard w > 0 else { throw r.fail("weight must be positive") }
+            return w
+          }
+          let instruction = try dm.optional("instruction").map { r -> String in
+            guard kind == .instruct else { throw r.fail("instruction applies to sources of instruct stages") }
+            return try r.string()
+          }
+          let promptName = try dm.optional("prompt_name")?.string()
+          if kind == .instruct && instruction == nil {
+            throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
+          }
+          return DataSource(
+            format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName)
         }
+      }
+      let mixingReader = m.optional("mixing")
+      let mixing = try mixingReader?.oneOf(Mixing.self, Mixing.allCases) ?? (kind == .pretrain ? .perSource : .mixed)
+      if mixing == .mixed, data.contains(where: { $0.weight != nil }) {
+        throw (mixingReader ?? s).fail("source weights need mixing: per_source")
+      }
+      if data.contains(where: { $0.weight != nil }) && data.contains(where: { $0.weight == nil }) {
+        throw m.reader.fail("give every data source of the stage a weight, or none", path: m.reader.path + ".data")
       }
       guard !data.isEmpty else { throw m.reader.fail("a stage needs at least one data source", path: s.path + ".data") }
       let lossReader = try m.required("loss")
       let loss: Loss = try lossReader.map { lm in
-        let kind = try lm.required("kind")
-        switch try kind.string() {
+        let kindReader = try lm.required("kind")
+        switch try kindReader.string() {
         case "infonce":
           let t = try lm.optional("temperature")?.double() ?? 0.05
           guard t > 0 else { throw lm.reader.fail("temperature must be positive", path: lm.reader.path + ".temperature") }
           return .infoNCE(
             temperature: Float(t), symmetric: try lm.optional("symmetric")?.bool() ?? false,
-            hardNegatives: try lm.optional("hard_negatives").map { r in
+            hardNegatives: try lm.optional("hard_negatives").map { r -> Int in
               let k = try r.int()
               guard k >= 0 else { throw r.fail("expected 0 or more hard negatives per query, got \(k)") }
+              if kind == .pretrain && k > 0 { throw r.fail("a pretrain stage uses in-batch negatives only (hard_negatives: 0)") }
               return k
-            } ?? 1)
+            } ?? (kind == .pretrain ? 0 : 1))
         case "cosent":
           let scale = try lm.optional("scale")?.double() ?? 20
           guard scale > 0 else { throw lm.reader.fail("scale must be positive", path: lm.reader.path + ".scale") }
           return .cosent(scale: Float(scale))
         case let other:
-          throw kind.fail("unknown loss '\(other)' (known: infonce, cosent)")
+          throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent)")
         }
       }
       let formats = Set(data.map(\.format))
       switch loss {
       case .infoNCE where formats.contains(.stsTSV):
         throw lossReader.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
-      case .cosent where formats.contains(.nliTSV):
-        throw lossReader.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets")
+      case .cosent where formats.contains(.nliTSV) || formats.contains(.pairsTSV):
+        throw lossReader.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets or pairs_tsv pairs")
       default: break
       }
       let batchSize = try positive(try m.required("batch_size"), default: 0)
@@ -328,6 +415,23 @@ public struct Recipe: Sendable {
           warmupRatio: ratio, warmupSteps: wsteps,
           decay: try sm.optional("decay")?.oneOf(Decay.self, Decay.allCases) ?? .linear)
       }
+      let miniReader = m.optional("mini_batch"), budgetReader = m.optional("memory_budget_mb")
+      var miniBatch: MiniBatch?
+      if let miniReader {
+        if case .cosent = loss { throw miniReader.fail("mini_batch (GradCache) applies to the infonce loss") }
+        if (try? miniReader.string()) == "auto" {
+          guard let budgetReader else {
+            throw miniReader.fail("mini_batch: auto needs memory_budget_mb (the peak resident memory to stay within)")
+          }
+          miniBatch = .auto(megabytes: try positive(budgetReader, default: 1))
+        } else {
+          let n = try positive(miniReader, default: 1)
+          guard n <= batchSize else { throw miniReader.fail("mini_batch \(n) is larger than the batch (batch_size \(batchSize))") }
+          miniBatch = .texts(n)
+        }
+      } else if let budgetReader {
+        throw budgetReader.fail("memory_budget_mb goes with mini_batch: auto")
+      }
       let clip = try m.optional("max_grad_norm")?.double()
       let checkpoint = try m.optional("checkpoint")?.map { cm in
         (try cm.optional("every").map { try positive($0, default: 1) }, try cm.optional("keep").map { try positive($0, default: 1) })
@@ -337,7 +441,7 @@ public struct Recipe: Sendable {
         steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
         dropout: try m.optional("dropout")?.bool() ?? true,
         evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
-        checkpointEvery: checkpoint?.0 ?? nil, keepCheckpoints: checkpoint?.1 ?? 2)
+        checkpointEvery: checkpoint?.0 ?? nil, keepCheckpoints: checkpoint?.1 ?? 2, miniBatch: miniBatch, mixing: mixing)
     }
   }
 

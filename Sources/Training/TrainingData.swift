@@ -21,8 +21,13 @@ public enum TrainingExample: Sendable, Equatable {
 public enum TrainingData {
   /// The examples of a stage's data sources, in file order.
   public static func load(_ sources: [Recipe.DataSource]) throws -> [TrainingExample] {
-    var examples: [TrainingExample] = []
-    for source in sources {
+    try loadSources(sources).flatMap { $0 }
+  }
+
+  /// The examples of each data source, in file order.
+  public static func loadSources(_ sources: [Recipe.DataSource]) throws -> [[TrainingExample]] {
+    try sources.map { source in
+      var examples: [TrainingExample] = []
       for path in source.paths {
         let before = examples.count
         switch source.format {
@@ -32,11 +37,14 @@ public enum TrainingData {
           examples += try STSPairs.read(path: path).map { .pair($0.first, $0.second, score: $0.score) }
         case .jsonl:
           examples += try readJSONL(path: path)
+        case .pairsTSV:
+          let (a, b) = (source.columns[0], source.columns[1])
+          examples += try TextLines.readTSV(path: path, required: [a, b]).map { .triplet(query: $0[a]!, positive: $0[b]!, negatives: []) }
         }
         if examples.count == before { throw TrainingError.emptyData(path: path) }
       }
+      return examples
     }
-    return examples
   }
 
   /// JSON lines: {"query", "positive", "negative"? or "negatives": [...]} or {"sentence1", "sentence2", "score"}.
@@ -71,6 +79,8 @@ public enum TrainingError: Error, CustomStringConvertible {
   case batchLargerThanData(stage: String, batchSize: Int, examples: Int)
   case nonFiniteLoss(stage: String, step: Int, lastCheckpoint: String?)
   case checkpoint(path: String, detail: String)
+  case memoryBudget(stage: String, megabytes: Int, needed: Int)
+  case batchLargerThanDistinctTexts(stage: String, source: String, batchSize: Int, texts: Int)
 
   public var description: String {
     switch self {
@@ -80,6 +90,10 @@ public enum TrainingError: Error, CustomStringConvertible {
     case .nonFiniteLoss(let s, let step, let c):
       "stage '\(s)', step \(step): the loss is not finite; training stopped" + (c.map { ". The last good checkpoint is \($0)" } ?? "")
     case .checkpoint(let p, let d): "\(p): \(d)"
+    case .batchLargerThanDistinctTexts(let s, let src, let b, let n):
+      "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
+    case .memoryBudget(let s, let mb, let needed):
+      "stage '\(s)': memory_budget_mb \(mb) is below the \(needed) MB that the weights, gradients, optimizer moments and one text need"
     }
   }
 }

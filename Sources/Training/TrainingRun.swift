@@ -29,7 +29,7 @@ public final class TrainingRun {
 
   public enum Event {
     case warning(String)
-    case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int)
+    case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int, miniBatch: Int?)
     case step(StepMetrics)
     case evaluation(TrainerState.Evaluation, best: Bool)
     case stoppedEarly(stage: String, step: Int, evaluations: Int)
@@ -67,9 +67,41 @@ public final class TrainingRun {
     let fm = FileManager.default
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
     // data, evaluation sets, and the overlap warning
-    let stageData = try recipe.stages.map { try TrainingData.load($0.data) }
-    for (s, examples) in zip(recipe.stages, stageData) where s.batchSize > examples.count {
-      throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples.count)
+    // instruct stages: each source's queries (both sides of graded pairs) carry its instruction
+    let stageSources = try recipe.stages.map { stage in
+      try zip(stage.data, TrainingData.loadSources(stage.data)).map { source, examples in
+        guard stage.kind == .instruct, let task = source.instruction else { return examples }
+        let p = recipe.model.instructionPrefix(task)
+        return examples.map { e in
+          switch e {
+          case .triplet(let q, let pos, let neg): .triplet(query: p + q, positive: pos, negatives: neg)
+          case .pair(let a, let b, let score): .pair(p + a, p + b, score: score)
+          }
+        }
+      }
+    }
+    let stageData = stageSources.map { $0.flatMap { $0 } }
+    for (s, sources) in zip(recipe.stages, stageSources) {
+      let examples = sources.reduce(0) { $0 + $1.count }
+      if s.batchSize > examples {
+        throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples)
+      }
+      // a batch never repeats a text, so it needs at least batch_size distinct texts to draw from
+      let pools = s.mixing == .perSource ? sources.enumerated().map { ($1, s.data[$0].paths.joined(separator: ", ")) }
+        : [(sources.flatMap { $0 }, "its data")]
+      for (pool, name) in pools {
+        let distinct = Set(pool.flatMap(\.texts)).count
+        if distinct < s.batchSize {
+          throw TrainingError.batchLargerThanDistinctTexts(stage: s.name, source: name, batchSize: s.batchSize, texts: distinct)
+        }
+      }
+    }
+    let stageRanges = stageSources.map { sources in
+      var start = 0
+      return sources.map { src -> Range<Int> in
+        defer { start += src.count }
+        return start..<(start + src.count)
+      }
     }
     let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
     let trainingTexts = Set(stageData.flatMap { $0.flatMap(\.texts) })
@@ -85,12 +117,23 @@ public final class TrainingRun {
     let base = try SentenceEncoder(directory: recipe.model.base)
     let encoder = base.encoder
     let pooling = recipe.model.pooling ?? base.pooling
+    // instruct stages' prompts go into the exported model, so sentence-transformers applies them
+    var prompts = base.prompts
+    for stage in recipe.stages where stage.kind == .instruct {
+      for (k, source) in stage.data.enumerated() {
+        prompts[source.promptName ?? "\(stage.name)-\(k + 1)"] = recipe.model.instructionPrefix(source.instruction!)
+      }
+    }
     let layout = SentenceTransformersLayout(
-      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: base.prompts)
+      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts)
     let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
-    let step = TrainingStep(
-      encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, maxLength: recipe.model.maxLength,
-      queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
+    /// The step of a stage: instruct stages' texts carry their instruction already, and passages get none.
+    func step(for stage: Recipe.Stage) -> TrainingStep {
+      let instruct = stage.kind == .instruct
+      return TrainingStep(
+        encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, maxLength: recipe.model.maxLength,
+        queryPrefix: instruct ? "" : recipe.model.queryPrefix, passagePrefix: instruct ? "" : recipe.model.passagePrefix)
+    }
 
     // where to start
     var state: TrainerState
@@ -128,7 +171,12 @@ public final class TrainingRun {
       var improved = false
       for (set, data) in evalSets where set.final == final {
         let t0 = Date()
-        let metrics = try data.evaluate(with: evaluator, similarities: set.similarities)
+        var setEvaluator = evaluator
+        if let task = set.instruction {
+          setEvaluator.queryPrefix = recipe.model.instructionPrefix(task)
+          setEvaluator.passagePrefix = ""
+        }
+        let metrics = try data.evaluate(with: setEvaluator, similarities: set.similarities)
         let e = TrainerState.Evaluation(
           name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, mainMetric: set.mainMetric,
           metrics: metrics, seconds: Date().timeIntervalSince(t0))
@@ -174,10 +222,17 @@ public final class TrainingRun {
     while state.stage < recipe.stages.count {
       let stage = recipe.stages[state.stage]
       let examples = stageData[state.stage]
+      let stageStep = step(for: stage)
       // the epochs' batches: a function of the seed, the stage and the epoch
       func batches(epoch: Int) -> [[Int]] {
-        BatchSampler.epoch(
-          examples, batchSize: stage.batchSize, seed: recipe.seed &+ UInt64(state.stage) &* 1_000_003 &+ UInt64(epoch))
+        let seed = recipe.seed &+ UInt64(state.stage) &* 1_000_003 &+ UInt64(epoch)
+        switch stage.mixing {
+        case .mixed: return BatchSampler.epoch(examples, batchSize: stage.batchSize, seed: seed)
+        case .perSource:
+          let weights = stage.data.allSatisfy { $0.weight != nil } ? stage.data.map { $0.weight! } : nil
+          return BatchSampler.perSourceEpoch(
+            examples, sources: stageRanges[state.stage], weights: weights, batchSize: stage.batchSize, seed: seed)
+        }
       }
       var epochBatches = batches(epoch: state.epoch)
       let total: Int
@@ -194,7 +249,13 @@ public final class TrainingRun {
         try Checkpoint.loadOptimizer(optimizer, from: url)
         optimizerToRestore = nil
       }
-      observer(.stageStarted(index: state.stage, name: stage.name, examples: examples.count, steps: total, resumedAt: state.stageStep))
+      var textsPerExample = 2
+      if case .infoNCE(_, _, let k) = stage.loss { textsPerExample = 2 + k }
+      let miniBatch = try EncoderMemory.miniBatch(
+        stage.miniBatch, stage: stage.name, batchTexts: stage.batchSize * textsPerExample, config: encoder.config,
+        parameters: encoder.store.count, maxLength: recipe.model.maxLength)
+      observer(.stageStarted(
+        index: state.stage, name: stage.name, examples: examples.count, steps: total, resumedAt: state.stageStep, miniBatch: miniBatch))
 
       while state.stageStep < total {
         if let maxSteps, state.globalStep >= maxSteps {
@@ -210,7 +271,7 @@ public final class TrainingRun {
         let t0 = Date()
         encoder.store.zeroGrad()
         var dropoutSeed = SplitMix64(seed: recipe.seed ^ (UInt64(state.globalStep + 1) &* 0xD1B5_4A32_D192_ED03))
-        let r = try step.run(batch, loss: stage.loss, dropout: stage.dropout, seed: dropoutSeed.next())
+        let r = try stageStep.run(batch, loss: stage.loss, dropout: stage.dropout, seed: dropoutSeed.next(), miniBatch: miniBatch)
         guard r.loss.isFinite else {
           throw TrainingError.nonFiniteLoss(stage: stage.name, step: state.stageStep, lastCheckpoint: lastCheckpoint?.path)
         }

@@ -13,10 +13,16 @@ extension BenchCommand {
 
     @Argument(help: "Model directory.")
     var model: String
-    @Option(help: "NLI TSV (sentence1, sentence2, gold_label) the triplets come from.")
-    var tsv: String = "data/kornlu/KorNLI/xnli.dev.ko.tsv"
+    @Option(help: "NLI TSV (sentence1, sentence2, gold_label) the triplets come from; repeat for several.")
+    var tsv: [String] = ["data/kornlu/KorNLI/xnli.dev.ko.tsv"]
     @Option(help: "Triplets per step.")
     var batch: Int = 32
+    @Option(help: "Hard negatives per query (0: in-batch negatives only, as in pretraining).")
+    var hardNegatives: Int = 1
+    @Option(help: "GradCache: texts per forward pass (default: the whole batch at once).")
+    var miniBatch: Int?
+    @Flag(inversion: .prefixedNo, help: "Run one untimed step first (its memory is reported).")
+    var warmup: Bool = true
     @Option(help: "Tokens per sequence at most (with the prefix and special tokens).")
     var maxLength: Int = 64
     @Option(help: "Text put before every sentence.")
@@ -34,9 +40,13 @@ extension BenchCommand {
       try runReportingErrors {
         let model = try SentenceEncoder(directory: self.model)
         let encoder = model.encoder, config = model.config
-        let triplets = try NLITriplets.read(path: tsv)
-        guard triplets.count >= batch * (steps + 1) else {
-          throw ValidationError("\(tsv) gives \(triplets.count) triplets; \(steps + 1) steps of \(batch) need \(batch * (steps + 1))")
+        let triplets = try tsv.flatMap { try NLITriplets.read(path: $0) }
+        guard triplets.count >= batch else {
+          throw ValidationError("\(tsv.joined(separator: ", ")) give \(triplets.count) triplets; a step of \(batch) needs \(batch)")
+        }
+        guard (0...1).contains(hardNegatives) else { throw ValidationError("--hard-negatives: 0 or 1 (the triplets hold one)") }
+        if let miniBatch, miniBatch < 1 || miniBatch > batch {
+          throw ValidationError("--mini-batch must be between 1 and the batch (\(batch))")
         }
         let peak = BenchTrain.sgemmPeak()
         print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
@@ -62,27 +72,34 @@ extension BenchCommand {
 
         var profiled: [String: Tape.OpTime] = [:]
         var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
-        for s in 0...steps {
-          let chunk = triplets[s * batch..<(s + 1) * batch]
+        let first = warmup ? 0 : 1
+        var stepPeak = 0.0
+        for s in first...steps {
+          // consecutive triplets, wrapping around the file (each step's are distinct)
+          let chunk = (0..<batch).map { triplets[(s * batch + $0) % triplets.count] }
           let examples = chunk.map { TrainingExample.triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
           let before = Memory.resetPeak()
           let t0 = Date()
           encoder.store.zeroGrad()
           let t1 = Date()
           let r = try step.run(
-            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1), dropout: dropout,
-            seed: UInt64(s), profile: profile && s > 0)
+            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: hardNegatives), dropout: dropout,
+            seed: UInt64(s), miniBatch: miniBatch, profile: profile && s > 0)
           let t2 = Date()
           optimizer.update(lr: 1e-9)
           let t3 = Date()
-          if s == 0 {
-            let activations = BenchTrain.activationBytes(config, r.layout)
+          stepPeak = max(stepPeak, Memory.peak())
+          if s == first {
+            // the tape holds the whole batch, or under GradCache one mini-batch (the first, as a sample)
+            let kept = miniBatch.map { m in SequenceLayout(lengths: (0..<min(m, r.layout.count)).map { r.layout.length($0) }) } ?? r.layout
+            let activations = EncoderMemory.activationBytes(config, kept)
             print(String(format: "memory: %.0f MB resident before the step (weights, gradients, AdamW moments); peak %.0f MB during one forward+backward of %d triplets (%d tokens); the tape's activations %.0f MB",
                          before / 1e6, Memory.peak() / 1e6, batch, r.tokens, activations / 1e6))
-            continue
+            if warmup { continue }
           }
           zero += t1.timeIntervalSince(t0); fb += t2.timeIntervalSince(t1); opt += t3.timeIntervalSince(t2)
           flops += EncoderFLOPs.forwardBackward(config, layout: r.layout)
+          if let miniBatch, miniBatch < r.layout.count { flops += EncoderFLOPs.forward(config, layout: r.layout) }  // GradCache's first pass
           for (op, t) in r.profile ?? [:] {
             profiled[op, default: .init()].forward += t.forward
             profiled[op, default: .init()].backward += t.backward
@@ -91,7 +108,8 @@ extension BenchCommand {
           tokenCount += r.tokens
           realTokens += r.tokens
           // the peer pads each column (queries, positives, negatives) to its longest
-          padded += batch * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].reduce(0) { $0 + (lengths($1).max() ?? 0) }
+          padded += batch * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].prefix(2 + hardNegatives)
+            .reduce(0) { $0 + (lengths($1).max() ?? 0) }
         }
         for (op, t) in profiled.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
           let name = op.padding(toLength: max(op.count, 14), withPad: " ", startingAt: 0)
@@ -100,6 +118,8 @@ extension BenchCommand {
         }
         let total = fb + opt + zero
         let n = Double(steps)
+        print(String(format: "peak resident memory over the steps: %.0f MB%@", stepPeak / 1e6,
+                     miniBatch.map { String(format: " (GradCache, mini-batches of %d texts)", $0) } ?? ""))
         print(String(format: "forward+backward: %.3fs/step, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of the sgemm peak",
                      fb / n, Double(tokenCount) / fb, flops / fb / 1e9, 100 * flops / fb / 1e9 / peak))
         print(String(format: "zero-grad %.3fs/step, AdamW %.3fs/step (%d parameters)", zero / n, opt / n, encoder.store.count))
@@ -128,12 +148,5 @@ enum BenchTrain {
       best = min(best, Date().timeIntervalSince(t0))
     }
     return 2 * Double(m * n * k) / best / 1e9
-  }
-
-  /// Bytes the tape keeps per forward: per layer 7·T·C + 2·T·F + H·ΣL² floats, plus embeddings.
-  static func activationBytes(_ c: EncoderConfig, _ layout: SequenceLayout) -> Double {
-    let T = Double(layout.totalTokens), C = Double(c.hiddenSize), F = Double(c.intermediateSize)
-    let probs = (0..<layout.count).reduce(0.0) { $0 + Double(layout.length($1) * layout.length($1)) } * Double(c.numAttentionHeads)
-    return 4 * (Double(c.numHiddenLayers) * (7 * T * C + 2 * T * F + probs) + 2 * T * C)
   }
 }

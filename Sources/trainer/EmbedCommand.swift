@@ -15,12 +15,22 @@ struct EmbedCommand: ParsableCommand {
   var output: String
   @Option(help: "Text put before every sentence, e.g. \"query: \".")
   var prefix: String = ""
+  @Option(help: "A task instruction: every sentence is formatted as a query of that task with --instruction-template.")
+  var instruction: String?
+  @Option(help: "The template --instruction uses; {task} is the instruction, {text} (at the end) the sentence.")
+  var instructionTemplate: String = "Instruct: {task}\nQuery: {text}"
   @Option(help: "Sentences per forward pass.")
   var batch: Int = 32
   @OptionGroup var compute: ComputeOptions
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if instruction != nil {
+      guard prefix.isEmpty else { throw ValidationError("give --prefix or --instruction, not both") }
+      guard instructionTemplate.hasSuffix("{text}"), instructionTemplate.components(separatedBy: "{text}").count == 2 else {
+        throw ValidationError("--instruction-template must end with {text} (once)")
+      }
+    }
   }
 
   func run() throws {
@@ -30,6 +40,9 @@ struct EmbedCommand: ParsableCommand {
       let texts = try TextLines.read(path: input)
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()
+      let prefix = instruction.map {
+        String(instructionTemplate.dropLast("{text}".count)).replacingOccurrences(of: "{task}", with: $0)
+      } ?? self.prefix
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
       // written under a temporary name and renamed, so a failure never leaves a partial file

@@ -75,10 +75,11 @@ final class TrainingReporter {
     switch event {
     case .warning(let w):
       FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
-    case .stageStarted(let index, let name, let examples, let steps, let resumedAt):
+    case .stageStarted(let index, let name, let examples, let steps, let resumedAt, let miniBatch):
       stageStart = Date()
       stageFirstStep = resumedAt
-      print("stage \(index + 1) '\(name)': \(examples) examples, \(steps) steps" + (resumedAt > 0 ? ", resuming at step \(resumedAt)" : ""))
+      print("stage \(index + 1) '\(name)': \(examples) examples, \(steps) steps" + (resumedAt > 0 ? ", resuming at step \(resumedAt)" : "")
+            + (miniBatch.map { ", GradCache mini-batches of \($0) texts" } ?? ""))
     case .step(let m):
       let done = m.step - stageFirstStep
       let elapsed = Date().timeIntervalSince(stageStart)

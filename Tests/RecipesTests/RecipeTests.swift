@@ -121,6 +121,31 @@ import Testing
       "best.set", "only at the end")
   }
 
+  @Test func gradCacheAndPretrainingSettings() throws {
+    let pre = valid.replacingOccurrences(
+      of: "      - format: nli_tsv\n        path: DIR/*.ko.tsv",
+      with: "      - format: pairs_tsv\n        path: DIR/a.ko.tsv\n        columns: [sentence1, gold_label]\n        weight: 2\n"
+        + "      - format: nli_tsv\n        path: DIR/b.ko.tsv\n        weight: 1"
+    ).replacingOccurrences(of: "    batch_size: 32\n", with: "    batch_size: 32\n    mini_batch: 8\n    mixing: per_source\n")
+    let r = try Recipe.load(path: try write(pre))
+    #expect(r.stages[0].miniBatch == .texts(8) && r.stages[0].mixing == .perSource && r.stages[1].mixing == .mixed)
+    #expect(r.stages[0].data.map(\.format) == [.pairsTSV, .nliTSV] && r.stages[0].data[0].columns == ["sentence1", "gold_label"])
+    #expect(r.stages[0].data.map(\.weight) == [2, 1])
+    let auto = pre.replacingOccurrences(of: "mini_batch: 8", with: "mini_batch: auto\n    memory_budget_mb: 4096")
+    #expect(try Recipe.load(path: try write(auto)).stages[0].miniBatch == .auto(megabytes: 4096))
+    try expectError(pre.replacingOccurrences(of: "mini_batch: 8", with: "mini_batch: 64"), "stages.0.mini_batch", "larger than the batch")
+    try expectError(pre.replacingOccurrences(of: "mini_batch: 8", with: "mini_batch: auto"), "needs memory_budget_mb")
+    try expectError(pre.replacingOccurrences(of: "\n        weight: 1", with: ""), "stages.0.data", "a weight, or none")
+    try expectError(pre.replacingOccurrences(of: "mixing: per_source", with: "mixing: mixed"), "weights need mixing: per_source")
+    try expectError(pre.replacingOccurrences(of: "[sentence1, gold_label]", with: "[x]"), "stages.0.data.0.columns", "two different column names")
+    try expectError(valid.replacingOccurrences(of: "    steps: 10\n", with: "    steps: 10\n    mini_batch: 4\n"), "stages.1.mini_batch", "applies to the infonce loss")
+    // a pretrain stage: in-batch negatives only, batches from one source unless told otherwise
+    let pretrain = try Recipe.load(path: try write(valid.replacingOccurrences(of: "  - name: nli\n", with: "  - name: nli\n    kind: pretrain\n")))
+    #expect(pretrain.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 0) && pretrain.stages[0].mixing == .perSource)
+    try expectError(valid.replacingOccurrences(of: "  - name: nli\n", with: "  - name: nli\n    kind: pretrain\n")
+      .replacingOccurrences(of: "temperature: 0.05", with: "temperature: 0.05\n      hard_negatives: 1"), "in-batch negatives only")
+  }
+
   @Test func malformedYAMLAndMissingSectionsAreClear() throws {
     try expectError("model: [unclosed\n", "not valid YAML")
     try expectError("seed: 1\n", "missing key 'model'")

@@ -4,6 +4,7 @@ import Losses
 import Recipes
 import TestSupport
 import Testing
+import TextEncoder
 import Training
 
 /// The sampler, the schedule, the data readers and the InfoNCE duplicate mask.
@@ -22,6 +23,38 @@ import Training
     }
     #expect(BatchSampler.epoch(examples, batchSize: 8, seed: 7) == batches)
     #expect(BatchSampler.epoch(examples, batchSize: 8, seed: 8) != batches)
+  }
+
+  @Test func perSourceBatchesComeFromOneSourceInProportion() {
+    // source 0: 40 pairs, source 1: 12 pairs (indices 40..<52)
+    var examples: [TrainingExample] = []
+    for i in 0..<52 { examples.append(.triplet(query: "q\(i)", positive: "p\(i)", negatives: [])) }
+    let sources = [0..<40, 40..<52]
+    let batches = BatchSampler.perSourceEpoch(examples, sources: sources, weights: nil, batchSize: 4, seed: 3)
+    #expect(batches.flatMap { $0 }.sorted() == Array(0..<52))  // every example once
+    #expect(batches.allSatisfy { b in b.allSatisfy { $0 < 40 } || b.allSatisfy { $0 >= 40 } })
+    #expect(batches.filter { $0[0] >= 40 }.count == 3 && batches.count == 13)
+    #expect(batches.prefix(5).contains { $0[0] >= 40 } || batches.suffix(8).contains { $0[0] < 40 })  // interleaved, not one source after the other
+    #expect(BatchSampler.perSourceEpoch(examples, sources: sources, weights: nil, batchSize: 4, seed: 3) == batches)
+    // weights 1 : 1 over 13 batches: the small source is cycled to give its half
+    let weighted = BatchSampler.perSourceEpoch(examples, sources: sources, weights: [1, 1], batchSize: 4, seed: 3)
+    #expect(weighted.filter { $0[0] >= 40 }.count == 7 && weighted.filter { $0[0] < 40 }.count == 7)
+    for b in weighted { #expect(Set(b).count == b.count) }
+  }
+
+  @Test func autoMiniBatchFitsTheBudget() throws {
+    let c = EncoderConfig(
+      vocabSize: 250_037, hiddenSize: 384, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 1536,
+      maxPositionEmbeddings: 514)
+    let params = 117_506_688
+    let n = try #require(try EncoderMemory.miniBatch(.auto(megabytes: 4096), stage: "s", batchTexts: 2048, config: c, parameters: params, maxLength: 64))
+    #expect(n > 8 && n < 2048)
+    let perText = 2 * EncoderMemory.activationBytes(c, SequenceLayout(lengths: [64]))
+    #expect(EncoderMemory.residentBytes(parameters: params) + 512 * 1_048_576 + Double(n) * perText <= 4096 * 1_048_576)
+    #expect(try EncoderMemory.miniBatch(.auto(megabytes: 1 << 20), stage: "s", batchTexts: 64, config: c, parameters: params, maxLength: 64) == 64)
+    #expect(try EncoderMemory.miniBatch(.texts(16), stage: "s", batchTexts: 64, config: c, parameters: params, maxLength: 64) == 16)
+    #expect { try EncoderMemory.miniBatch(.auto(megabytes: 1000), stage: "pre", batchTexts: 64, config: c, parameters: params, maxLength: 64) }
+      throws: { "\($0)".contains("stage 'pre'") && "\($0)".contains("memory_budget_mb 1000") }
   }
 
   @Test func learningRateWarmsUpThenDecaysLinearlyAsTransformers() {
@@ -79,5 +112,29 @@ import Training
     """.write(to: recipe, atomically: true, encoding: .utf8)
     let run = TrainingRun(recipe: try Recipe.load(path: recipe.path), observer: { _ in })
     #expect { try run.run() } throws: { "\($0)".contains("batch size 8 is larger than its 1 examples") }
+  }
+
+  @Test func aBatchLargerThanASourcesDistinctTextsIsRefused() throws {
+    let dir = Fixtures.temporaryDirectory()
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("model"), withIntermediateDirectories: true)
+    let big = dir.appendingPathComponent("big.tsv"), small = dir.appendingPathComponent("small.tsv")
+    try ("a\tb\n" + (0..<20).map { "x\($0)\ty\($0)" }.joined(separator: "\n") + "\n").write(to: big, atomically: true, encoding: .utf8)
+    // 6 pairs but only 3 distinct texts
+    try "a\tb\nk\tl\nl\tk\nk\tm\nm\tk\nl\tm\nm\tl\n".write(to: small, atomically: true, encoding: .utf8)
+    let recipe = dir.appendingPathComponent("r.recipe")
+    try """
+    model: {base: \(dir.path)/model}
+    output: \(dir.path)/out
+    stages:
+      - name: pre
+        data:
+          - {format: pairs_tsv, path: \(big.path), columns: [a, b]}
+          - {format: pairs_tsv, path: \(small.path), columns: [a, b]}
+        mixing: per_source
+        loss: {kind: infonce, hard_negatives: 0}
+        batch_size: 4
+    """.write(to: recipe, atomically: true, encoding: .utf8)
+    let run = TrainingRun(recipe: try Recipe.load(path: recipe.path), observer: { _ in })
+    #expect { try run.run() } throws: { "\($0)".contains("batch size 4 is larger than the 3 distinct texts of \(small.path)") }
   }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import Recipes
+import TestSupport
+import TextEncoder
+import Testing
+import Training
+
+/// Instruct stages: queries formatted with their source's instruction, passages bare, and the
+/// prompts saved in the exported model for sentence-transformers.
+@Suite struct InstructStageTests {
+  @Test func instructionsBecomePromptsOfTheExportedModel() throws {
+    guard ResumeTests.ready else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try BestCheckpointTests.tinyModel(in: dir)
+    let root = Fixtures.root.path
+    let text = """
+      model: {base: \(model.path), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
+      output: \(dir.path)/run
+      evaluation:
+        - {name: dev, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, limit: 20, instruction: "Retrieve semantically similar text."}
+      stages:
+        - name: instruct
+          kind: instruct
+          data:
+            - {format: nli_tsv, path: \(root)/data/kornlu/KorNLI/xnli.dev.ko.tsv, instruction: "Given a premise, retrieve a hypothesis that is entailed by it.", prompt_name: nli}
+            - {format: pairs_tsv, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, instruction: "Retrieve semantically similar text."}
+          loss: {kind: infonce}
+          batch_size: 2
+          steps: 2
+      """
+    let path = dir.appendingPathComponent("i.recipe").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    try TrainingRun(recipe: try Recipe.load(path: path), observer: { _ in }).run()
+    let exported = try SentenceEncoder(directory: dir.appendingPathComponent("run/model").path)
+    #expect(exported.prompts["nli"] == "Instruct: Given a premise, retrieve a hypothesis that is entailed by it.\nQuery: ")
+    #expect(exported.prompts["instruct-2"] == "Instruct: Retrieve semantically similar text.\nQuery: ")
+  }
+
+  @Test func instructionSettingsAreChecked() throws {
+    let dir = Fixtures.temporaryDirectory()
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("model"), withIntermediateDirectories: true)
+    let data = dir.appendingPathComponent("p.tsv")
+    try "a\tb\nx\ty\n".write(to: data, atomically: true, encoding: .utf8)
+    func load(_ model: String, _ source: String, kind: String = "instruct") throws -> Recipe {
+      let path = dir.appendingPathComponent("r.recipe").path
+      try """
+      model: {base: \(dir.path)/model\(model)}
+      output: \(dir.path)/out
+      stages:
+        - kind: \(kind)
+          data: [{format: pairs_tsv, path: \(data.path), columns: [a, b]\(source)}]
+          loss: {kind: infonce}
+          batch_size: 1
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+      return try Recipe.load(path: path)
+    }
+    let r = try load(", instruction_template: \"<{task}> {text}\"", ", instruction: find it")
+    #expect(r.model.instructionPrefix("find it") == "<find it> ")
+    #expect(try load("", ", instruction: t").model.instructionPrefix("t") == "Instruct: t\nQuery: ")
+    #expect { try load(", instruction_template: \"{task}: {text} please\"", ", instruction: t") } throws: { "\($0)".contains("must end with {text}") }
+    #expect { try load(", instruction_template: \"{task}\"", ", instruction: t") } throws: { "\($0)".contains("model.instruction_template") }
+    #expect { try load("", "") } throws: { "\($0)".contains("stages.0.data.0.instruction") && "\($0)".contains("needs an instruction") }
+    #expect { try load("", ", instruction: t", kind: "finetune") } throws: { "\($0)".contains("applies to sources of instruct stages") }
+  }
+}
