@@ -48,6 +48,9 @@ public struct Recipe: Sendable {
     public var paths: [String]
     /// pairs_tsv: the query and positive columns (default sentence1, sentence2).
     public var columns: [String]
+    /// pairs_tsv: keep only rows whose `score` column is at least this (paraphrase pairs of an
+    /// STS file).
+    public var minScore: Double?
     /// mixing: per_source: the share of batches drawn from this source (default: its size).
     public var weight: Double?
     /// instruct stages: the task instruction of this source's queries, and the name its prompt
@@ -56,8 +59,9 @@ public struct Recipe: Sendable {
     public var promptName: String?
     public init(
       format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
-      instruction: String? = nil, promptName: String? = nil
+      instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil
     ) {
+      self.minScore = minScore
       self.format = format
       self.paths = paths
       self.columns = columns
@@ -342,11 +346,16 @@ public struct Recipe: Sendable {
             return try r.string()
           }
           let promptName = try dm.optional("prompt_name")?.string()
+          let minScore = try dm.optional("min_score").map { r -> Double in
+            guard format == .pairsTSV else { throw r.fail("min_score applies to pairs_tsv sources") }
+            return try r.double()
+          }
           if kind == .instruct && instruction == nil {
             throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
           }
           return DataSource(
-            format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName)
+            format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName,
+            minScore: minScore)
         }
       }
       let mixingReader = m.optional("mixing")

@@ -39,7 +39,16 @@ public enum TrainingData {
           examples += try readJSONL(path: path)
         case .pairsTSV:
           let (a, b) = (source.columns[0], source.columns[1])
-          examples += try TextLines.readTSV(path: path, required: [a, b]).map { .triplet(query: $0[a]!, positive: $0[b]!, negatives: []) }
+          var rows = try TextLines.readTSV(path: path, required: [a, b] + (source.minScore == nil ? [] : ["score"]))
+          if let minScore = source.minScore {
+            rows = try rows.filter { row in
+              guard let s = Double(row["score"]!) else {
+                throw TrainingError.badData(path: path, line: row.line, detail: "score '\(row["score"]!)' is not a number")
+              }
+              return s >= minScore
+            }
+          }
+          examples += rows.map { .triplet(query: $0[a]!, positive: $0[b]!, negatives: []) }
         }
         if examples.count == before { throw TrainingError.emptyData(path: path) }
       }

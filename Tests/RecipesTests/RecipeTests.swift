@@ -170,5 +170,8 @@ import Testing
     #expect(k.stages.allSatisfy { $0.batchSize == 32 && $0.epochs == 1 && $0.optimizer.lr == 2e-5 && $0.maxGradNorm == 1 })
     #expect(k.evaluation.map(\.final) == [false, true])
     _ = try Recipe.load(path: "recipes/tiny.recipe")
+    let me5 = try Recipe.load(path: "recipes/me5-small-korean.recipe")
+    #expect(me5.stages.map(\.kind) == [.pretrain, .finetune, .finetune, .instruct])
+    #expect(me5.stages[0].miniBatch == .texts(32) && me5.stages[0].batchSize == 1024 && me5.stages[0].data[1].minScore == 4)
   }
 }
