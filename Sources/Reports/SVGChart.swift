@@ -63,9 +63,15 @@ struct SVGChart {
     }
     s += "<text x=\"\(fmt(left + plotW / 2))\" y=\"\(fmt(height - 6))\" text-anchor=\"middle\" class=\"xlabel\">\(HTML.escape(xLabel))</text></g>"
     // stage boundaries
+    // labels that would run into the previous one drop a row
+    var rowEnds: [Double] = []
     for m in markers {
-      s += "<line class=\"marker\" x1=\"\(fmt(px(m.x)))\" x2=\"\(fmt(px(m.x)))\" y1=\"\(fmt(top))\" y2=\"\(fmt(top + plotH))\"/>"
-      s += "<text class=\"markerlabel\" x=\"\(fmt(px(m.x) + 3))\" y=\"\(fmt(top + 10))\">\(HTML.escape(m.label))</text>"
+      let x = px(m.x), width = Double(m.label.count) * 5.6 + 6
+      let row = rowEnds.firstIndex { $0 < x } ?? rowEnds.count
+      if row == rowEnds.count { rowEnds.append(0) }
+      rowEnds[row] = x + width
+      s += "<line class=\"marker\" x1=\"\(fmt(x))\" x2=\"\(fmt(x))\" y1=\"\(fmt(top))\" y2=\"\(fmt(top + plotH))\"/>"
+      s += "<text class=\"markerlabel\" x=\"\(fmt(x + 3))\" y=\"\(fmt(top + 10 + 11 * Double(row)))\">\(HTML.escape(m.label))</text>"
     }
     // series
     for sr in series {

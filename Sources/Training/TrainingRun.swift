@@ -67,44 +67,9 @@ public final class TrainingRun {
     let fm = FileManager.default
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
     // data, evaluation sets, and the overlap warning
-    // instruct stages: each source's queries (both sides of graded pairs) carry its instruction
-    let stageSources = try recipe.stages.map { stage in
-      try zip(stage.data, TrainingData.loadSources(stage.data)).map { source, examples in
-        guard stage.kind == .instruct, let task = source.instruction else { return examples }
-        let p = recipe.model.instructionPrefix(task)
-        return examples.map { e in
-          switch e {
-          case .triplet(let q, let pos, let neg): .triplet(query: p + q, positive: pos, negatives: neg)
-          case .pair(let a, let b, let score): .pair(p + a, p + b, score: score)
-          }
-        }
-      }
-    }
-    let stageData = stageSources.map { $0.flatMap { $0 } }
-    for (s, sources) in zip(recipe.stages, stageSources) {
-      let examples = sources.reduce(0) { $0 + $1.count }
-      if s.batchSize > examples {
-        throw TrainingError.batchLargerThanData(stage: s.name, batchSize: s.batchSize, examples: examples)
-      }
-      // a batch never repeats a text, so it needs at least batch_size distinct texts to draw from
-      let pools = s.mixing == .perSource ? sources.enumerated().map { ($1, s.data[$0].paths.joined(separator: ", ")) }
-        : [(sources.flatMap { $0 }, "its data")]
-      for (pool, name) in pools {
-        let distinct = Set(pool.flatMap(\.texts)).count
-        if distinct < s.batchSize {
-          throw TrainingError.batchLargerThanDistinctTexts(stage: s.name, source: name, batchSize: s.batchSize, texts: distinct)
-        }
-      }
-    }
-    let stageRanges = stageSources.map { sources in
-      var start = 0
-      return sources.map { src -> Range<Int> in
-        defer { start += src.count }
-        return start..<(start + src.count)
-      }
-    }
+    let stageData = try StageData.load(recipe)
     let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
-    let trainingTexts = Set(stageData.flatMap { $0.flatMap(\.texts) })
+    let trainingTexts = Set(stageData.flatMap { $0.examples.flatMap(\.texts) })
     for (set, data) in evalSets {
       let texts = data.checkedTexts
       let shared = texts.intersection(trainingTexts).count
@@ -221,7 +186,7 @@ public final class TrainingRun {
 
     while state.stage < recipe.stages.count {
       let stage = recipe.stages[state.stage]
-      let examples = stageData[state.stage]
+      let examples = stageData[state.stage].examples
       let stageStep = step(for: stage)
       // the epochs' batches: a function of the seed, the stage and the epoch
       func batches(epoch: Int) -> [[Int]] {
@@ -231,7 +196,7 @@ public final class TrainingRun {
         case .perSource:
           let weights = stage.data.allSatisfy { $0.weight != nil } ? stage.data.map { $0.weight! } : nil
           return BatchSampler.perSourceEpoch(
-            examples, sources: stageRanges[state.stage], weights: weights, batchSize: stage.batchSize, seed: seed)
+            examples, sources: stageData[state.stage].sources, weights: weights, batchSize: stage.batchSize, seed: seed)
         }
       }
       var epochBatches = batches(epoch: state.epoch)

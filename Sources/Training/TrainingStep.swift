@@ -141,8 +141,9 @@ public struct TrainingStep {
   }
 
   /// Top-1 accuracy, mean positive cosine and mean hardest-negative cosine of a (n, m) cosine
-  /// matrix whose diagonal holds the positives; masked entries are ignored.
-  static func rankingMetrics(_ cos: [Float], queries n: Int, candidates m: Int, mask: [Bool]) -> (Float, Float, Float) {
+  /// matrix whose diagonal holds the positives; masked entries are ignored. The last is nil when
+  /// no query has a negative (a batch of one pair).
+  static func rankingMetrics(_ cos: [Float], queries n: Int, candidates m: Int, mask: [Bool]) -> (Float, Float, Float?) {
     var correct = 0, pos: Float = 0, hard: Float = 0, hardCount = 0
     for i in 0..<n {
       let p = cos[i * m + i]
@@ -155,6 +156,6 @@ public struct TrainingStep {
       }
       if p > best { correct += 1 }
     }
-    return (Float(correct) / Float(max(n, 1)), pos / Float(max(n, 1)), hardCount > 0 ? hard / Float(hardCount) : .nan)
+    return (Float(correct) / Float(max(n, 1)), pos / Float(max(n, 1)), hardCount > 0 ? hard / Float(hardCount) : nil)
   }
 }

@@ -76,6 +76,20 @@ import Training
     #expect(worst <= 1e-4, "worst relative gradient difference \(worst) in \(name)")
   }
 
+  @Test func aBatchOfOnePairHasNoHardestNegative() throws {
+    guard ResumeTests.ready else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try SentenceEncoder(directory: BestCheckpointTests.tinyModel(in: dir).path)
+    let step = TrainingStep(
+      encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 16, queryPrefix: "", passagePrefix: "")
+    let r = try step.run([.triplet(query: "a", positive: "b", negatives: [])], loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 0), dropout: true, seed: 1)
+    #expect(r.loss == 0 && r.accuracy == 1 && r.hardestNegativeSimilarity == nil)
+  }
+
   @Test func droppedElementsDependOnlyOnTheirPlaceInTheWholeBatch() {
     // a slice's masks equal the whole batch's at the same elements, for hidden and attention indices
     let whole = Dropout(p: 0.1, seed: 42), part = Dropout(p: 0.1, seed: 42, offset: 1000)

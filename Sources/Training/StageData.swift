@@ -1,0 +1,46 @@
+import Recipes
+
+/// A stage's training examples, read and checked: every source's examples in order (an instruct
+/// stage's queries, and both sides of its graded pairs, formatted with the source's
+/// instruction), and where each source's examples sit.
+struct StageData {
+  var examples: [TrainingExample]
+  var sources: [Range<Int>]
+
+  /// Every stage of `recipe`. A stage whose batch size exceeds its examples, or the distinct
+  /// texts of the pool its batches draw from (one source under per_source mixing), is an
+  /// error: a batch never repeats a text.
+  static func load(_ recipe: Recipe) throws -> [StageData] {
+    try recipe.stages.map { stage in
+      let perSource = try zip(stage.data, TrainingData.loadSources(stage.data)).map { source, examples in
+        guard stage.kind == .instruct, let task = source.instruction else { return examples }
+        let p = recipe.model.instructionPrefix(task)
+        return examples.map { e -> TrainingExample in
+          switch e {
+          case .triplet(let q, let pos, let neg): .triplet(query: p + q, positive: pos, negatives: neg)
+          case .pair(let a, let b, let score): .pair(p + a, p + b, score: score)
+          }
+        }
+      }
+      let count = perSource.reduce(0) { $0 + $1.count }
+      if stage.batchSize > count {
+        throw TrainingError.batchLargerThanData(stage: stage.name, batchSize: stage.batchSize, examples: count)
+      }
+      let pools = stage.mixing == .perSource
+        ? perSource.enumerated().map { ($1, stage.data[$0].paths.joined(separator: ", ")) }
+        : [(perSource.flatMap { $0 }, "its data")]
+      for (pool, name) in pools {
+        let distinct = Set(pool.flatMap(\.texts)).count
+        if distinct < stage.batchSize {
+          throw TrainingError.batchLargerThanDistinctTexts(stage: stage.name, source: name, batchSize: stage.batchSize, texts: distinct)
+        }
+      }
+      var start = 0
+      let ranges = perSource.map { src -> Range<Int> in
+        defer { start += src.count }
+        return start..<(start + src.count)
+      }
+      return StageData(examples: perSource.flatMap { $0 }, sources: ranges)
+    }
+  }
+}
