@@ -67,3 +67,62 @@ import Training
     #expect { try load("", ", instruction: t", kind: "finetune") } throws: { "\($0)".contains("applies to sources of instruct stages") }
   }
 }
+
+/// The three stage kinds resume exactly: a pretrain stage (pairs, per-source batches, GradCache
+/// with dropout) then an instruct stage, stopped and resumed inside each, end with the weights
+/// of the uninterrupted run.
+@Suite struct StageKindsResumeTests {
+  @Test func pretrainAndInstructStagesResumeBitIdentically() throws {
+    guard ResumeTests.ready else {
+      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = try BestCheckpointTests.tinyModel(in: dir)
+    let root = Fixtures.root.path
+    func recipe(_ name: String) throws -> Recipe {
+      let text = """
+        model: {base: \(model.path), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
+        seed: 4
+        output: \(dir.path)/\(name)
+        stages:
+          - name: pretrain
+            kind: pretrain
+            data:
+              - {format: nli_tsv, path: \(root)/data/kornlu/KorNLI/xnli.dev.ko.tsv}
+              - {format: pairs_tsv, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, min_score: 4}
+            loss: {kind: infonce}
+            batch_size: 16
+            mini_batch: 6
+            steps: 4
+            optimizer: {lr: 1.0e-3}
+            checkpoint: {every: 100, keep: 10}
+          - name: instruct
+            kind: instruct
+            data:
+              - {format: pairs_tsv, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, min_score: 4, instruction: "Retrieve similar text."}
+            loss: {kind: infonce, symmetric: true}
+            batch_size: 4
+            steps: 3
+            optimizer: {lr: 1.0e-3}
+            checkpoint: {every: 100, keep: 10}
+        """
+      let path = dir.appendingPathComponent("\(name).recipe").path
+      try text.write(toFile: path, atomically: true, encoding: .utf8)
+      return try Recipe.load(path: path)
+    }
+    try TrainingRun(recipe: try recipe("straight"), observer: { _ in }).run()
+    let r = try recipe("pieces")
+    try TrainingRun(recipe: r, observer: { _ in }).run(maxSteps: 2)  // inside the pretrain stage
+    let second = TrainingRun(recipe: r, observer: { _ in })
+    try second.run(resume: second.latestCheckpoint(), maxSteps: 5)  // inside the instruct stage
+    let third = TrainingRun(recipe: r, observer: { _ in })
+    try third.run(resume: third.latestCheckpoint())
+    for path in ["model/model.safetensors", "checkpoints/step-0000004/model.safetensors", "checkpoints/step-0000007/optimizer.safetensors"] {
+      let a = try Data(contentsOf: dir.appendingPathComponent("straight/" + path))
+      let b = try Data(contentsOf: dir.appendingPathComponent("pieces/" + path))
+      #expect(a == b, "\(path) differs between the straight and the resumed run")
+    }
+  }
+}
