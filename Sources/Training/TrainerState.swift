@@ -14,6 +14,43 @@ public struct TrainerState: Codable, Sendable, Equatable {
     public var metrics: [Metric]
     public var seconds: Double
     public var main: Double? { metrics[mainMetric] }
+
+    public init(name: String, stage: String, globalStep: Int, mainMetric: String, metrics: [Metric], seconds: Double) {
+      self.name = name
+      self.stage = stage
+      self.globalStep = globalStep
+      self.mainMetric = mainMetric
+      self.metrics = metrics
+      self.seconds = seconds
+    }
+
+    enum CodingKeys: String, CodingKey { case name, stage, globalStep, mainMetric, metrics, seconds, spearman }
+
+    /// Also reads the checkpoints of earlier versions, whose evaluations held only `spearman`.
+    public init(from decoder: Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      name = try c.decode(String.self, forKey: .name)
+      stage = try c.decode(String.self, forKey: .stage)
+      globalStep = try c.decode(Int.self, forKey: .globalStep)
+      if let metrics = try c.decodeIfPresent([Metric].self, forKey: .metrics) {
+        self.metrics = metrics
+        mainMetric = try c.decode(String.self, forKey: .mainMetric)
+      } else {
+        metrics = [Metric("spearman_cosine", try c.decode(Double.self, forKey: .spearman))]
+        mainMetric = "spearman_cosine"
+      }
+      seconds = try c.decodeIfPresent(Double.self, forKey: .seconds) ?? 0
+    }
+
+    public func encode(to encoder: Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(name, forKey: .name)
+      try c.encode(stage, forKey: .stage)
+      try c.encode(globalStep, forKey: .globalStep)
+      try c.encode(mainMetric, forKey: .mainMetric)
+      try c.encode(metrics, forKey: .metrics)
+      try c.encode(seconds, forKey: .seconds)
+    }
   }
 
   /// The best evaluation so far of the recipe's `best` metric, and the checkpoint holding it.

@@ -57,6 +57,22 @@ import Training
       throws: { "\($0)".contains("stage 'pre'") && "\($0)".contains("memory_budget_mb 1000") }
   }
 
+  @Test func trainerStatesOfEarlierVersionsStillRead() throws {
+    let dir = Fixtures.temporaryDirectory()
+    let old = dir.appendingPathComponent("old.json")
+    try """
+    {"batch_in_epoch": 0, "epoch": 0, "evaluations": [{"global_step": 79, "name": "korsts-dev", "spearman": 0.7951, "stage": "kornli"}],
+     "global_step": 79, "learning_rate": 0, "optimizer_step": 79, "recipe_hash": "x", "seed": 0, "stage": 0,
+     "stage_name": "kornli", "stage_step": 79, "stage_steps": 79}
+    """.write(to: old, atomically: true, encoding: .utf8)
+    let state = try TrainerState.read(old)
+    #expect(state.evaluations[0].main == 0.7951 && state.evaluations[0].mainMetric == "spearman_cosine" && state.best == nil)
+    // and the current format round-trips
+    let again = dir.appendingPathComponent("new.json")
+    try state.jsonData().write(to: again)
+    #expect(try TrainerState.read(again) == state)
+  }
+
   @Test func learningRateWarmsUpThenDecaysLinearlyAsTransformers() {
     let lr = LearningRate(peak: 1, schedule: .init(warmupRatio: 0.1, warmupSteps: nil, decay: .linear), totalSteps: 79)
     #expect(lr.warmup == 8)  // ceil(7.9)
