@@ -17,6 +17,23 @@ func laneTotal(_ v: SIMD8<Float>) -> Float {
   return two[0] + two[1]
 }
 
+/// Σ a[i]·b[i] for i < n: eight lanes of fused multiply-adds, the lanes pairwise, then the
+/// tail; the same order for every pair of vectors, so equal vectors give equal results.
+public func laneDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+  var acc = SIMD8<Float>()
+  var i = 0
+  while i + 8 <= n {
+    acc.addProduct(load8(a, i), load8(b, i))
+    i += 8
+  }
+  var s = laneTotal(acc)
+  while i < n {
+    s += a[i] * b[i]
+    i += 1
+  }
+  return s
+}
+
 /// dst[i] += Σ_t term(t, i) for i < C: workers own blocks of 8 columns and add the rows in order,
 /// so every column is summed the same way whatever the thread count. `term8` gives lanes i..<i+8,
 /// `term` one column (the tail when C is not a multiple of 8).

@@ -2,13 +2,11 @@
 public enum EvaluationError: Error, CustomStringConvertible {
   case cannotRead(path: String, detail: String)
   case badLine(path: String, line: Int, detail: String)
-  case badSet(name: String, detail: String)
 
   public var description: String {
     switch self {
     case .cannotRead(let p, let d): "\(p): \(d)"
     case .badLine(let p, let l, let d): "\(p):\(l): \(d)"
-    case .badSet(let n, let d): "evaluation set '\(n)': \(d)"
     }
   }
 }

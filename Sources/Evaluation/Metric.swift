@@ -1,3 +1,5 @@
+import Foundation
+
 /// One named number of an evaluation (`spearman_cosine`, `cosine_ndcg@10`, …), named as
 /// sentence-transformers' evaluators name them.
 public struct Metric: Sendable, Equatable, Codable {
@@ -7,6 +9,9 @@ public struct Metric: Sendable, Equatable, Codable {
     self.name = name
     self.value = value
   }
+
+  /// The value for JSONSerialization, which cannot hold NaN: null when not finite.
+  public var jsonValue: Any { value.isFinite ? value : NSNull() }
 }
 
 extension Array where Element == Metric {

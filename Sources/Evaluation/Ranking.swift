@@ -29,7 +29,7 @@ public enum Ranking {
               var scores = [Float](repeating: 0, count: nc)
               for qi in range {
                 let qv = qp.baseAddress! + qi * dimension
-                for d in 0..<nc { scores[d] = dotProduct(qv, cp.baseAddress! + d * dimension, dimension) }
+                for d in 0..<nc { scores[d] = laneDot(qv, cp.baseAddress! + d * dimension, count: dimension) }
                 out[qi] = best(k, scores: scores, idRank: ranks)
               }
             }
@@ -89,27 +89,5 @@ public enum Ranking {
       for i in 0..<dimension { y[r * dimension + i] = x[r * dimension + i] / norm }
     }
     return y
-  }
-
-  /// Σ a[i]·b[i] in eight float lanes, then the lanes pairwise, then the tail: the same order
-  /// for every pair of rows.
-  @inline(__always)
-  static func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= n {
-      let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-      let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-      acc.addProduct(x, y)
-      i += 8
-    }
-    let four = acc.lowHalf + acc.highHalf
-    let two = four.lowHalf + four.highHalf
-    var s = two[0] + two[1]
-    while i < n {
-      s += a[i] * b[i]
-      i += 1
-    }
-    return s
   }
 }

@@ -82,7 +82,7 @@ public struct RetrievalData: Sendable {
       let lines = try TextLines.read(path: path)
       let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) ?? []
       let idColumn = header.contains("_id") ? "_id" : "id"
-      let rows = try TextLines.readTSV(path: path, required: [idColumn, "text"])
+      let rows = try TextLines.parseTSV(lines: lines, path: path, required: [idColumn, "text"])
       records = rows.map { ($0[idColumn]!, joined(title: $0["title"], text: $0["text"]!), $0.line) }
     }
     var seen: [String: Int] = [:]

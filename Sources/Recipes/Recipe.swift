@@ -18,12 +18,10 @@ public struct Recipe: Sendable {
     public var passagePrefix: String
     /// How instruct stages format queries: `{task}` is the source's instruction, `{text}` (at the
     /// end, so it works as a sentence-transformers prompt) the query.
-    public var instructionTemplate: String
+    public var instructionTemplate: InstructionTemplate
 
     /// The text put before a query of a task with this instruction.
-    public func instructionPrefix(_ task: String) -> String {
-      String(instructionTemplate.dropLast("{text}".count)).replacingOccurrences(of: "{task}", with: task)
-    }
+    public func instructionPrefix(_ task: String) -> String { instructionTemplate.prefix(task: task) }
   }
 
   /// pretrain: text pairs, in-batch negatives only (hard_negatives defaults to, and must be, 0),
@@ -229,20 +227,20 @@ public struct Recipe: Sendable {
           maxLength: try positive(mm.optional("max_length"), default: 512),
           queryPrefix: try mm.optional("query_prefix")?.string() ?? "",
           passagePrefix: try mm.optional("passage_prefix")?.string() ?? "",
-          instructionTemplate: try mm.optional("instruction_template").map { r -> String in
-            let t = try r.string()
-            guard t.hasSuffix("{text}"), t.components(separatedBy: "{text}").count == 2 else {
+          instructionTemplate: try mm.optional("instruction_template").map { r -> InstructionTemplate in
+            guard let t = InstructionTemplate(try r.string()) else {
               throw r.fail("the instruction template must end with {text} (once), e.g. \"Instruct: {task}\\nQuery: {text}\"")
             }
             return t
-          } ?? "Instruct: {task}\nQuery: {text}")
+          } ?? .standard)
       }
       let seed = try m.optional("seed")?.int() ?? 0
       guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
       let output = try m.required("output").string()
-      let evaluation = try (m.optional("evaluation")?.list() ?? []).map { try parseEvalSet($0) }
+      let evaluationReaders = try m.optional("evaluation")?.list() ?? []
+      let evaluation = try evaluationReaders.map { try parseEvalSet($0) }
       var names = Set<String>()
-      for (e, reader) in zip(evaluation, try m.optional("evaluation")?.list() ?? []) where !names.insert(e.name).inserted {
+      for (e, reader) in zip(evaluation, evaluationReaders) where !names.insert(e.name).inserted {
         throw reader.fail("evaluation set name '\(e.name)' is used twice")
       }
       let best = try m.optional("best").map { try parseBest($0, evaluation: evaluation) }

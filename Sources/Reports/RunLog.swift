@@ -92,15 +92,13 @@ public struct RunLog {
     return RunLog(directory: dir, steps: steps, evaluations: evaluations, recipeText: recipe)
   }
 
+  /// The position of every metric sentence-transformers reports, in its order.
+  static let knownOrder: [String: Int] = Dictionary(
+    uniqueKeysWithValues: (STSMetrics.names() + ["cosine", "dot"].flatMap { RetrievalMetrics.names(similarity: $0) })
+      .enumerated().map { ($1, $0) })
+
   /// Sort key: sentence-transformers' order for the metrics it reports, then by name.
-  static func order(_ name: String) -> (Int, String) {
-    let sts = STSMetrics.names()
-    if let i = sts.firstIndex(of: name) { return (i, name) }
-    for (j, s) in ["cosine", "dot"].enumerated() {
-      if let i = RetrievalMetrics.names(similarity: s).firstIndex(of: name) { return (100 + 100 * j + i, name) }
-    }
-    return (1000, name)
-  }
+  static func order(_ name: String) -> (Int, String) { (knownOrder[name] ?? knownOrder.count, name) }
 }
 
 public enum ReportError: Error, CustomStringConvertible {

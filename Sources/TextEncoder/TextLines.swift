@@ -27,7 +27,11 @@ public enum TextLines {
   /// numbers. `required` columns must be present in the header; every row must have the header's
   /// width; empty lines are skipped.
   public static func readTSV(path: String, required: [String]) throws -> [TSVRow] {
-    let lines = try read(path: path)
+    try parseTSV(lines: try read(path: path), path: path, required: required)
+  }
+
+  /// `readTSV` on lines already read from `path` (named in errors).
+  public static func parseTSV(lines: [String], path: String, required: [String]) throws -> [TSVRow] {
     guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) else {
       throw TextEncoderError.cannotRead(path: path, reason: "empty TSV file (no header line)")
     }

@@ -163,7 +163,7 @@ public final class TrainingRun {
           "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds, "main_metric": e.mainMetric,
         ]
         if isBest { line["best"] = true }
-        for m in metrics { line[m.name] = m.value.isFinite ? m.value : NSNull() }
+        for m in metrics { line[m.name] = m.jsonValue }
         try appendMetrics(line)
         observer(.evaluation(e, best: isBest))
       }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HDF5Files
+import Recipes
 import TextEncoder
 
 struct EmbedCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct EmbedCommand: ParsableCommand {
   @Option(help: "A task instruction: every sentence is formatted as a query of that task with --instruction-template.")
   var instruction: String?
   @Option(help: "The template --instruction uses; {task} is the instruction, {text} (at the end) the sentence.")
-  var instructionTemplate: String = "Instruct: {task}\nQuery: {text}"
+  var instructionTemplate: String = InstructionTemplate.standard.text
   @Option(help: "Sentences per forward pass.")
   var batch: Int = 32
   @OptionGroup var compute: ComputeOptions
@@ -27,7 +28,7 @@ struct EmbedCommand: ParsableCommand {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
     if instruction != nil {
       guard prefix.isEmpty else { throw ValidationError("give --prefix or --instruction, not both") }
-      guard instructionTemplate.hasSuffix("{text}"), instructionTemplate.components(separatedBy: "{text}").count == 2 else {
+      guard InstructionTemplate(instructionTemplate) != nil else {
         throw ValidationError("--instruction-template must end with {text} (once)")
       }
     }
@@ -40,9 +41,7 @@ struct EmbedCommand: ParsableCommand {
       let texts = try TextLines.read(path: input)
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()
-      let prefix = instruction.map {
-        String(instructionTemplate.dropLast("{text}".count)).replacingOccurrences(of: "{task}", with: $0)
-      } ?? self.prefix
+      let prefix = instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? self.prefix
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
       // written under a temporary name and renamed, so a failure never leaves a partial file

@@ -89,7 +89,7 @@ struct EvalCommand: ParsableCommand {
           }
         }
         var object: [String: Any] = ["name": set.name, "kind": set.kind, "seconds": seconds]
-        object["metrics"] = Dictionary(uniqueKeysWithValues: metrics.map { ($0.name, $0.value.isFinite ? $0.value as Any : NSNull()) })
+        object["metrics"] = Dictionary(uniqueKeysWithValues: metrics.map { ($0.name, $0.jsonValue) })
         results.append(object)
       }
       if let json {
