@@ -2,6 +2,7 @@
 public enum HDF5Error: Error, CustomStringConvertible {
   case cannotCreate(path: String)
   case cannotOpen(path: String)
+  case corrupt(path: String, detail: String)
   case failed(path: String, what: String)
   case missing(path: String, name: String)
   case wrongShape(path: String, name: String, detail: String)
@@ -10,6 +11,7 @@ public enum HDF5Error: Error, CustomStringConvertible {
     switch self {
     case .cannotCreate(let path): return "\(path): cannot create HDF5 file"
     case .cannotOpen(let path): return "\(path): cannot open as an HDF5 file (missing, truncated or not HDF5)"
+    case .corrupt(let path, let detail): return "\(path): cannot open as an HDF5 file: \(detail)"
     case .failed(let path, let what): return "\(path): HDF5 error while \(what)"
     case .missing(let path, let name): return "\(path): no dataset or attribute '\(name)'"
     case .wrongShape(let path, let name, let detail): return "\(path): '\(name)': \(detail)"

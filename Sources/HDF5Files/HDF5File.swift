@@ -26,6 +26,13 @@ public final class HDF5File {
   public static func open(path: String) throws -> HDF5File {
     ch5_quiet()
     guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error.cannotOpen(path: path) }
+    guard let superblock = try Superblock.read(path: path) else {
+      throw HDF5Error.corrupt(path: path, detail: "not an HDF5 file (no HDF5 signature)")
+    }
+    guard superblock.fileLength >= superblock.requiredLength else {
+      throw HDF5Error.corrupt(path: path, detail: "truncated: the file has \(superblock.fileLength) bytes, "
+        + "its superblock records \(superblock.requiredLength)")
+    }
     let id = H5Fopen(path, ch5_acc_rdonly(), ch5_p_default())
     guard id >= 0 else { throw HDF5Error.cannotOpen(path: path) }
     return HDF5File(path: path, id: id, writable: false)

@@ -32,7 +32,7 @@ import Testing
     let junk = dir.appendingPathComponent("junk.h5").path
     try Data("not an HDF5 file at all".utf8).write(to: URL(fileURLWithPath: junk))
     let e2 = #expect(throws: HDF5Error.self) { try HDF5File.open(path: junk) }
-    #expect("\(e2!)".contains("cannot open"))
+    #expect("\(e2!)".contains("junk.h5") && "\(e2!)".contains("not an HDF5 file"))
 
     let good = dir.appendingPathComponent("good.h5").path
     do {
@@ -42,7 +42,19 @@ import Testing
     let data = try Data(contentsOf: URL(fileURLWithPath: good))
     let cut = dir.appendingPathComponent("cut.h5").path
     try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
-    // a truncated file either fails to open or fails to read; it never returns data
-    #expect(throws: HDF5Error.self) { try HDF5File.open(path: cut).readFloats("embeddings") }
+    // a truncated file is refused before libhdf5 sees it, with both lengths
+    let e3 = #expect(throws: HDF5Error.self) { try HDF5File.open(path: cut) }
+    #expect("\(e3!)".contains("cut.h5: cannot open as an HDF5 file: truncated: the file has \(data.count / 2) bytes, its superblock records \(data.count)"))
+    // cut inside the superblock itself
+    let stub = dir.appendingPathComponent("stub.h5").path
+    try data.prefix(20).write(to: URL(fileURLWithPath: stub))
+    let e4 = #expect(throws: HDF5Error.self) { try HDF5File.open(path: stub) }
+    #expect("\(e4!)".contains("superblock at byte 0 is cut short"))
+    // one byte short of whole
+    let short = dir.appendingPathComponent("short.h5").path
+    try data.prefix(data.count - 1).write(to: URL(fileURLWithPath: short))
+    #expect(throws: HDF5Error.self) { try HDF5File.open(path: short) }
+    // the whole file still opens
+    #expect(try HDF5File.open(path: good).readFloats("embeddings").count == 800)
   }
 }
