@@ -54,6 +54,8 @@ let package = Package(
     .target(
       name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation"],
       swiftSettings: cpuFlags),
+    .target(name: "DataSets", dependencies: ["HDF5Files", "TextEncoder"]),
+    .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",
@@ -68,6 +70,8 @@ let package = Package(
     .testTarget(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),
+    .testTarget(name: "MiningTests", dependencies: ["Mining", "DataSets", "Autograd", "TextEncoder", "TestSupport"]),
+    .testTarget(name: "DataSetsTests", dependencies: ["DataSets", "HDF5Files", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
     .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),

@@ -6,6 +6,7 @@ public enum HDF5Error: Error, CustomStringConvertible {
   case failed(path: String, what: String)
   case missing(path: String, name: String)
   case wrongShape(path: String, name: String, detail: String)
+  case wrongType(path: String, name: String, found: String, expected: String)
 
   public var description: String {
     switch self {
@@ -15,6 +16,7 @@ public enum HDF5Error: Error, CustomStringConvertible {
     case .failed(let path, let what): return "\(path): HDF5 error while \(what)"
     case .missing(let path, let name): return "\(path): no dataset or attribute '\(name)'"
     case .wrongShape(let path, let name, let detail): return "\(path): '\(name)': \(detail)"
+    case .wrongType(let path, let name, let found, let expected): return "\(path): '\(name)' holds \(found), expected \(expected)"
     }
   }
 }

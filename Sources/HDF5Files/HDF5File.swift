@@ -1,17 +1,17 @@
 import CHDF5
 import Foundation
 
-/// A thin wrapper over libhdf5 for the flat datasets this project stores: float32 arrays of any
-/// rank and string attributes on the file root. Files are readable by h5py.
+/// A thin wrapper over libhdf5 for the datasets this project stores: numeric arrays of any rank
+/// (read whole or by rows), string arrays, groups, and string attributes on any object. Files
+/// are readable by h5py. Names are paths from the root ("corpus/ids"); groups on the way are
+/// created as needed.
 public final class HDF5File {
   public let path: String
-  private let id: hid_t
-  private let writable: Bool
+  let id: hid_t
 
-  private init(path: String, id: hid_t, writable: Bool) {
+  private init(path: String, id: hid_t) {
     self.path = path
     self.id = id
-    self.writable = writable
   }
 
   /// Creates (truncates) a file.
@@ -19,11 +19,12 @@ public final class HDF5File {
     ch5_quiet()
     let id = H5Fcreate(path, ch5_acc_trunc(), ch5_p_default(), ch5_p_default())
     guard id >= 0 else { throw HDF5Error.cannotCreate(path: path) }
-    return HDF5File(path: path, id: id, writable: true)
+    return HDF5File(path: path, id: id)
   }
 
-  /// Opens an existing file read-only.
-  public static func open(path: String) throws -> HDF5File {
+  /// Opens an existing file, read-only unless `writable`. A file that is not HDF5, or shorter
+  /// than its superblock records (truncated), is refused before libhdf5 reads it.
+  public static func open(path: String, writable: Bool = false) throws -> HDF5File {
     ch5_quiet()
     guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error.cannotOpen(path: path) }
     guard let superblock = try Superblock.read(path: path) else {
@@ -33,98 +34,144 @@ public final class HDF5File {
       throw HDF5Error.corrupt(path: path, detail: "truncated: the file has \(superblock.fileLength) bytes, "
         + "its superblock records \(superblock.requiredLength)")
     }
-    let id = H5Fopen(path, ch5_acc_rdonly(), ch5_p_default())
+    let id = H5Fopen(path, writable ? ch5_acc_rdwr() : ch5_acc_rdonly(), ch5_p_default())
     guard id >= 0 else { throw HDF5Error.cannotOpen(path: path) }
-    return HDF5File(path: path, id: id, writable: false)
+    return HDF5File(path: path, id: id)
   }
 
   deinit { H5Fclose(id) }
 
-  private func write(_ name: String, shape: [Int], type: hid_t, data: UnsafeRawPointer) throws {
-    var dims = shape.map { hsize_t($0) }
-    let space = H5Screate_simple(Int32(dims.count), &dims, nil)
-    guard space >= 0 else { throw HDF5Error.failed(path: path, what: "creating the dataspace of '\(name)'") }
-    defer { H5Sclose(space) }
-    let ds = H5Dcreate2(id, name, type, space, ch5_p_default(), ch5_p_default(), ch5_p_default())
-    guard ds >= 0 else { throw HDF5Error.failed(path: path, what: "creating dataset '\(name)'") }
-    defer { H5Dclose(ds) }
-    guard H5Dwrite(ds, type, ch5_s_all(), ch5_s_all(), ch5_p_default(), data) >= 0 else {
-      throw HDF5Error.failed(path: path, what: "writing dataset '\(name)'")
-    }
-  }
-
-  public func write(_ name: String, shape: [Int], floats: [Float]) throws {
-    precondition(floats.count == shape.reduce(1, *), "dataset \(name): \(floats.count) values for shape \(shape)")
-    try floats.withUnsafeBytes { try write(name, shape: shape, type: ch5_native_float(), data: $0.baseAddress!) }
-  }
-
-  /// The shape of dataset `name`.
-  public func shape(_ name: String) throws -> [Int] {
-    guard H5Lexists(id, name, ch5_p_default()) > 0 else { throw HDF5Error.missing(path: path, name: name) }
-    let ds = H5Dopen2(id, name, ch5_p_default())
-    guard ds >= 0 else { throw HDF5Error.missing(path: path, name: name) }
-    defer { H5Dclose(ds) }
-    let space = H5Dget_space(ds)
-    defer { H5Sclose(space) }
-    let rank = Int(H5Sget_simple_extent_ndims(space))
-    var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-    H5Sget_simple_extent_dims(space, &dims, nil)
-    return dims.prefix(rank).map { Int($0) }
-  }
-
-  public func readFloats(_ name: String) throws -> [Float] {
-    let n = try shape(name).reduce(1, *)
-    let ds = H5Dopen2(id, name, ch5_p_default())
-    defer { H5Dclose(ds) }
-    var out = [Float](repeating: 0, count: n)
-    let rc = out.withUnsafeMutableBytes { H5Dread(ds, ch5_native_float(), ch5_s_all(), ch5_s_all(), ch5_p_default(), $0.baseAddress!) }
-    guard rc >= 0 else { throw HDF5Error.failed(path: path, what: "reading dataset '\(name)'") }
-    return out
-  }
-
-  /// Sets a variable-length UTF-8 string attribute on the file root.
-  public func setAttribute(_ name: String, _ value: String) throws {
-    let type = H5Tcopy(ch5_c_s1())
-    defer { H5Tclose(type) }
-    H5Tset_size(type, ch5_variable())
-    H5Tset_cset(type, H5T_CSET_UTF8)
-    let space = H5Screate(H5S_SCALAR)
-    defer { H5Sclose(space) }
-    if H5Aexists(id, name) > 0 { H5Adelete(id, name) }
-    let attr = H5Acreate2(id, name, type, space, ch5_p_default(), ch5_p_default())
-    guard attr >= 0 else { throw HDF5Error.failed(path: path, what: "creating attribute '\(name)'") }
-    defer { H5Aclose(attr) }
-    let rc = value.withCString { cs -> herr_t in
-      var p: UnsafePointer<CChar>? = cs
-      return H5Awrite(attr, type, &p)
-    }
-    guard rc >= 0 else { throw HDF5Error.failed(path: path, what: "writing attribute '\(name)'") }
-  }
-
-  /// Reads a string attribute of the file root.
-  public func attribute(_ name: String) throws -> String {
-    guard H5Aexists(id, name) > 0 else { throw HDF5Error.missing(path: path, name: name) }
-    let attr = H5Aopen(id, name, ch5_p_default())
-    defer { H5Aclose(attr) }
-    let type = H5Aget_type(attr)
-    defer { H5Tclose(type) }
-    if H5Tis_variable_str(type) > 0 {
-      let memType = H5Tcopy(ch5_c_s1())
-      defer { H5Tclose(memType) }
-      H5Tset_size(memType, ch5_variable())
-      H5Tset_cset(memType, H5T_CSET_UTF8)
-      var p: UnsafeMutablePointer<CChar>? = nil
-      guard H5Aread(attr, memType, &p) >= 0, let p else { throw HDF5Error.failed(path: path, what: "reading attribute '\(name)'") }
-      defer { H5free_memory(p) }
-      return String(cString: p)
-    }
-    let size = H5Tget_size(type)
-    var buf = [CChar](repeating: 0, count: size + 1)
-    guard H5Aread(attr, type, &buf) >= 0 else { throw HDF5Error.failed(path: path, what: "reading attribute '\(name)'") }
-    return String(cString: buf)
-  }
-
   public func flush() throws {
     guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error.failed(path: path, what: "flushing") }
+  }
+
+  /// Whether a dataset or group exists at `name` (every group on the way must exist too).
+  public func exists(_ name: String) -> Bool {
+    var prefix = ""
+    for part in name.split(separator: "/") {
+      prefix += (prefix.isEmpty ? "" : "/") + part
+      guard H5Lexists(id, prefix, ch5_p_default()) > 0 else { return false }
+    }
+    return true
+  }
+
+  /// Removes the link `name` if it exists (the space is not reclaimed until the file is copied).
+  public func remove(_ name: String) throws {
+    guard exists(name) else { return }
+    guard H5Ldelete(id, name, ch5_p_default()) >= 0 else { throw HDF5Error.failed(path: path, what: "removing '\(name)'") }
+  }
+
+  /// The members of group `name` ("" or "/" for the root), in name order: each with whether it
+  /// is a group.
+  public func members(of name: String) throws -> [(name: String, isGroup: Bool)] {
+    let group = H5Gopen2(id, name.isEmpty ? "/" : name, ch5_p_default())
+    guard group >= 0 else { throw HDF5Error.missing(path: path, name: name) }
+    defer { H5Gclose(group) }
+    var info = H5G_info_t()
+    guard H5Gget_info(group, &info) >= 0 else { throw HDF5Error.failed(path: path, what: "listing '\(name)'") }
+    return try (0..<info.nlinks).map { i in
+      let size = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default())
+      guard size >= 0 else { throw HDF5Error.failed(path: path, what: "listing '\(name)'") }
+      var buf = [CChar](repeating: 0, count: Int(size) + 1)
+      H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default())
+      let member = String(cString: buf)
+      let object = H5Oopen(group, member, ch5_p_default())
+      defer { if object >= 0 { H5Oclose(object) } }
+      return (member, object >= 0 && H5Iget_type(object) == H5I_GROUP)
+    }
+  }
+
+  /// A link-creation property list that creates missing groups on the way.
+  func intermediateGroups() -> hid_t {
+    let plist = ch5_link_create()
+    H5Pset_create_intermediate_group(plist, 1)
+    return plist
+  }
+
+  /// Creates group `name` (and any on the way) unless it exists.
+  public func createGroup(_ name: String) throws {
+    if exists(name) { return }
+    let plist = intermediateGroups()
+    defer { H5Pclose(plist) }
+    let group = H5Gcreate2(id, name, plist, ch5_p_default(), ch5_p_default())
+    guard group >= 0 else { throw HDF5Error.failed(path: path, what: "creating group '\(name)'") }
+    H5Gclose(group)
+  }
+
+  /// Opens object `name` ("/" is the root) for attribute access.
+  func withObject<R>(_ name: String, _ body: (hid_t) throws -> R) throws -> R {
+    guard name == "/" || name.isEmpty || exists(name) else { throw HDF5Error.missing(path: path, name: name) }
+    let object = H5Oopen(id, name.isEmpty ? "/" : name, ch5_p_default())
+    guard object >= 0 else { throw HDF5Error.missing(path: path, name: name) }
+    defer { H5Oclose(object) }
+    return try body(object)
+  }
+
+  /// Sets a variable-length UTF-8 string attribute on object `on` (default: the root).
+  public func setAttribute(_ name: String, _ value: String, on objectName: String = "/") throws {
+    try withObject(objectName) { object in
+      let type = stringType()
+      defer { H5Tclose(type) }
+      let space = H5Screate(H5S_SCALAR)
+      defer { H5Sclose(space) }
+      if H5Aexists(object, name) > 0 { H5Adelete(object, name) }
+      let attr = H5Acreate2(object, name, type, space, ch5_p_default(), ch5_p_default())
+      guard attr >= 0 else { throw HDF5Error.failed(path: path, what: "creating attribute '\(name)'") }
+      defer { H5Aclose(attr) }
+      let rc = value.withCString { cs -> herr_t in
+        var p: UnsafePointer<CChar>? = cs
+        return H5Awrite(attr, type, &p)
+      }
+      guard rc >= 0 else { throw HDF5Error.failed(path: path, what: "writing attribute '\(name)'") }
+    }
+  }
+
+  /// Reads a string attribute of object `of` (default: the root).
+  public func attribute(_ name: String, of objectName: String = "/") throws -> String {
+    let full = objectName == "/" ? name : "\(objectName)@\(name)"
+    return try withObject(objectName) { object in
+      guard H5Aexists(object, name) > 0 else { throw HDF5Error.missing(path: path, name: full) }
+      let attr = H5Aopen(object, name, ch5_p_default())
+      defer { H5Aclose(attr) }
+      let type = H5Aget_type(attr)
+      defer { H5Tclose(type) }
+      guard H5Tget_class(type) == H5T_STRING else {
+        throw HDF5Error.wrongType(path: path, name: full, found: typeDescription(type), expected: "string")
+      }
+      if H5Tis_variable_str(type) > 0 {
+        let memType = stringType()
+        defer { H5Tclose(memType) }
+        var p: UnsafeMutablePointer<CChar>? = nil
+        guard H5Aread(attr, memType, &p) >= 0, let p else { throw HDF5Error.failed(path: path, what: "reading attribute '\(full)'") }
+        defer { H5free_memory(p) }
+        return String(cString: p)
+      }
+      let size = H5Tget_size(type)
+      var buf = [CChar](repeating: 0, count: size + 1)
+      guard H5Aread(attr, type, &buf) >= 0 else { throw HDF5Error.failed(path: path, what: "reading attribute '\(full)'") }
+      return String(cString: buf)
+    }
+  }
+
+  /// The names of the attributes of object `of`, in name order.
+  public func attributeNames(of objectName: String = "/") throws -> [String] {
+    try withObject(objectName) { object in
+      var info = H5O_info_t()
+      guard H5Oget_info2(object, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw HDF5Error.failed(path: path, what: "reading '\(objectName)'") }
+      return (0..<info.num_attrs).map { i in
+        let size = H5Aget_name_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default())
+        var buf = [CChar](repeating: 0, count: max(Int(size), 0) + 1)
+        H5Aget_name_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default())
+        return String(cString: buf)
+      }
+    }
+  }
+
+  /// Variable-length UTF-8 strings.
+  func stringType() -> hid_t {
+    let type = H5Tcopy(ch5_c_s1())
+    H5Tset_size(type, ch5_variable())
+    H5Tset_cset(type, H5T_CSET_UTF8)
+    return type
   }
 }

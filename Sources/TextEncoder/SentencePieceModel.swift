@@ -5,6 +5,9 @@ import Foundation
 public final class SentencePieceModel: @unchecked Sendable {
   private let handle: OpaquePointer
   public let path: String
+  /// FNV-1a of the model file: data sets tokenized with it record this, and are refused by a
+  /// model with another.
+  public let fingerprint: String
 
   public init(path: String) throws {
     guard FileManager.default.fileExists(atPath: path) else {
@@ -16,6 +19,7 @@ public final class SentencePieceModel: @unchecked Sendable {
     }
     handle = h
     self.path = path
+    fingerprint = FNV1a.hex(FileManager.default.contents(atPath: path) ?? Data())
   }
 
   deinit { csp_free(handle) }

@@ -51,11 +51,7 @@ public final class TrainingRun {
   }
 
   /// FNV-1a of the recipe text after overrides, stored in checkpoints.
-  public var recipeHash: String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in recipe.canonicalText.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    return String(format: "%016llx", h)
-  }
+  public var recipeHash: String { FNV1a.hex(recipe.canonicalText.utf8) }
 
   /// The newest complete checkpoint of this run's output directory, if any.
   public func latestCheckpoint() -> URL? { Checkpoint.list(in: checkpointsDirectory).last?.url }
