@@ -60,7 +60,8 @@ let package = Package(
     .executableTarget(
       name: "trainer",
       dependencies: [
-        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation", "Reports",
+        "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation", "Reports", "DataSets",
+        "Mining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -33,7 +33,8 @@ public struct Miner {
   public enum Phase: String, Sendable { case corpus = "embedding the corpus", queries = "embedding the queries", search = "searching" }
 
   /// Mines `dataPath` in place (the file is replaced only once the result is complete).
-  public func mine(dataPath: String, progress: ((Phase, Int, Int) -> Void)? = nil) throws -> MiningSummary {
+  /// `progress` may throw to stop the run (what is done so far is kept for the next run).
+  public func mine(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)? = nil) throws -> MiningSummary {
     let started = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: model.tokenizer)
     let cacheRoot = URL(fileURLWithPath: dataPath + ".mine")
@@ -44,7 +45,7 @@ public struct Miner {
     let corpus = try EmbeddingChunks(
       directory: cacheRoot.appendingPathComponent("corpus"), key: key + "\nprefix \(passagePrefix)", rows: data.corpusCount, dim: dim,
       rowsPerChunk: rowsPerChunk, precision: precision)
-    try embed(rows: Array(0..<data.corpusCount), of: data, prefix: passagePrefix, into: corpus) { progress?(.corpus, $0, data.corpusCount) }
+    try embed(rows: Array(0..<data.corpusCount), of: data, prefix: passagePrefix, into: corpus) { try progress?(.corpus, $0, data.corpusCount) }
 
     // the distinct queries, embedded with the query prefix (or read back from the corpus chunks)
     let queryRows = Array(Set(data.query.map { Int($0) })).sorted()
@@ -54,7 +55,7 @@ public struct Miner {
     if queryPrefix == passagePrefix {
       try copyRows(queryRows, from: corpus, into: queries)
     } else {
-      try embed(rows: queryRows, of: data, prefix: queryPrefix, into: queries) { progress?(.queries, $0, queryRows.count) }
+      try embed(rows: queryRows, of: data, prefix: queryPrefix, into: queries) { try progress?(.queries, $0, queryRows.count) }
     }
 
     // each distinct query's hits, one block of queries at a time
@@ -71,7 +72,7 @@ public struct Miner {
       let block = blockStart..<min(blockStart + queriesPerBlock, queryRows.count)
       let top = try TopK.search(
         queries: Array(queryVectors[(block.lowerBound * dim)..<(block.upperBound * dim)]), dim: dim, k: depth,
-        blocks: corpus.blocks()) { progress?(.search, blockStart * data.corpusCount + $0 * block.count, queryRows.count * data.corpusCount) }
+        blocks: corpus.blocks()) { try progress?(.search, blockStart * data.corpusCount + $0 * block.count, queryRows.count * data.corpusCount) }
       hits.replaceSubrange((block.lowerBound * depth)..<(block.upperBound * depth), with: top.ids)
       hitScores.replaceSubrange((block.lowerBound * depth)..<(block.upperBound * depth), with: top.scores)
     }
@@ -116,12 +117,12 @@ public struct Miner {
   }
 
   /// Embeds corpus rows `rows` (unit vectors) into the chunks not yet stored.
-  func embed(rows: [Int], of data: DataSetFile, prefix: String, into chunks: EmbeddingChunks, progress: (Int) -> Void) throws {
+  func embed(rows: [Int], of data: DataSetFile, prefix: String, into chunks: EmbeddingChunks, progress: (Int) throws -> Void) throws {
     let head = model.tokenizer.pieceIds(prefix)
     for c in 0..<chunks.chunkCount {
       let range = chunks.range(c)
       if chunks.has(c) {
-        progress(range.upperBound)
+        try progress(range.upperBound)
         continue
       }
       var out: [Float] = []
@@ -132,7 +133,7 @@ public struct Miner {
         let sequences = ids.map { model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
         let e = try model.encoder.embed(TokenBatch(sequences: sequences, config: model.config), pooling: model.pooling, normalize: true)
         out += UnsafeBufferPointer(start: e.data, count: e.count)
-        progress(part.upperBound)
+        try progress(part.upperBound)
       }
       try chunks.write(c, out)
     }

@@ -13,7 +13,7 @@ public struct TopK: Sendable {
   /// `queries` (q, dim) row-major; `blocks` yields the corpus block by block as (first row,
   /// rows × dim floats) and nil at the end. Order of equal scores: the lower corpus row first.
   public static func search(
-    queries: [Float], dim: Int, k: Int, blocks: () throws -> (start: Int, rows: [Float])?, progress: ((Int) -> Void)? = nil
+    queries: [Float], dim: Int, k: Int, blocks: () throws -> (start: Int, rows: [Float])?, progress: ((Int) throws -> Void)? = nil
   ) throws -> TopK {
     precondition(dim > 0 && queries.count % dim == 0, "TopK: queries are not rows of \(dim)")
     let q = queries.count / dim
@@ -46,7 +46,7 @@ public struct TopK: Sendable {
         }
       }
       searched += n
-      progress?(searched)
+      try progress?(searched)
     }
     var ids = [Int32](repeating: -1, count: q * k), top = [Float](repeating: -.infinity, count: q * k)
     for i in 0..<q {

@@ -4,7 +4,7 @@ import TextEncoder
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench", abstract: "Speed benchmarks (run a release build).", subcommands: [Embed.self, Train.self])
+    commandName: "bench", abstract: "Speed benchmarks (run a release build).", subcommands: [Embed.self, Train.self, Mine.self])
 
   struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,0 +1,138 @@
+import ArgumentParser
+import DataSets
+import Foundation
+import HDF5Files
+import Recipes
+import TextEncoder
+import Training
+
+struct DataCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "data", abstract: "Build and inspect HDF5 data sets (tokenized corpus, examples, mined negatives, teacher scores).",
+    subcommands: [Build.self, Inspect.self])
+
+  struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "build", abstract: "Make a data set from TSV/JSONL files, tokenized with a model's tokenizer.")
+
+    @Option(help: "A model directory whose tokenizer the data set is made with.")
+    var model: String
+    @Option(
+      name: .customLong("examples"),
+      help: "FORMAT:PATH of training examples (nli_tsv, jsonl, pairs_tsv); repeat for more files.")
+    var examples: [String] = []
+    @Option(
+      name: .customLong("corpus"),
+      help: "FORMAT:PATH whose texts join the corpus without being examples (nli_tsv, sts_tsv, jsonl, pairs_tsv, lines).")
+    var corpus: [String] = []
+    @Option(help: "Prefixes to check: texts that tokenize differently after a prefix than alone are counted.")
+    var checkPrefix: [String] = ["query: ", "passage: "]
+    @Option(help: "The HDF5 file to write (replaced only when complete).")
+    var output: String
+
+    func validate() throws {
+      guard !examples.isEmpty else { throw ValidationError("give at least one --examples FORMAT:PATH") }
+    }
+
+    static func parse(_ spec: String) throws -> (format: String, path: String) {
+      guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
+        throw ValidationError("'\(spec)': expected FORMAT:PATH, e.g. nli_tsv:data/kornlu/KorNLI/xnli.dev.ko.tsv")
+      }
+      return (String(spec[..<colon]), String(spec[spec.index(after: colon)...]))
+    }
+
+    static func source(_ spec: String) throws -> Recipe.DataSource {
+      let (format, path) = try parse(spec)
+      guard let f = Recipe.DataFormat(rawValue: format) else {
+        throw ValidationError(
+          "'\(spec)': unknown format '\(format)'; expected one of \(Recipe.DataFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return Recipe.DataSource(format: f, paths: [path])
+    }
+
+    func run() throws {
+      try runReportingErrors {
+        let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
+        var triplets: [TextTriplet] = []
+        for spec in examples {
+          let source = try Self.source(spec)
+          for e in try TrainingData.load([source]) {
+            guard case .triplet(let q, let p, let n) = e else {
+              throw ValidationError("'\(spec)': graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)")
+            }
+            triplets.append(TextTriplet(query: q, positive: p, negatives: n))
+          }
+        }
+        var extra: [String] = []
+        for spec in corpus {
+          let (format, path) = try Self.parse(spec)
+          if format == "lines" {
+            extra += try TextLines.read(path: path).filter { !$0.isEmpty }
+          } else {
+            extra += try TrainingData.load([try Self.source(spec)]).flatMap(\.texts)
+          }
+        }
+        let t0 = Date()
+        let s = try DataSetBuilder.build(
+          examples: triplets, corpusTexts: extra, tokenizer: tokenizer, sources: examples + corpus, checkPrefixes: checkPrefix,
+          output: output)
+        print("wrote \(output): \(s.examples) examples, \(s.texts) distinct texts, \(s.tokens) tokens (longest \(s.longestText)), "
+          + "\(s.negatives) negatives from the data" + String(format: " in %.1fs", Date().timeIntervalSince(t0)))
+        for (prefix, n) in s.prefixMismatches.sorted(by: { $0.key < $1.key }) where n > 0 {
+          print("note: \(n) texts tokenize differently after \"\(prefix)\" than alone; training composes the two")
+        }
+      }
+    }
+  }
+
+  struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Print what an HDF5 data set holds.")
+
+    @Argument(help: "An HDF5 file.")
+    var file: String
+    @Option(help: "Examples to print as text.")
+    var examples: Int = 3
+
+    func run() throws {
+      try runReportingErrors {
+        let h5 = try HDF5File.open(path: file)
+        print(file)
+        try printGroup(h5, "/", indent: "  ")
+        guard (try? h5.attribute("format")) == DataSetLayout.format else { return }
+        let d = try DataSetFile(path: file)
+        let texts = try d.texts()
+        let lengths = (0..<d.corpusCount).map { d.offsets[$0 + 1] - d.offsets[$0] }
+        print("corpus: \(d.corpusCount) texts, \(d.offsets.last!) tokens, mean \(String(format: "%.1f", Double(d.offsets.last!) / Double(max(d.corpusCount, 1)))), longest \(lengths.max() ?? 0)")
+        print("examples: \(d.exampleCount), hard negatives from the data: up to \(d.negativeWidth) each")
+        let mined = try d.mined()
+        if let mined {
+          print("mined negatives: up to \(mined.k) each, \(mined.negatives.filter { $0 >= 0 }.count) in all")
+          if let summary = try? h5.attribute("summary", of: "mined") { print("mining summary: \(summary)") }
+        }
+        for e in 0..<min(examples, d.exampleCount) {
+          print("[\(e)] query:    \(texts[Int(d.query[e])])")
+          print("    positive: \(texts[Int(d.positive[e])])")
+          for n in d.negatives(of: e) { print("    negative: \(texts[n])") }
+          if let mined { for n in mined.of(e) { print("    mined:    \(texts[n])") } }
+        }
+      }
+    }
+
+    func printGroup(_ h5: HDF5File, _ group: String, indent: String) throws {
+      for name in try h5.attributeNames(of: group) {
+        let value = (try? h5.attribute(name, of: group)) ?? "(not a string)"
+        let shown = value.count > 100 ? String(value.prefix(100)) + "…" : value
+        print("\(indent)@\(name) = \(shown.replacingOccurrences(of: "\n", with: " | "))")
+      }
+      for member in try h5.members(of: group) {
+        let path = group == "/" ? member.name : "\(group)/\(member.name)"
+        if member.isGroup {
+          print("\(indent)\(member.name)/")
+          try printGroup(h5, path, indent: indent + "  ")
+        } else {
+          print("\(indent)\(member.name)  \(try h5.typeName(path)) \(try h5.shape(path))")
+        }
+      }
+    }
+  }
+}

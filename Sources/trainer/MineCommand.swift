@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Mining
+import TextEncoder
+
+struct MineCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "mine", abstract: "Mine hard negatives for a data set's examples with a model, into the data set.")
+
+  @Argument(help: "A data set made by `trainer data build`; its /mined group is replaced when mining completes.")
+  var data: String
+  @Option(help: "The model directory to embed with.")
+  var model: String
+  @Option(help: "Negatives per example.")
+  var k: Int = 4
+  @Option(help: "Ranks to draw from, FIRST-LAST (1-based, after the query, its positive and its given negatives).")
+  var rankWindow: String = "10-100"
+  @Option(help: "Drop candidates scoring above (positive score − margin).")
+  var margin: Float?
+  @Option(help: "Drop candidates scoring above (1 − relative margin) × positive score.")
+  var relativeMargin: Float?
+  @Option(help: "Seed of the draw.")
+  var seed: UInt64 = 0
+  @Option(help: "Text put before queries.")
+  var queryPrefix: String = ""
+  @Option(help: "Text put before corpus texts.")
+  var passagePrefix: String = ""
+  @Option(help: "Tokens per text at most (default: the model's).")
+  var maxLength: Int?
+  @Option(help: "Texts per forward pass.")
+  var batch: Int = 64
+  @Option(help: "Precision of the stored corpus embeddings: f32 or f16.")
+  var precision: String = "f32"
+  @OptionGroup var compute: ComputeOptions
+
+  func window() throws -> ClosedRange<Int> {
+    let parts = rankWindow.split(separator: "-").compactMap { Int($0) }
+    guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else {
+      throw ValidationError("--rank-window '\(rankWindow)': expected FIRST-LAST with 1 <= FIRST <= LAST, e.g. 10-100")
+    }
+    return parts[0]...parts[1]
+  }
+
+  func validate() throws {
+    _ = try window()
+    guard k > 0 else { throw ValidationError("--k must be positive") }
+    guard EmbeddingChunks.Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or f16") }
+  }
+
+  func run() throws {
+    compute.apply()
+    try runReportingErrors {
+      let encoder = try SentenceEncoder(directory: model)
+      var miner = Miner(
+        model: encoder,
+        selection: NegativeSelection(count: k, window: try window(), margin: margin, relativeMargin: relativeMargin, seed: seed),
+        queryPrefix: queryPrefix, passagePrefix: passagePrefix, maxLength: maxLength)
+      miner.batchSize = batch
+      miner.precision = EmbeddingChunks.Precision(rawValue: precision)!
+      var bars: [Miner.Phase: ProgressBar] = [:]
+      let summary = try miner.mine(dataPath: data) { phase, done, total in
+        if bars[phase] == nil { bars[phase] = ProgressBar(total: total, label: phase.rawValue) }
+        bars[phase]!.update(done)
+      }
+      print("mined \(data)")
+      for line in summary.lines { print("  \(line)") }
+    }
+  }
+}
