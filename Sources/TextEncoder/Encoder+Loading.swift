@@ -3,8 +3,9 @@ import SafeTensors
 
 extension Encoder {
   /// Fills every parameter from a safetensors file with Hugging Face names. Names may carry a
-  /// model prefix (`roberta.`, `bert.`, `model.`) as in task-head checkpoints. Shapes must match
-  /// exactly; tensors the encoder does not use (a pooler, a task head) are returned, not loaded.
+  /// model prefix (`roberta.`, `bert.`, `model.`) as in task-head checkpoints; a cross-encoder's
+  /// head (`classifier.*`) has none. Shapes must match exactly; tensors the encoder does not use
+  /// (a pooler, a task head of a plain encoder) are returned, not loaded.
   @discardableResult
   public func load(from file: SafeTensorsFile) throws -> [String] {
     let prefix = ["", "roberta.", "xlm_roberta.", "bert.", "model.", "0.auto_model."].first {
@@ -12,7 +13,7 @@ extension Encoder {
     } ?? ""
     var used = Set<String>()
     for view in store.views {
-      let name = prefix + view.name
+      let name = WeightNames.isHead(view.name) ? view.name : prefix + view.name
       guard let entry = file.entries[name] else { throw TextEncoderError.missingTensor(path: file.path, tensor: name) }
       guard entry.shape == view.shape else {
         throw TextEncoderError.wrongShape(path: file.path, tensor: name, expected: view.shape, got: entry.shape)
@@ -23,11 +24,13 @@ extension Encoder {
     return file.names.filter { !used.contains($0) }
   }
 
-  /// Writes every parameter under its Hugging Face name.
+  /// Writes every parameter under its Hugging Face name; a cross-encoder's encoder tensors get
+  /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`.
   public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
     var writer = SafeTensorsWriter(metadata: metadata)
+    let prefix = config.numLabels == nil ? "" : "roberta."
     for view in store.views {
-      writer.add(view.name, shape: view.shape,
+      writer.add(WeightNames.isHead(view.name) ? view.name : prefix + view.name, shape: view.shape,
                  floats: UnsafeBufferPointer(start: store.values + view.offset, count: view.count), as: dtype)
     }
     try writer.write(to: path)

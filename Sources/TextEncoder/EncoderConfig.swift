@@ -23,6 +23,9 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
   public var hiddenDropoutProb: Float
   public var attentionProbsDropoutProb: Float
   public var positionEmbeddingType: String
+  /// A cross-encoder (`XLMRobertaForSequenceClassification`): the number of logits of its
+  /// classification head on `<s>`; nil for a plain encoder.
+  public var numLabels: Int?
 
   enum CodingKeys: String, CodingKey {
     case modelType = "model_type"
@@ -41,6 +44,7 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     case hiddenDropoutProb = "hidden_dropout_prob"
     case attentionProbsDropoutProb = "attention_probs_dropout_prob"
     case positionEmbeddingType = "position_embedding_type"
+    case numLabels = "num_labels"
   }
 
   public init(
@@ -48,8 +52,9 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     numAttentionHeads: Int, intermediateSize: Int, maxPositionEmbeddings: Int, typeVocabSize: Int = 1,
     layerNormEps: Float = 1e-5, padTokenId: Int = 1, bosTokenId: Int = 0, eosTokenId: Int = 2,
     hiddenAct: String = "gelu", hiddenDropoutProb: Float = 0.1, attentionProbsDropoutProb: Float = 0.1,
-    positionEmbeddingType: String = "absolute"
+    positionEmbeddingType: String = "absolute", numLabels: Int? = nil
   ) {
+    self.numLabels = numLabels
     self.modelType = modelType
     self.vocabSize = vocabSize
     self.hiddenSize = hiddenSize
@@ -98,7 +103,14 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     var hiddenDropoutProb: Float?
     var attentionProbsDropoutProb: Float?
     var positionEmbeddingType: String?
+    var numLabels: Int?
     typealias CodingKeys = EncoderConfig.CodingKeys
+  }
+
+  /// What decides whether config.json describes a sequence classifier.
+  private struct Head: Decodable {
+    var architectures: [String]?
+    var id2label: [String: String]?
   }
 
   /// Reads and validates `config.json`.
@@ -132,7 +144,7 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     guard posType == "absolute" else {
       throw TextEncoderError.unsupported(path: path, key: "position_embedding_type", value: posType, supported: "absolute")
     }
-    let config = EncoderConfig(
+    var config = EncoderConfig(
       modelType: modelType, vocabSize: raw.vocabSize, hiddenSize: raw.hiddenSize,
       numHiddenLayers: raw.numHiddenLayers, numAttentionHeads: raw.numAttentionHeads,
       intermediateSize: raw.intermediateSize, maxPositionEmbeddings: raw.maxPositionEmbeddings,
@@ -141,6 +153,18 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
       bosTokenId: raw.bosTokenId ?? 0, eosTokenId: raw.eosTokenId ?? 2, hiddenAct: act,
       hiddenDropoutProb: raw.hiddenDropoutProb ?? 0.1,
       attentionProbsDropoutProb: raw.attentionProbsDropoutProb ?? 0.1, positionEmbeddingType: posType)
+    let head = try? JSONDecoder().decode(Head.self, from: data)
+    if let architecture = head?.architectures?.first(where: { $0.hasSuffix("ForSequenceClassification") }) {
+      guard architecture == "XLMRobertaForSequenceClassification" || architecture == "RobertaForSequenceClassification" else {
+        throw TextEncoderError.unsupported(
+          path: path, key: "architectures", value: architecture, supported: "XLMRobertaForSequenceClassification")
+      }
+      guard modelType == .xlmRoberta else {
+        throw TextEncoderError.unsupported(path: path, key: "model_type", value: typeName, supported: "xlm-roberta for a cross-encoder")
+      }
+      config.numLabels = raw.numLabels ?? head?.id2label?.count ?? 2
+      guard config.numLabels! > 0 else { throw TextEncoderError.badConfig(path: path, key: "id2label", detail: "no labels") }
+    }
     for (key, value) in [("vocab_size", config.vocabSize), ("hidden_size", config.hiddenSize),
                          ("num_hidden_layers", config.numHiddenLayers), ("num_attention_heads", config.numAttentionHeads),
                          ("intermediate_size", config.intermediateSize), ("max_position_embeddings", config.maxPositionEmbeddings),
@@ -160,6 +184,17 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
 
   /// The config.json a Hugging Face loader expects for this encoder.
   public func huggingFaceJSON() -> [String: Any] {
+    var json = plainJSON()
+    if let numLabels {
+      json["architectures"] = ["XLMRobertaForSequenceClassification"]
+      json["id2label"] = Dictionary(uniqueKeysWithValues: (0..<numLabels).map { ("\($0)", "LABEL_\($0)") })
+      json["label2id"] = Dictionary(uniqueKeysWithValues: (0..<numLabels).map { ("LABEL_\($0)", $0) })
+      json["classifier_dropout"] = NSNull()
+    }
+    return json
+  }
+
+  private func plainJSON() -> [String: Any] {
     [
       "architectures": [modelType == .xlmRoberta ? "XLMRobertaModel" : "BertModel"],
       "model_type": modelType.rawValue,

@@ -31,7 +31,16 @@ public enum WeightNames {
     public var outputNormBias: String { prefix + "output.LayerNorm.bias" }
   }
 
-  /// Every parameter of the encoder with its shape, in a fixed order.
+  /// The classification head of a cross-encoder (`XLMRobertaClassificationHead`): dense + tanh on
+  /// `<s>`, then a projection to the labels. Stored without the encoder's `roberta.` prefix.
+  public static let classifierDenseWeight = "classifier.dense.weight"
+  public static let classifierDenseBias = "classifier.dense.bias"
+  public static let classifierOutWeight = "classifier.out_proj.weight"
+  public static let classifierOutBias = "classifier.out_proj.bias"
+  public static func isHead(_ name: String) -> Bool { name.hasPrefix("classifier.") }
+
+  /// Every parameter of the encoder (and its classification head, if any) with its shape, in a
+  /// fixed order.
   public static func specs(_ c: EncoderConfig) -> [(name: String, shape: [Int])] {
     let C = c.hiddenSize, F = c.intermediateSize
     var s: [(name: String, shape: [Int])] = [
@@ -50,6 +59,9 @@ public enum WeightNames {
         (n.outputWeight, [C, F]), (n.outputBias, [C]),
         (n.outputNormWeight, [C]), (n.outputNormBias, [C]),
       ]
+    }
+    if let L = c.numLabels {
+      s += [(classifierDenseWeight, [C, C]), (classifierDenseBias, [C]), (classifierOutWeight, [L, C]), (classifierOutBias, [L])]
     }
     return s
   }
