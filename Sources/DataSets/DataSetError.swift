@@ -5,6 +5,7 @@ public enum DataSetError: Error, CustomStringConvertible {
   case inconsistent(path: String, name: String, detail: String)
   case outOfCorpus(path: String, name: String, row: Int, column: Int?, index: Int64, corpus: Int)
   case empty(detail: String)
+  case badTeacher(path: String, detail: String)
 
   public var description: String {
     switch self {
@@ -15,6 +16,7 @@ public enum DataSetError: Error, CustomStringConvertible {
     case .outOfCorpus(let p, let n, let r, let c, let i, let size):
       "\(p): '\(n)'[\(r)\(c.map { ", \($0)" } ?? "")] = \(i) points past the corpus of \(size) texts"
     case .empty(let d): "empty data set: \(d)"
+    case .badTeacher(let p, let d): "\(p): cannot be a teacher: \(d)"
     }
   }
 }

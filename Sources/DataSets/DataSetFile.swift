@@ -130,3 +130,23 @@ extension DataSetFile {
     return Mined(k: shape[1], negatives: negatives, scores: scores)
   }
 }
+
+extension DataSetFile {
+  /// A teacher's scores: (examples, width) of [positive, negatives…] (NaN = absent), and which
+  /// negatives they are of ("mined" or "data").
+  public struct TeacherScores: Sendable {
+    public var width: Int
+    public var scores: [Float]
+    public var candidates: String
+  }
+
+  public func teacherScores() throws -> TeacherScores? {
+    guard file.exists(DataSetLayout.teacherScores) else { return nil }
+    let shape = try file.shape(DataSetLayout.teacherScores)
+    guard shape.count == 2, shape[0] == exampleCount else {
+      throw DataSetError.inconsistent(path: path, name: DataSetLayout.teacherScores, detail: "shape \(shape), expected [\(exampleCount), 1 + k]")
+    }
+    return TeacherScores(
+      width: shape[1], scores: try file.read(DataSetLayout.teacherScores), candidates: try file.attribute("candidates", of: "teacher"))
+  }
+}

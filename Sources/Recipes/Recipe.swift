@@ -38,6 +38,15 @@ public struct Recipe: Sendable {
     /// text pairs (title/body, question/answer, translations) from two columns of a TSV with a
     /// header: (query, positive) with in-batch negatives only.
     case pairsTSV = "pairs_tsv"
+    /// a data set made by `trainer data build` (tokenized once; mined negatives and teacher
+    /// scores from `trainer mine` and `trainer score`), read without re-tokenizing.
+    case hdf5
+  }
+
+  /// hdf5 sources: which hard negatives the examples get.
+  public enum NegativeSource: String, Sendable, CaseIterable {
+    /// those of `trainer mine` if the file has them, else those from the data
+    case auto, mined, data
   }
 
   public struct DataSource: Sendable, Equatable {
@@ -55,10 +64,13 @@ public struct Recipe: Sendable {
     /// gets in the exported model's config_sentence_transformers.json.
     public var instruction: String?
     public var promptName: String?
+    /// hdf5: which hard negatives to train with.
+    public var negatives: NegativeSource
     public init(
       format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
-      instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil
+      instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil, negatives: NegativeSource = .auto
     ) {
+      self.negatives = negatives
       self.minScore = minScore
       self.format = format
       self.paths = paths
@@ -86,6 +98,24 @@ public struct Recipe: Sendable {
     case cosent(scale: Float)
   }
 
+  /// Distillation from teacher scores stored in hdf5 sources, added to an InfoNCE loss:
+  ///   loss = infoNCEWeight · InfoNCE + weight · distillation.
+  public struct Distill: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+      /// KL(teacher ‖ student) of softmaxes at this temperature, ×T²
+      case kl(temperature: Float)
+      case marginMSE
+    }
+    public var kind: Kind
+    public var weight: Float
+    public var infoNCEWeight: Float
+    public init(kind: Kind, weight: Float, infoNCEWeight: Float) {
+      self.kind = kind
+      self.weight = weight
+      self.infoNCEWeight = infoNCEWeight
+    }
+  }
+
   public enum Decay: String, Sendable, CaseIterable { case linear, cosine, constant }
 
   public struct Optimizer: Sendable, Equatable {
@@ -109,6 +139,8 @@ public struct Recipe: Sendable {
     public var kind: StageKind
     public var data: [DataSource]
     public var loss: Loss
+    /// InfoNCE stages: distillation from the sources' teacher scores.
+    public var distill: Distill?
     public var batchSize: Int
     public var epochs: Int?
     public var steps: Int?
@@ -348,12 +380,20 @@ public struct Recipe: Sendable {
             guard format == .pairsTSV else { throw r.fail("min_score applies to pairs_tsv sources") }
             return try r.double()
           }
+          if format == .hdf5 && kind == .instruct {
+            throw dm.reader.fail("instruct stages read text files (their queries get the instruction); hdf5 data sets are tokenized already",
+                                 path: dm.reader.path + ".format")
+          }
+          let negatives = try dm.optional("negatives").map { r -> NegativeSource in
+            guard format == .hdf5 else { throw r.fail("negatives applies to hdf5 sources") }
+            return try r.oneOf(NegativeSource.self, NegativeSource.allCases)
+          } ?? .auto
           if kind == .instruct && instruction == nil {
             throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
           }
           return DataSource(
             format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName,
-            minScore: minScore)
+            minScore: minScore, negatives: negatives)
         }
       }
       let mixingReader = m.optional("mixing")
@@ -366,10 +406,33 @@ public struct Recipe: Sendable {
       }
       guard !data.isEmpty else { throw m.reader.fail("a stage needs at least one data source", path: s.path + ".data") }
       let lossReader = try m.required("loss")
+      var distill: Distill?
       let loss: Loss = try lossReader.map { lm in
         let kindReader = try lm.required("kind")
         switch try kindReader.string() {
         case "infonce":
+          distill = try lm.optional("distill").map { r in
+            try r.map { dm in
+              let kind: Distill.Kind
+              let kr = try dm.required("kind")
+              switch try kr.string() {
+              case "kl":
+                let t = try dm.optional("temperature")?.double() ?? 1
+                guard t > 0 else { throw dm.reader.fail("temperature must be positive", path: dm.reader.path + ".temperature") }
+                kind = .kl(temperature: Float(t))
+              case "margin_mse":
+                if let t = dm.optional("temperature") { throw t.fail("margin_mse has no temperature") }
+                kind = .marginMSE
+              case let other: throw kr.fail("unknown distillation loss '\(other)' (known: kl, margin_mse)")
+              }
+              let weight = try dm.optional("weight")?.double() ?? 1
+              let nce = try dm.optional("infonce_weight")?.double() ?? 1
+              guard weight >= 0, nce >= 0, weight + nce > 0 else {
+                throw dm.reader.fail("weight and infonce_weight must be 0 or more, not both 0")
+              }
+              return Distill(kind: kind, weight: Float(weight), infoNCEWeight: Float(nce))
+            }
+          }
           let t = try lm.optional("temperature")?.double() ?? 0.05
           guard t > 0 else { throw lm.reader.fail("temperature must be positive", path: lm.reader.path + ".temperature") }
           return .infoNCE(
@@ -392,6 +455,12 @@ public struct Recipe: Sendable {
       switch loss {
       case .infoNCE where formats.contains(.stsTSV):
         throw lossReader.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
+      case .infoNCE where distill != nil && formats != [.hdf5]:
+        throw lossReader.fail("distill needs teacher scores, which only hdf5 sources hold (trainer score)")
+      case .infoNCE(_, _, 0) where distill != nil:
+        throw lossReader.fail("distill compares each query's positive and hard negatives: give hard_negatives > 0")
+      case .cosent where formats.contains(.hdf5):
+        throw lossReader.fail("cosent needs graded pairs; hdf5 data sets hold (query, positive, negatives) examples")
       case .cosent where formats.contains(.nliTSV) || formats.contains(.pairsTSV):
         throw lossReader.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets or pairs_tsv pairs")
       default: break
@@ -444,7 +513,7 @@ public struct Recipe: Sendable {
         (try cm.optional("every").map { try positive($0, default: 1) }, try cm.optional("keep").map { try positive($0, default: 1) })
       }
       return Stage(
-        name: name, kind: kind, data: data, loss: loss, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
+        name: name, kind: kind, data: data, loss: loss, distill: distill, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
         steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
         dropout: try m.optional("dropout")?.bool() ?? true,
         evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },

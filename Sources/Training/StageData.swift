@@ -10,15 +10,17 @@ struct StageData {
   /// Every stage of `recipe`. A stage whose batch size exceeds its examples, or the distinct
   /// texts of the pool its batches draw from (one source under per_source mixing), is an
   /// error: a batch never repeats a text.
-  static func load(_ recipe: Recipe) throws -> [StageData] {
+  static func load(_ recipe: Recipe, dataSets: DataSetFiles) throws -> [StageData] {
     try recipe.stages.map { stage in
-      let perSource = try zip(stage.data, TrainingData.loadSources(stage.data)).map { source, examples in
+      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: stage.distill != nil)
+      let perSource = zip(stage.data, loaded).map { source, examples in
         guard stage.kind == .instruct, let task = source.instruction else { return examples }
         let p = recipe.model.instructionPrefix(task)
         return examples.map { e -> TrainingExample in
           switch e {
           case .triplet(let q, let pos, let neg): .triplet(query: p + q, positive: pos, negatives: neg)
           case .pair(let a, let b, let score): .pair(p + a, p + b, score: score)
+          case .indexed: e  // refused by the recipe: instruct sources are text files
           }
         }
       }

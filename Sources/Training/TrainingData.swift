@@ -1,3 +1,4 @@
+import DataSets
 import Evaluation
 import Foundation
 import Recipes
@@ -8,24 +9,55 @@ import TextEncoder
 public enum TrainingExample: Sendable, Equatable {
   case triplet(query: String, positive: String, negatives: [String])
   case pair(String, String, score: Float)
+  /// An example of an hdf5 data set: corpus rows of `DataSets.files[file]`, and the teacher's
+  /// scores of [positive, negatives…] when distilling (NaN = none).
+  case indexed(file: Int, query: Int, positive: Int, negatives: [Int], teacher: [Float]?)
 
-  /// Every text of the example (for keeping duplicates out of a batch).
+  /// Every text of the example (for keeping duplicates out of a batch); texts of hdf5 data sets
+  /// by their file and corpus row.
   public var texts: [String] {
     switch self {
     case .triplet(let q, let p, let n): [q, p] + n
     case .pair(let a, let b, _): [a, b]
+    case .indexed(let f, let q, let p, let n, _): ([q, p] + n).map { TrainingExample.key(file: f, row: $0) }
+    }
+  }
+
+  /// The identity of corpus row `row` of data set `file` (no text starts with U+0001).
+  static func key(file: Int, row: Int) -> String { "\u{1}\(file)#\(row)" }
+}
+
+/// The hdf5 data sets a run reads, each opened once; examples refer to them by index.
+public final class DataSetFiles: @unchecked Sendable {
+  public private(set) var files: [DataSetFile] = []
+
+  public init() {}
+
+  func index(of path: String) throws -> Int {
+    if let i = files.firstIndex(where: { $0.path == path }) { return i }
+    files.append(try DataSetFile(path: path))
+    return files.count - 1
+  }
+
+  /// Every data set must have been tokenized with `tokenizer`.
+  public func check(tokenizer: Tokenizer) throws {
+    for f in files where f.tokenizer != tokenizer.model.fingerprint {
+      _ = try DataSetFile(path: f.path, tokenizer: tokenizer)  // throws the error naming both
     }
   }
 }
 
 public enum TrainingData {
   /// The examples of a stage's data sources, in file order.
-  public static func load(_ sources: [Recipe.DataSource]) throws -> [TrainingExample] {
-    try loadSources(sources).flatMap { $0 }
+  public static func load(_ sources: [Recipe.DataSource], dataSets: DataSetFiles = DataSetFiles()) throws -> [TrainingExample] {
+    try loadSources(sources, dataSets: dataSets).flatMap { $0 }
   }
 
-  /// The examples of each data source, in file order.
-  public static func loadSources(_ sources: [Recipe.DataSource]) throws -> [[TrainingExample]] {
+  /// The examples of each data source, in file order. hdf5 sources are opened into `dataSets`;
+  /// with `teacher`, their examples carry the teacher's scores.
+  public static func loadSources(
+    _ sources: [Recipe.DataSource], dataSets: DataSetFiles = DataSetFiles(), teacher: Bool = false
+  ) throws -> [[TrainingExample]] {
     try sources.map { source in
       var examples: [TrainingExample] = []
       for path in source.paths {
@@ -49,10 +81,44 @@ public enum TrainingData {
             }
           }
           examples += rows.map { .triplet(query: $0[a]!, positive: $0[b]!, negatives: []) }
+        case .hdf5:
+          examples += try indexed(path: path, negatives: source.negatives, teacher: teacher, dataSets: dataSets)
         }
         if examples.count == before { throw TrainingError.emptyData(path: path) }
       }
       return examples
+    }
+  }
+
+  /// The examples of an hdf5 data set with the negatives asked for; with `teacher`, the file's
+  /// teacher scores, which must be of those negatives.
+  static func indexed(path: String, negatives: Recipe.NegativeSource, teacher: Bool, dataSets: DataSetFiles) throws -> [TrainingExample] {
+    let file = try dataSets.index(of: path)
+    let d = dataSets.files[file]
+    let mined = try d.mined()
+    let useMined: Bool
+    switch negatives {
+    case .auto: useMined = mined != nil
+    case .mined:
+      guard mined != nil else { throw DataSetError.notADataSet(path: path, detail: "no mined negatives (run trainer mine), but the recipe asks for them") }
+      useMined = true
+    case .data: useMined = false
+    }
+    var scores: DataSetFile.TeacherScores?
+    if teacher {
+      guard let t = try d.teacherScores() else {
+        throw DataSetError.notADataSet(path: path, detail: "no teacher scores (run trainer score), but the stage distills")
+      }
+      guard t.candidates == (useMined ? "mined" : "data") else {
+        throw DataSetError.notADataSet(
+          path: path, detail: "its teacher scored the \(t.candidates) negatives, the stage trains with the \(useMined ? "mined" : "data") ones")
+      }
+      scores = t
+    }
+    return (0..<d.exampleCount).map { e in
+      .indexed(
+        file: file, query: Int(d.query[e]), positive: Int(d.positive[e]), negatives: useMined ? mined!.of(e) : d.negatives(of: e),
+        teacher: scores.map { Array($0.scores[(e * $0.width)..<((e + 1) * $0.width)]) })
     }
   }
 
@@ -90,6 +156,7 @@ public enum TrainingError: Error, CustomStringConvertible {
   case checkpoint(path: String, detail: String)
   case memoryBudget(stage: String, megabytes: Int, needed: Int)
   case batchLargerThanDistinctTexts(stage: String, source: String, batchSize: Int, texts: Int)
+  case noTeacherScores(example: Int)
 
   public var description: String {
     switch self {
@@ -101,6 +168,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     case .checkpoint(let p, let d): "\(p): \(d)"
     case .batchLargerThanDistinctTexts(let s, let src, let b, let n):
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
+    case .noTeacherScores(let e): "example \(e) of the batch has no teacher scores, but the stage distills"
     case .memoryBudget(let s, let mb, let needed):
       "stage '\(s)': memory_budget_mb \(mb) is below the \(needed) MB that the weights, gradients, optimizer moments and one text need"
     }

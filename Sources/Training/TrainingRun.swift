@@ -63,7 +63,8 @@ public final class TrainingRun {
     let fm = FileManager.default
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
     // data, evaluation sets, and the overlap warning
-    let stageData = try StageData.load(recipe)
+    let dataSets = DataSetFiles()
+    let stageData = try StageData.load(recipe, dataSets: dataSets)
     let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
     let trainingTexts = Set(stageData.flatMap { $0.examples.flatMap(\.texts) })
     for (set, data) in evalSets {
@@ -76,6 +77,7 @@ public final class TrainingRun {
     try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic)
 
     let base = try SentenceEncoder(directory: recipe.model.base)
+    try dataSets.check(tokenizer: base.tokenizer)
     let encoder = base.encoder
     let pooling = recipe.model.pooling ?? base.pooling
     // instruct stages' prompts go into the exported model, so sentence-transformers applies them
@@ -91,9 +93,12 @@ public final class TrainingRun {
     /// The step of a stage: instruct stages' texts carry their instruction already, and passages get none.
     func step(for stage: Recipe.Stage) -> TrainingStep {
       let instruct = stage.kind == .instruct
-      return TrainingStep(
+      var step = TrainingStep(
         encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, maxLength: recipe.model.maxLength,
         queryPrefix: instruct ? "" : recipe.model.queryPrefix, passagePrefix: instruct ? "" : recipe.model.passagePrefix)
+      step.dataSets = dataSets
+      step.distill = stage.distill
+      return step
     }
 
     // where to start

@@ -1,4 +1,5 @@
 import Autograd
+import DataSets
 import Losses
 import Recipes
 import TextEncoder
@@ -12,6 +13,10 @@ public struct TrainingStep {
   public let maxLength: Int
   public let queryPrefix: String
   public let passagePrefix: String
+  /// The hdf5 data sets that `.indexed` examples refer to.
+  public var dataSets: DataSetFiles?
+  /// InfoNCE stages: distillation from the examples' teacher scores.
+  public var distill: Recipe.Distill?
 
   public init(encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, maxLength: Int, queryPrefix: String, passagePrefix: String) {
     self.encoder = encoder
@@ -49,29 +54,34 @@ public struct TrainingStep {
     let tape = Tape(seed: seed, profile: profile)
     switch loss {
     case .infoNCE(let temperature, let symmetric, let hardNegatives):
-      var queries: [String] = [], positives: [String] = [], negatives: [String] = []
-      for e in examples {
-        guard case .triplet(let q, let p, let n) = e else { preconditionFailure("InfoNCE needs triplets") }
-        queries.append(q)
-        positives.append(p)
-        negatives += n.prefix(hardNegatives)
-      }
-      let n = queries.count
-      let candidates = positives + negatives
-      let batch = TokenBatch(
-        sequences: tokens(queries, prefix: queryPrefix) + tokens(candidates, prefix: passagePrefix), config: encoder.config)
+      let set = try InfoNCEBatch(examples, step: self, hardNegatives: hardNegatives)
+      let n = set.queries.count
+      let candidateKeys = set.positiveKeys + set.negativeKeys
+      let batch = TokenBatch(sequences: set.queries + set.positives + set.negatives, config: encoder.config)
       // a candidate with the text of the query's own positive, other than that positive, is no negative
-      let mask = InfoNCE.duplicatePositiveMask(positives: positives, candidates: candidates)
+      let mask = InfoNCE.duplicatePositiveMask(positives: set.positiveKeys, candidates: candidateKeys)
+      let teacher = try distill.map { _ in try set.teacherTable(width: 1 + hardNegatives) }
       let graph = { (tape: Tape, e: Variable) -> (loss: Variable, cos: Variable) in
-        let q = tape.rows(e, 0..<n), c = tape.rows(e, n..<n + candidates.count)
+        let q = tape.rows(e, 0..<n), c = tape.rows(e, n..<n + candidateKeys.count)
         let cos = tape.cosineSimilarityMatrix(q, c)
-        var l = tape.crossEntropy(tape.maskedFill(tape.scale(cos, by: 1 / temperature), mask: mask), targets: Array(0..<n))
+        let logits = tape.scale(cos, by: 1 / temperature)
+        var l = tape.crossEntropy(tape.maskedFill(logits, mask: mask), targets: Array(0..<n))
         if symmetric {
-          let maskPQ = InfoNCE.duplicatePositiveMask(positives: queries, candidates: queries)
+          let maskPQ = InfoNCE.duplicatePositiveMask(positives: set.queryKeys, candidates: set.queryKeys)
           let back = tape.crossEntropy(
             tape.maskedFill(tape.scale(tape.cosineSimilarityMatrix(tape.rows(c, 0..<n), q), by: 1 / temperature), mask: maskPQ),
             targets: Array(0..<n))
           l = tape.scale(tape.add(l, back), by: 0.5)
+        }
+        if let distill, let teacher {
+          // each query's own candidates, the positive first, as the student's logits
+          let student = tape.gather(logits, columns: teacher.columns, width: 1 + hardNegatives)
+          let loss: Distillation = switch distill.kind {
+          case .kl(let t): .kl(temperature: t)
+          case .marginMSE: .marginMSE
+          }
+          let kd = loss.loss(tape: tape, student: student, teacher: teacher.scores, absent: teacher.absent)
+          l = tape.add(tape.scale(l, by: distill.infoNCEWeight), tape.scale(kd, by: distill.weight))
         }
         return (l, cos)
       }
@@ -81,7 +91,7 @@ public struct TrainingStep {
       let (l, cos) = graph(tape, try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout))
       var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
       (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) =
-        Self.rankingMetrics(tape.array(cos), queries: n, candidates: candidates.count, mask: mask)
+        Self.rankingMetrics(tape.array(cos), queries: n, candidates: candidateKeys.count, mask: mask)
       try tape.backward(from: l)
       result.profile = tape.profile
       return result
