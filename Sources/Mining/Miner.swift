@@ -132,7 +132,7 @@ public struct Miner {
         let ids = try contiguousIDs(rows[part], data)
         let sequences = ids.map { model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
         let e = try model.encoder.embed(TokenBatch(sequences: sequences, config: model.config), pooling: model.pooling, normalize: true)
-        out += UnsafeBufferPointer(start: e.data, count: e.count)
+        out += e.array
         try progress(part.upperBound)
       }
       try chunks.write(c, out)

@@ -60,8 +60,8 @@ public struct TeacherScorer {
     for start in stride(from: 0, to: pairs.count, by: batchSize) {
       let part = pairs[start..<min(start + batchSize, pairs.count)]
       let sequences = try part.map { teacher.tokenizer.composePair(try ids($0.query), try ids($0.candidate), maxLength: maxLength) }
-      let logits = try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config))
-      for (i, p) in part.enumerated() { scores[p.slot] = logits.data[i] }
+      let logits = try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config)).array
+      for (i, p) in part.enumerated() { scores[p.slot] = logits[i] }
       if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
       try progress?(start + part.count, pairs.count)
     }

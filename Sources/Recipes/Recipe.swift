@@ -19,6 +19,9 @@ public struct Recipe: Sendable {
     /// How instruct stages format queries: `{task}` is the source's instruction, `{text}` (at the
     /// end, so it works as a sentence-transformers prompt) the query.
     public var instructionTemplate: InstructionTemplate
+    /// Train a cross-encoder (`XLMRobertaForSequenceClassification`, one logit per pair) instead
+    /// of a sentence encoder; a bi-encoder base gets a fresh classification head.
+    public var crossEncoder = false
 
     /// The text put before a query of a task with this instruction.
     public func instructionPrefix(_ task: String) -> String { instructionTemplate.prefix(task: task) }
@@ -96,6 +99,12 @@ public struct Recipe: Sendable {
     case infoNCE(temperature: Float, symmetric: Bool, hardNegatives: Int)
     /// CoSENT on graded pairs, scale = 1 / temperature of the cosine differences.
     case cosent(scale: Float)
+    /// Cross-encoders: binary cross-entropy of each pair's logit against its label (a positive
+    /// 1, a hard negative 0, a graded pair its score in [0, 1]).
+    case binary
+    /// Cross-encoders: per query, cross-entropy of the logits of [positive, hard negatives…]
+    /// with the positive as the target.
+    case listwise(hardNegatives: Int)
   }
 
   /// Distillation from teacher scores stored in hdf5 sources, added to an InfoNCE loss:
@@ -183,17 +192,21 @@ public struct Recipe: Sendable {
     /// Queries (and STS sentences) formatted with this task instruction (the model's
     /// instruction template) instead of query_prefix; documents then get no prefix.
     public var instruction: String?
+    /// Scored by a cross-encoder: the correlation of its logits with the gold scores.
+    public var crossEncoder = false
     /// The metric that stands for the set in progress lines: spearman_cosine, or
-    /// <similarity>_ndcg@10.
+    /// <similarity>_ndcg@10 (spearman for a cross-encoder).
     public var mainMetric: String {
-      switch source {
+      if crossEncoder { return "spearman" }
+      return switch source {
       case .sts: "spearman_cosine"
       case .retrieval: "\(similarities[0].rawValue)_ndcg@10"
       }
     }
     /// Every metric name the set reports.
     public var metricNames: [String] {
-      switch source {
+      if crossEncoder { return ["pearson", "spearman"] }
+      return switch source {
       case .sts: STSMetrics.names()
       case .retrieval: similarities.flatMap { RetrievalMetrics.names(similarity: $0.rawValue) }
       }
@@ -264,13 +277,22 @@ public struct Recipe: Sendable {
               throw r.fail("the instruction template must end with {text} (once), e.g. \"Instruct: {task}\\nQuery: {text}\"")
             }
             return t
-          } ?? .standard)
+          } ?? .standard,
+          crossEncoder: try mm.optional("cross_encoder")?.bool() ?? false)
       }
       let seed = try m.optional("seed")?.int() ?? 0
       guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
       let output = try m.required("output").string()
       let evaluationReaders = try m.optional("evaluation")?.list() ?? []
-      let evaluation = try evaluationReaders.map { try parseEvalSet($0) }
+      let evaluation = try evaluationReaders.map { reader in
+        var set = try parseEvalSet(reader)
+        if model.crossEncoder {
+          guard case .sts = set.source else { throw reader.fail("a cross-encoder is evaluated on sts_tsv sets (the correlation of its scores)") }
+          if let i = set.instruction { _ = i; throw reader.fail("a cross-encoder's evaluation sets take no instruction") }
+          set.crossEncoder = true
+        }
+        return set
+      }
       var names = Set<String>()
       for (e, reader) in zip(evaluation, evaluationReaders) where !names.insert(e.name).inserted {
         throw reader.fail("evaluation set name '\(e.name)' is used twice")
@@ -278,7 +300,7 @@ public struct Recipe: Sendable {
       let best = try m.optional("best").map { try parseBest($0, evaluation: evaluation) }
       let stageReaders = try m.required("stages").list()
       guard !stageReaders.isEmpty else { throw m.reader.fail("a recipe needs at least one stage", path: "stages") }
-      let stages = try stageReaders.enumerated().map { i, s in try parseStage(s, index: i) }
+      let stages = try stageReaders.enumerated().map { i, s in try parseStage(s, index: i, crossEncoder: model.crossEncoder) }
       return Recipe(
         file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, best: best, stages: stages,
         canonicalText: "")
@@ -352,10 +374,12 @@ public struct Recipe: Sendable {
     }
   }
 
-  static func parseStage(_ s: RecipeReader, index: Int) throws -> Stage {
+  static func parseStage(_ s: RecipeReader, index: Int, crossEncoder: Bool) throws -> Stage {
     try s.map { m in
       let name = try m.optional("name")?.string() ?? "stage\(index + 1)"
-      let kind = try m.optional("kind")?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
+      let kindReader = m.optional("kind")
+      let kind = try kindReader?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
+      if crossEncoder, kind != .finetune, let kindReader { throw kindReader.fail("a cross-encoder recipe has finetune stages only") }
       let data = try m.required("data").list().map { d in
         try d.map { dm in
           let format = try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases)
@@ -443,16 +467,32 @@ public struct Recipe: Sendable {
               if kind == .pretrain && k > 0 { throw r.fail("a pretrain stage uses in-batch negatives only (hard_negatives: 0)") }
               return k
             } ?? (kind == .pretrain ? 0 : 1))
+        case "binary":
+          guard crossEncoder else { throw kindReader.fail("binary is a cross-encoder loss (model: {cross_encoder: true})") }
+          return .binary
+        case "listwise":
+          guard crossEncoder else { throw kindReader.fail("listwise is a cross-encoder loss (model: {cross_encoder: true})") }
+          let k = try lm.optional("hard_negatives").map { r -> Int in
+            let k = try r.int()
+            guard k > 0 else { throw r.fail("listwise ranks the positive among hard negatives: expected 1 or more, got \(k)") }
+            return k
+          } ?? 1
+          return .listwise(hardNegatives: k)
         case "cosent":
           let scale = try lm.optional("scale")?.double() ?? 20
           guard scale > 0 else { throw lm.reader.fail("scale must be positive", path: lm.reader.path + ".scale") }
           return .cosent(scale: Float(scale))
         case let other:
-          throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent)")
+          throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent; for cross-encoders binary, listwise)")
         }
       }
       let formats = Set(data.map(\.format))
+      if crossEncoder, loss != .binary, !({ if case .listwise = loss { true } else { false } }()) {
+        throw lossReader.fail("a cross-encoder trains with binary or listwise")
+      }
       switch loss {
+      case .listwise where formats.contains(.stsTSV) || formats.contains(.pairsTSV):
+        throw lossReader.fail("listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs")
       case .infoNCE where formats.contains(.stsTSV):
         throw lossReader.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
       case .infoNCE where distill != nil && formats != [.hdf5]:

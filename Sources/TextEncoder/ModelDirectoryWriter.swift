@@ -5,7 +5,7 @@ import SafeTensors
 /// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
 /// `model.safetensors`, `sentencepiece.bpe.model` and tokenizer configs, `modules.json`,
 /// `sentence_bert_config.json`, `config_sentence_transformers.json`, `1_Pooling/config.json`
-/// and `2_Normalize/`. Everything goes into a temporary sibling directory that is renamed into
+/// and `2_Normalize/` (a cross-encoder gets transformers' files only). Everything goes into a temporary sibling directory that is renamed into
 /// place at the end, so a failure never leaves a half-written model where one was asked for.
 public struct ModelDirectoryWriter {
   public var layout: SentenceTransformersLayout
@@ -44,6 +44,14 @@ public struct ModelDirectoryWriter {
       tokenizerConfig["clean_up_tokenization_spaces"] = true
       try Self.jsonData(tokenizerConfig).write(to: tmp.appendingPathComponent("tokenizer_config.json"))
       try Self.jsonData(specials).write(to: tmp.appendingPathComponent("special_tokens_map.json"))
+      if c.numLabels != nil {
+        // a cross-encoder: transformers' files only (sentence-transformers' CrossEncoder reads those)
+        for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
+        try fm.removeItem(at: tmp.appendingPathComponent("1_Pooling"))
+        if fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
+        try fm.moveItem(at: tmp, to: dest)
+        return
+      }
       var modules: [[String: Any]] = [
         ["idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"],
         ["idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"],

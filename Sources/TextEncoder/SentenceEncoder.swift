@@ -17,19 +17,23 @@ public final class SentenceEncoder: @unchecked Sendable {
 
   public var config: EncoderConfig { encoder.config }
 
-  public init(directory: String) throws {
+  /// With `crossEncoderHeadSeed`, the model is loaded as a cross-encoder with one logit: a
+  /// sentence encoder's weights get a fresh classification head from that seed (a
+  /// cross-encoder's own head is kept).
+  public init(directory: String, crossEncoderHeadSeed: UInt64? = nil) throws {
     self.directory = directory
     let dir = URL(fileURLWithPath: directory)
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
       throw TextEncoderError.cannotRead(path: directory, reason: "model directory not found")
     }
-    let config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
+    var config = try EncoderConfig.load(path: dir.appendingPathComponent("config.json").path)
+    if crossEncoderHeadSeed != nil && config.numLabels == nil { config.numLabels = 1 }
     let layout = try SentenceTransformersLayout.read(directory: dir)
     tokenizer = try Tokenizer.load(directory: dir, config: config, layout: layout)
     encoder = Encoder(config: config)
     let weights = try SafeTensorsFile(path: dir.appendingPathComponent("model.safetensors").path)
-    try encoder.load(from: weights)
+    try encoder.load(from: weights, headSeed: crossEncoderHeadSeed)
     pooling = layout.pooling
     normalize = layout.normalize
     prompts = layout.prompts
@@ -62,7 +66,7 @@ extension Encoder {
       let end = min(start + batchSize, texts.count)
       let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
       let e = try embed(TokenBatch(sequences: seqs, config: config), pooling: pooling, normalize: normalize)
-      out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) }
+      withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
       start = end
       progress?(end)
     }

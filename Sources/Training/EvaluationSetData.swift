@@ -1,5 +1,7 @@
 import Evaluation
+import Foundation
 import Recipes
+import TextEncoder
 
 /// A recipe's evaluation set, read: STS pairs or a retrieval set.
 public enum EvaluationSetData {
@@ -37,6 +39,21 @@ public enum EvaluationSetData {
     case .sts: "texts"
     case .retrieval: "queries"
     }
+  }
+
+  /// A cross-encoder's metrics on an STS set: Pearson and Spearman of its logits with the gold
+  /// scores (sentence-transformers' CrossEncoderCorrelationEvaluator).
+  public func evaluateCrossEncoder(_ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32) throws -> [Metric] {
+    guard case .sts(let pairs) = self else { preconditionFailure("cross-encoders are evaluated on STS sets") }
+    var scores: [Double] = []
+    for start in stride(from: 0, to: pairs.count, by: batchSize) {
+      let part = pairs[start..<min(start + batchSize, pairs.count)]
+      let batch = TokenBatch(sequences: part.map { tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }, config: encoder.config)
+      let logits = try encoder.logits(batch).array
+      scores += logits.map { Double($0) }
+    }
+    let gold = pairs.map { Double($0.score) }
+    return [Metric("pearson", Correlation.pearson(scores, gold)), Metric("spearman", Correlation.spearman(scores, gold))]
   }
 
   /// The set's metrics (retrieval ranks by each of `similarities`).

@@ -4,14 +4,30 @@ import Recipes
 /// The README.md model card written into checkpoints and the final model.
 extension TrainingRun {
   func modelCard(evaluations: [TrainerState.Evaluation], best: TrainerState.Best?, stepsDone: Int) -> String {
-    var s = "---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n- trainer\n---\n\n"
-    s += "# Fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)).\n\n"
-    s += "Texts are prefixed with `\(recipe.model.queryPrefix)` (queries) and `\(recipe.model.passagePrefix)` (passages); at most \(recipe.model.maxLength) tokens.\n\n## Stages\n\n"
+    var s: String
+    if recipe.model.crossEncoder {
+      s = "---\nlibrary_name: sentence-transformers\npipeline_tag: text-ranking\ntags:\n- cross-encoder\n- trainer\n---\n\n"
+      s += "# Cross-encoder fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)). "
+      s += "`XLMRobertaForSequenceClassification` with one logit per pair `<s> query </s></s> passage </s>`, at most \(recipe.model.maxLength) tokens; "
+      s += "it loads in transformers and as a sentence-transformers `CrossEncoder`.\n\n## Stages\n\n"
+    } else {
+      s = "---\nlibrary_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n- trainer\n---\n\n"
+      s += "# Fine-tuned from \(recipe.model.base)\n\nTrained by `trainer run \(recipe.file)` (\(stepsDone) steps, seed \(recipe.seed)).\n\n"
+      s += "Texts are prefixed with `\(recipe.model.queryPrefix)` (queries) and `\(recipe.model.passagePrefix)` (passages); at most \(recipe.model.maxLength) tokens.\n\n## Stages\n\n"
+    }
     for st in recipe.stages {
-      let loss: String
+      var loss: String
       switch st.loss {
       case .infoNCE(let t, let sym, let k): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : ""), \(k) hard negative(s) per query)"
       case .cosent(let scale): loss = "CoSENT (scale \(scale))"
+      case .binary: loss = "binary cross-entropy of each pair's logit"
+      case .listwise(let k): loss = "listwise cross-entropy over the positive and \(k) hard negative(s)"
+      }
+      if let d = st.distill {
+        switch d.kind {
+        case .kl(let t): loss += " + \(d.weight) × KL distillation from teacher scores (temperature \(t)), InfoNCE weight \(d.infoNCEWeight)"
+        case .marginMSE: loss += " + \(d.weight) × MarginMSE distillation from teacher scores, InfoNCE weight \(d.infoNCEWeight)"
+        }
       }
       s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"
     }

@@ -76,7 +76,7 @@ public final class TrainingRun {
     }
     try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic)
 
-    let base = try SentenceEncoder(directory: recipe.model.base)
+    let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
     let encoder = base.encoder
     let pooling = recipe.model.pooling ?? base.pooling
@@ -142,7 +142,9 @@ public final class TrainingRun {
           setEvaluator.queryPrefix = recipe.model.instructionPrefix(task)
           setEvaluator.passagePrefix = ""
         }
-        let metrics = try data.evaluate(with: setEvaluator, similarities: set.similarities)
+        let metrics = recipe.model.crossEncoder
+          ? try data.evaluateCrossEncoder(encoder, tokenizer: base.tokenizer, maxLength: recipe.model.maxLength)
+          : try data.evaluate(with: setEvaluator, similarities: set.similarities)
         let e = TrainerState.Evaluation(
           name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, mainMetric: set.mainMetric,
           metrics: metrics, seconds: Date().timeIntervalSince(t0))
@@ -216,7 +218,11 @@ public final class TrainingRun {
         optimizerToRestore = nil
       }
       var textsPerExample = 2
-      if case .infoNCE(_, _, let k) = stage.loss { textsPerExample = 2 + k }
+      switch stage.loss {
+      case .infoNCE(_, _, let k): textsPerExample = 2 + k
+      case .listwise(let k): textsPerExample = 2 * (1 + k)  // pairs are two texts long
+      case .binary, .cosent: break
+      }
       let miniBatch = try EncoderMemory.miniBatch(
         stage.miniBatch, stage: stage.name, batchTexts: stage.batchSize * textsPerExample, config: encoder.config,
         parameters: encoder.store.count, maxLength: recipe.model.maxLength)

@@ -96,6 +96,39 @@ public struct TrainingStep {
       result.profile = tape.profile
       return result
 
+    case .binary:
+      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: nil)
+      let batch = TokenBatch(sequences: set.pairs, config: encoder.config)
+      let logits = try encoder.logits(batch, on: tape, dropout: dropout)
+      let l = tape.binaryCrossEntropy(logits: logits, targets: set.labels)
+      var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
+      result.accuracy = Self.binaryAccuracy(tape.array(logits), set.labels)
+      try tape.backward(from: l)
+      result.profile = tape.profile
+      return result
+
+    case .listwise(let k):
+      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: k)
+      let batch = TokenBatch(sequences: set.pairs, config: encoder.config)
+      let W = 1 + k, R = set.groups.count
+      var columns = [Int](repeating: 0, count: R * W), absent = [Bool](repeating: true, count: R * W)
+      for (r, g) in set.groups.enumerated() {
+        for (j, p) in g.enumerated() {
+          columns[r * W + j] = p
+          absent[r * W + j] = false
+        }
+        for j in g.count..<W { columns[r * W + j] = g[0] }
+      }
+      let flat = tape.reshape(try encoder.logits(batch, on: tape, dropout: dropout), to: [1, set.pairs.count])
+      let grouped = tape.maskedFill(tape.reshape(tape.gather(flat, columns: columns, width: R * W), to: [R, W]), mask: absent)
+      let l = tape.crossEntropy(grouped, targets: [Int](repeating: 0, count: R))
+      var result = Result(loss: tape.scalar(l), tokens: batch.totalTokens, layout: batch.layout)
+      let g = tape.array(grouped)
+      result.accuracy = Float((0..<R).filter { r in (1..<W).allSatisfy { g[r * W + $0] < g[r * W] } }.count) / Float(max(R, 1))
+      try tape.backward(from: l)
+      result.profile = tape.profile
+      return result
+
     case .cosent(let scale):
       var first: [String] = [], second: [String] = [], scores: [Float] = []
       for e in examples {
@@ -148,6 +181,11 @@ public struct TrainingStep {
       try tape.backward(from: e, seed: Array(dE[(part.lowerBound * C)..<(part.upperBound * C)]))
     }
     return result
+  }
+
+  /// Share of pairs whose logit falls on the side of 0 their label (≥ 0.5 or not) is on.
+  static func binaryAccuracy(_ logits: [Float], _ labels: [Float]) -> Float {
+    Float(zip(logits, labels).filter { ($0 > 0) == ($1 >= 0.5) }.count) / Float(max(labels.count, 1))
   }
 
   /// Top-1 accuracy, mean positive cosine and mean hardest-negative cosine of a (n, m) cosine

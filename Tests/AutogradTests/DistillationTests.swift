@@ -73,3 +73,24 @@ import Testing
     }
   }
 }
+
+/// The cross-encoder's binary cross-entropy on logits against PyTorch's BCEWithLogitsLoss (soft
+/// targets and logits of ±40 included) and central differences.
+@Suite struct BinaryCrossEntropyTests {
+  @Test func matchesPyTorchAndCentralDifferences() throws {
+    let f = try DistillationTests.file.get()
+    let x = try f.floats("bce.logits"), y = try f.floats("bce.targets")
+    let tape = Tape(seed: 0)
+    let v = tape.input(Tensor(shape: [x.count], values: x))
+    let l = tape.binaryCrossEntropy(logits: v, targets: y)
+    let ref = try f.floats("bce.loss")[0]
+    #expect(abs(tape.scalar(l) - ref) <= 1e-6 * max(1, abs(ref)))
+    try tape.backward(from: l)
+    let d = difference(tape.gradient(v)!, try f.floats("bce.grad"))
+    #expect(d.maxAbs <= 1e-6, "\(d)")
+    let small = Tensor(shape: [10], values: Array(x.prefix(10)))
+    for c in try GradCheck.check(inputs: [("x", small)], step: 1e-2, build: { t, v in t.binaryCrossEntropy(logits: v[0], targets: Array(y.prefix(10))) }) {
+      #expect(c.relative <= 3e-3, "\(c)")
+    }
+  }
+}

@@ -105,6 +105,8 @@ import Testing
     try expectGradients([("a", a), ("b", tensor([4, 6], seed: 22))]) { t, v in t.rowDot(v[0], v[1]) }
     try expectGradients([("x", tensor([5], seed: 23))]) { t, v in t.pairwiseDifferences(v[0]) }
     try expectGradients([("a", a), ("b", b)]) { t, v in t.concatenate([v[0], t.scale(v[1], by: 2)]) }
+    try expectGradients([("x", a)]) { t, v in t.tanh(t.reshape(v[0], to: [6, 4])) }
+    try expectGradients([("x", a)]) { t, v in t.gather(v[0], columns: [5, 0, 0, 3, 2, 2, 1, 4], width: 2) }
   }
 
   @Test func softmaxLosses() throws {

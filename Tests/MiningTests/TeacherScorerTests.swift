@@ -46,7 +46,7 @@ import TextEncoder
     for (e, x) in examples.enumerated() {
       for (j, c) in ([x.positive] + x.negatives).enumerated() {
         let logit = try teacher.encoder.logits(TokenBatch(sequences: [teacher.tokenizer.encodePair(x.query, c)], config: teacher.config))
-        #expect(abs(scores.scores[e * 3 + j] - logit.data[0]) < 1e-5)
+        #expect(abs(scores.scores[e * 3 + j] - logit.array[0]) < 1e-5)
       }
     }
     #expect(scores.scores[1 * 3 + 2].isNaN)

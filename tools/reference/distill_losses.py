@@ -1,4 +1,5 @@
-"""Reference numbers for the distillation losses (KL at a temperature, ×T², and MarginMSE):
+"""Reference numbers for the distillation losses (KL at a temperature, ×T², and MarginMSE) and
+the cross-encoder's binary cross-entropy on logits (BCEWithLogitsLoss, soft targets included):
 student logits (6 queries × 5 candidates, the positive first), teacher scores, a mask of absent
 candidates (two queries short of negatives), the loss and its gradient with respect to the
 student logits, in float64 then stored as float32. Writes Tests/Fixtures/distill/reference.safetensors."""
@@ -38,6 +39,16 @@ mm.backward()
 out["marginmse.loss"] = mm.detach().float().reshape(1)
 out["marginmse.grad"] = s.grad.float()
 
+# binary cross-entropy of logits against targets in [0, 1], large logits included
+x = torch.cat([torch.randn(10) * 5, torch.tensor([40.0, -40.0])]).double().requires_grad_()
+y = torch.cat([torch.rand(6), torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])]).double()
+bce = torch.nn.functional.binary_cross_entropy_with_logits(x, y)
+bce.backward()
+out["bce.logits"] = x.detach().float()
+out["bce.targets"] = y.float()
+out["bce.loss"] = bce.detach().float().reshape(1)
+out["bce.grad"] = x.grad.float()
+
 os.makedirs(f"{root}/Tests/Fixtures/distill", exist_ok=True)
 save_file(out, f"{root}/Tests/Fixtures/distill/reference.safetensors")
-print({k: v.shape for k, v in out.items()}, float(kl), float(mm))
+print({k: v.shape for k, v in out.items()}, kl.item(), mm.item(), bce.item())
