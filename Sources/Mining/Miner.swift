@@ -38,7 +38,11 @@ public struct Miner {
     let started = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: model.tokenizer)
     let cacheRoot = URL(fileURLWithPath: dataPath + ".mine")
-    let key = "model \(model.directory) \(model.tokenizer.model.fingerprint)\ndata \(dataPath) \(data.corpusCount) \(data.exampleCount)\n"
+    // what the cached embeddings depend on: the model's weights file, the corpus, the length cap
+    let weights = (try? FileManager.default.attributesOfItem(atPath: model.directory + "/model.safetensors")) ?? [:]
+    let corpusHash = data.offsets.withUnsafeBytes { FNV1a.hex($0) }
+    let key = "model \(model.directory) \(model.tokenizer.model.fingerprint) \(weights[.size] ?? "") \(weights[.modificationDate] ?? "")\n"
+      + "data \(dataPath) \(data.corpusCount) \(data.exampleCount) \(data.tokenizer) \(corpusHash)\n"
       + "max length \(maxLength ?? model.tokenizer.maxLength)"
     let dim = model.config.hiddenSize
 

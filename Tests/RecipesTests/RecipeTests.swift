@@ -161,8 +161,8 @@ import Testing
       return
     }
     let cwd = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(root)
-    defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+    _ = FileManager.default.changeCurrentDirectoryPath(root)
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
     let k = try Recipe.load(path: "recipes/kornli.recipe")
     #expect(k.stages.map(\.name) == ["kornli", "korsts"])
     #expect(k.stages[0].data[0].paths == ["data/kornlu/KorNLI/xnli.dev.ko.tsv", "data/kornlu/KorNLI/xnli.test.ko.tsv"])
@@ -173,5 +173,12 @@ import Testing
     let me5 = try Recipe.load(path: "recipes/me5-small-korean.recipe")
     #expect(me5.stages.map(\.kind) == [.pretrain, .finetune, .finetune, .instruct])
     #expect(me5.stages[0].miniBatch == .texts(32) && me5.stages[0].batchSize == 1024 && me5.stages[0].data[1].minScore == 4)
+    let teacher = try Recipe.load(path: "recipes/kornli-teacher.recipe")
+    #expect(teacher.model.crossEncoder && teacher.stages.allSatisfy { $0.loss == .binary } && teacher.best?.metric == "spearman")
+    // the distillation recipe reads a data set that trainer data build/mine/score make; any file parses
+    let distill = try Recipe.load(path: "recipes/kornli-distill.recipe", overrides: ["stages.0.data.0.path=recipes/tiny.recipe"])
+    #expect(distill.stages[0].data[0].format == .hdf5 && distill.stages[0].data[0].negatives == .mined)
+    #expect(distill.stages[0].distill == Recipe.Distill(kind: .kl(temperature: 1), weight: 1, infoNCEWeight: 1))
+    #expect(distill.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 3))
   }
 }

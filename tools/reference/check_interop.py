@@ -1,7 +1,7 @@
 """Files written by trainer load in Python: the imported model.safetensors in `safetensors`, and
 `trainer embed` output in h5py (shape, dtype, unit norms, attributes). Needs numpy, safetensors
 and h5py only; exits non-zero if any check fails."""
-import os, subprocess, sys, tempfile
+import json, os, subprocess, sys, tempfile
 import h5py
 import numpy as np
 from safetensors import safe_open
@@ -36,6 +36,28 @@ with tempfile.TemporaryDirectory() as tmp:
         check("h5py: unit norms", np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5))
         check("h5py: attributes", h.attrs["prefix"] == "query: " and h.attrs["pooling"] == "mean", dict(h.attrs))
         check("h5py: translation pair is close", float(e[0] @ e[1]) > 0.8, f"cos {float(e[0] @ e[1]):.4f}")
+
+    # a data set (trainer data build) with mined negatives (trainer mine), read by h5py
+    jsonl = os.path.join(tmp, "t.jsonl")
+    with open(jsonl, "w", encoding="utf-8") as f:
+        for q, p, n in [("고양이가 잔다.", "고양이가 자고 있다.", "개가 뛴다."), ("개가 뛴다.", "강아지가 달린다.", "비가 온다."),
+                        ("비가 온다.", "날씨가 궂다.", "해가 뜬다."), ("해가 뜬다.", "아침이 온다.", "밤이 깊다.")]:
+            f.write(json.dumps({"query": q, "positive": p, "negatives": [n]}, ensure_ascii=False) + "\n")
+    data = os.path.join(tmp, "d.h5")
+    subprocess.run([trainer, "data", "build", "--model", model, "--examples", "jsonl:" + jsonl, "--output", data], check=True)
+    subprocess.run([trainer, "mine", data, "--model", model, "--k", "2", "--rank-window", "1-5", "--query-prefix", "query: ",
+                    "--passage-prefix", "query: "], check=True, stdout=subprocess.DEVNULL)
+    with h5py.File(data, "r") as h:
+        texts = [t.decode() for t in h["corpus/texts"][:]]
+        ids, offsets = h["corpus/ids"][:], h["corpus/offsets"][:]
+        check("h5py: data set corpus", ids.dtype == np.int32 and offsets.dtype == np.int64 and offsets[-1] == len(ids)
+              and len(offsets) == len(texts) + 1 and texts[0] == "고양이가 잔다.", f"{len(texts)} texts, {len(ids)} ids")
+        q, pos, neg = h["examples/query"][:], h["examples/positive"][:], h["examples/negatives"][:]
+        check("h5py: data set examples", [texts[i] for i in pos] == ["고양이가 자고 있다.", "강아지가 달린다.", "날씨가 궂다.", "아침이 온다."]
+              and neg.shape == (4, 1))
+        mined = h["mined/negatives"][:]
+        check("h5py: mined negatives", mined.shape == (4, 2) and all(m not in (q[e], pos[e], neg[e][0]) for e in range(4) for m in mined[e])
+              and h["mined"].attrs["rank_window"] == "1-5", str(mined.tolist()))
 
 print(f"interop checks: {passed} ok, {failed} failing")
 sys.exit(1 if failed else 0)
