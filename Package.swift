@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "Evaluation", dependencies: ["Autograd", "TextEncoder"], swiftSettings: cpuFlags),
     .target(name: "Reports", dependencies: ["Evaluation"]),
     .target(
-      name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets"],
+      name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets", "Mining", "HDF5Files"],
       swiftSettings: cpuFlags),
     .target(name: "DataSets", dependencies: ["HDF5Files", "TextEncoder"]),
     .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),

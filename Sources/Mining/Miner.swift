@@ -114,6 +114,7 @@ public struct Miner {
         "rank_window": "\(selection.window.lowerBound)-\(selection.window.upperBound)",
         "margin": selection.margin.map { "\($0)" } ?? "none", "relative_margin": selection.relativeMargin.map { "\($0)" } ?? "none",
         "seed": "\(selection.seed)", "query_prefix": queryPrefix, "passage_prefix": passagePrefix,
+        "max_length": "\(maxLength ?? model.tokenizer.maxLength)",
         "date": ISO8601DateFormatter().string(from: Date()), "summary": summary.json,
       ])
     try? FileManager.default.removeItem(at: cacheRoot)

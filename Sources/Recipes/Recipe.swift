@@ -100,8 +100,8 @@ public struct Recipe: Sendable {
     /// CoSENT on graded pairs, scale = 1 / temperature of the cosine differences.
     case cosent(scale: Float)
     /// Cross-encoders: binary cross-entropy of each pair's logit against its label (a positive
-    /// 1, a hard negative 0, a graded pair its score in [0, 1]).
-    case binary
+    /// 1, a hard negative 0, a graded pair score / maxScore, KorSTS's 0–5 by default).
+    case binary(maxScore: Float)
     /// Cross-encoders: per query, cross-entropy of the logits of [positive, hard negatives…]
     /// with the positive as the target.
     case listwise(hardNegatives: Int)
@@ -243,6 +243,8 @@ public struct Recipe: Sendable {
   public var evaluation: [EvalSet]
   public var best: Best?
   public var stages: [Stage]
+  /// Steps run before the stages (a teacher, data sets, mining, scoring).
+  public var prepare: [PrepareStep] = []
   /// The YAML text after overrides, hashed into checkpoints so a resume uses the same recipe.
   public var canonicalText: String
 
@@ -298,12 +300,18 @@ public struct Recipe: Sendable {
         throw reader.fail("evaluation set name '\(e.name)' is used twice")
       }
       let best = try m.optional("best").map { try parseBest($0, evaluation: evaluation) }
+      let prepare = try (m.optional("prepare")?.list() ?? []).map { try parsePrepare($0) }
+      let built = Set(prepare.compactMap { step -> String? in if case .build(let output, _, _) = step { output } else { nil } })
       let stageReaders = try m.required("stages").list()
       guard !stageReaders.isEmpty else { throw m.reader.fail("a recipe needs at least one stage", path: "stages") }
-      let stages = try stageReaders.enumerated().map { i, s in try parseStage(s, index: i, crossEncoder: model.crossEncoder) }
-      return Recipe(
+      let stages = try stageReaders.enumerated().map { i, s in
+        try parseStage(s, index: i, crossEncoder: model.crossEncoder, built: built)
+      }
+      var recipe = Recipe(
         file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, best: best, stages: stages,
         canonicalText: "")
+      recipe.prepare = prepare
+      return recipe
     }
   }
 
@@ -374,7 +382,7 @@ public struct Recipe: Sendable {
     }
   }
 
-  static func parseStage(_ s: RecipeReader, index: Int, crossEncoder: Bool) throws -> Stage {
+  static func parseStage(_ s: RecipeReader, index: Int, crossEncoder: Bool, built: Set<String> = []) throws -> Stage {
     try s.map { m in
       let name = try m.optional("name")?.string() ?? "stage\(index + 1)"
       let kindReader = m.optional("kind")
@@ -383,7 +391,9 @@ public struct Recipe: Sendable {
       let data = try m.required("data").list().map { d in
         try d.map { dm in
           let format = try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases)
-          let paths = try expand(try dm.required("path"))
+          let pathReader = try dm.required("path")
+          // a data set a prepare step builds need not exist yet
+          let paths = try format == .hdf5 && built.contains(pathReader.string()) ? [pathReader.string()] : expand(pathReader)
           var columns = ["sentence1", "sentence2"]
           if let c = dm.optional("columns") {
             guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv sources") }
@@ -469,7 +479,9 @@ public struct Recipe: Sendable {
             } ?? (kind == .pretrain ? 0 : 1))
         case "binary":
           guard crossEncoder else { throw kindReader.fail("binary is a cross-encoder loss (model: {cross_encoder: true})") }
-          return .binary
+          let maxScore = try lm.optional("max_score")?.double() ?? 5
+          guard maxScore > 0 else { throw lm.reader.fail("max_score must be positive", path: lm.reader.path + ".max_score") }
+          return .binary(maxScore: Float(maxScore))
         case "listwise":
           guard crossEncoder else { throw kindReader.fail("listwise is a cross-encoder loss (model: {cross_encoder: true})") }
           let k = try lm.optional("hard_negatives").map { r -> Int in
@@ -487,7 +499,11 @@ public struct Recipe: Sendable {
         }
       }
       let formats = Set(data.map(\.format))
-      if crossEncoder, loss != .binary, !({ if case .listwise = loss { true } else { false } }()) {
+      let crossLoss = switch loss {
+      case .binary, .listwise: true
+      case .infoNCE, .cosent: false
+      }
+      if crossEncoder, !crossLoss {
         throw lossReader.fail("a cross-encoder trains with binary or listwise")
       }
       switch loss {

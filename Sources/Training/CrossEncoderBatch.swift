@@ -8,8 +8,9 @@ struct CrossEncoderBatch {
   var labels: [Float] = []
   var groups: [[Int]] = []
 
-  /// `hardNegatives`: at most that many negatives per example (nil: all).
-  init(_ examples: [TrainingExample], step: TrainingStep, hardNegatives: Int?) throws {
+  /// `hardNegatives`: at most that many negatives per example (nil: all); a graded pair's label
+  /// is its score / `maxScore`, clamped to [0, 1].
+  init(_ examples: [TrainingExample], step: TrainingStep, hardNegatives: Int?, maxScore: Float) throws {
     let tok = step.tokenizer
     func add(_ a: [Int32], _ b: [Int32], _ label: Float) -> Int {
       pairs.append(tok.composePair(a, b, maxLength: step.maxLength))
@@ -22,7 +23,7 @@ struct CrossEncoderBatch {
         let qi = tok.pieceIds(q)
         groups.append([add(qi, tok.pieceIds(p), 1)] + n.prefix(hardNegatives ?? n.count).map { add(qi, tok.pieceIds($0), 0) })
       case .pair(let a, let b, let score):
-        groups.append([add(tok.pieceIds(a), tok.pieceIds(b), min(max(score, 0), 1))])
+        groups.append([add(tok.pieceIds(a), tok.pieceIds(b), min(max(score / maxScore, 0), 1))])
       case .indexed(let file, let q, let p, let n, _):
         guard let d = step.dataSets?.files[file] else { preconditionFailure("an hdf5 example without its data set") }
         let qi = try d.ids(q)

@@ -20,7 +20,7 @@ extension TrainingRun {
       switch st.loss {
       case .infoNCE(let t, let sym, let k): loss = "InfoNCE (temperature \(t)\(sym ? ", symmetric" : ""), \(k) hard negative(s) per query)"
       case .cosent(let scale): loss = "CoSENT (scale \(scale))"
-      case .binary: loss = "binary cross-entropy of each pair's logit"
+      case .binary(let m): loss = "binary cross-entropy of each pair's logit (graded pairs: score / \(m))"
       case .listwise(let k): loss = "listwise cross-entropy over the positive and \(k) hard negative(s)"
       }
       if let d = st.distill {

@@ -29,6 +29,8 @@ public final class TrainingRun {
 
   public enum Event {
     case warning(String)
+    /// What a prepare step did (or why it was skipped).
+    case preparing(String)
     case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int, miniBatch: Int?)
     case step(StepMetrics)
     case evaluation(TrainerState.Evaluation, best: Bool)
@@ -62,6 +64,7 @@ public final class TrainingRun {
   public func run(resume: URL? = nil, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
     let fm = FileManager.default
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
+    try prepare()
     // data, evaluation sets, and the overlap warning
     let dataSets = DataSetFiles()
     let stageData = try StageData.load(recipe, dataSets: dataSets)

@@ -96,8 +96,8 @@ public struct TrainingStep {
       result.profile = tape.profile
       return result
 
-    case .binary:
-      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: nil)
+    case .binary(let maxScore):
+      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: nil, maxScore: maxScore)
       let batch = TokenBatch(sequences: set.pairs, config: encoder.config)
       let logits = try encoder.logits(batch, on: tape, dropout: dropout)
       let l = tape.binaryCrossEntropy(logits: logits, targets: set.labels)
@@ -108,7 +108,7 @@ public struct TrainingStep {
       return result
 
     case .listwise(let k):
-      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: k)
+      let set = try CrossEncoderBatch(examples, step: self, hardNegatives: k, maxScore: 1)
       let batch = TokenBatch(sequences: set.pairs, config: encoder.config)
       let W = 1 + k, R = set.groups.count
       var columns = [Int](repeating: 0, count: R * W), absent = [Bool](repeating: true, count: R * W)

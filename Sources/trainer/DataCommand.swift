@@ -34,28 +34,12 @@ struct DataCommand: ParsableCommand {
       guard !examples.isEmpty else { throw ValidationError("give at least one --examples FORMAT:PATH") }
     }
 
-    static func parse(_ spec: String) throws -> (format: String, path: String) {
-      guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
-        throw ValidationError("'\(spec)': expected FORMAT:PATH, e.g. nli_tsv:data/kornlu/KorNLI/xnli.dev.ko.tsv")
-      }
-      return (String(spec[..<colon]), String(spec[spec.index(after: colon)...]))
-    }
-
-    static func source(_ spec: String) throws -> Recipe.DataSource {
-      let (format, path) = try parse(spec)
-      guard let f = Recipe.DataFormat(rawValue: format) else {
-        throw ValidationError(
-          "'\(spec)': unknown format '\(format)'; expected one of \(Recipe.DataFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-      }
-      return Recipe.DataSource(format: f, paths: [path])
-    }
-
     func run() throws {
       try runReportingErrors {
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
         var triplets: [TextTriplet] = []
         for spec in examples {
-          let source = try Self.source(spec)
+          let source = try Recipe.dataSpec(spec)
           for e in try TrainingData.load([source]) {
             guard case .triplet(let q, let p, let n) = e else {
               throw ValidationError("'\(spec)': graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)")
@@ -65,11 +49,10 @@ struct DataCommand: ParsableCommand {
         }
         var extra: [String] = []
         for spec in corpus {
-          let (format, path) = try Self.parse(spec)
-          if format == "lines" {
-            extra += try TextLines.read(path: path).filter { !$0.isEmpty }
+          if spec.hasPrefix("lines:") {
+            for p in try Recipe.expand(path: String(spec.dropFirst(6)), spec: spec) { extra += try TextLines.read(path: p).filter { !$0.isEmpty } }
           } else {
-            extra += try TrainingData.load([try Self.source(spec)]).flatMap(\.texts)
+            extra += try TrainingData.load([try Recipe.dataSpec(spec)]).flatMap(\.texts)
           }
         }
         let t0 = Date()

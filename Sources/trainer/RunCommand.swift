@@ -75,6 +75,8 @@ final class TrainingReporter {
     switch event {
     case .warning(let w):
       FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
+    case .preparing(let what):
+      print("prepare: \(what)")
     case .stageStarted(let index, let name, let examples, let steps, let resumedAt, let miniBatch):
       stageStart = Date()
       stageFirstStep = resumedAt

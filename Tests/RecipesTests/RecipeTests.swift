@@ -174,9 +174,11 @@ import Testing
     #expect(me5.stages.map(\.kind) == [.pretrain, .finetune, .finetune, .instruct])
     #expect(me5.stages[0].miniBatch == .texts(32) && me5.stages[0].batchSize == 1024 && me5.stages[0].data[1].minScore == 4)
     let teacher = try Recipe.load(path: "recipes/kornli-teacher.recipe")
-    #expect(teacher.model.crossEncoder && teacher.stages.allSatisfy { $0.loss == .binary } && teacher.best?.metric == "spearman")
-    // the distillation recipe reads a data set that trainer data build/mine/score make; any file parses
-    let distill = try Recipe.load(path: "recipes/kornli-distill.recipe", overrides: ["stages.0.data.0.path=recipes/tiny.recipe"])
+    #expect(teacher.model.crossEncoder && teacher.stages.allSatisfy { $0.loss == .binary(maxScore: 5) } && teacher.best?.metric == "spearman")
+    // the distillation recipe's data set is made by its prepare steps
+    let distill = try Recipe.load(path: "recipes/kornli-distill.recipe")
+    #expect(distill.prepare.count == 4 && distill.prepare[2] == .mine(
+      data: "data/kornli-distill.h5", k: 3, window: 10...100, margin: nil, relativeMargin: 0.02, seed: 0))
     #expect(distill.stages[0].data[0].format == .hdf5 && distill.stages[0].data[0].negatives == .mined)
     #expect(distill.stages[0].distill == Recipe.Distill(kind: .kl(temperature: 1), weight: 1, infoNCEWeight: 1))
     #expect(distill.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 3))

@@ -89,9 +89,9 @@ import Training
     let expected = l.map { row in log(row.reduce(0) { $0 + exp($1) }) - row[0] }.reduce(0, +) / 2
     #expect(abs(Double(listwise) - expected) < 1e-4 * max(1, expected))
     model.encoder.store.zeroGrad()
-    let binary = try step.run(examples, loss: .binary, dropout: false, seed: 0).loss
-    let flat = l.flatMap { $0 }, labels: [Double] = [1, 0, 0, 1]
-    let bce = zip(flat, labels).map { x, y in max(x, 0) - x * y + log(1 + exp(-abs(x))) }.reduce(0, +) / 4
+    let binary = try step.run(examples + [.pair("해가 뜬다.", "아침이 온다.", score: 3.5)], loss: .binary(maxScore: 5), dropout: false, seed: 0).loss
+    let flat = l.flatMap { $0 } + [try logit("해가 뜬다.", "아침이 온다.")], labels: [Double] = [1, 0, 0, 1, 0.7]
+    let bce = zip(flat, labels).map { x, y in max(x, 0) - x * y + log(1 + exp(-abs(x))) }.reduce(0, +) / 5
     #expect(abs(Double(binary) - bce) < 1e-4 * max(1, bce))
   }
 }

@@ -1,0 +1,81 @@
+import Foundation
+
+extension Recipe {
+  /// A step run before the stages, skipped when its product is already there (so a run that is
+  /// started again, or resumed, does not redo it):
+  ///   - teacher: train another recipe (a cross-encoder) unless its `model/` exists
+  ///   - build: make a data set (`trainer data build`) unless the file exists
+  ///   - mine: mine its hard negatives with the base model (`trainer mine`) unless the file holds
+  ///     negatives mined with these settings
+  ///   - score: score its examples with a teacher (`trainer score`) unless that teacher did
+  public enum PrepareStep: Sendable, Equatable {
+    case teacher(recipe: String)
+    case build(output: String, examples: [DataSource], corpus: [DataSource])
+    case mine(data: String, k: Int, window: ClosedRange<Int>, margin: Double?, relativeMargin: Double?, seed: UInt64)
+    /// `teacher`: a model directory, or the recipe of a teacher step (its model/)
+    case score(data: String, teacher: String)
+  }
+
+  /// `FORMAT:PATH` (as `trainer data build` takes them; a `*` in the file name expands).
+  public static func dataSpec(_ spec: String) throws -> DataSource {
+    guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
+      throw RecipeError(file: "", line: 0, path: spec, message: "expected FORMAT:PATH, e.g. nli_tsv:data/kornlu/KorNLI/xnli.dev.ko.tsv")
+    }
+    let format = String(spec[..<colon]), path = String(spec[spec.index(after: colon)...])
+    guard let f = DataFormat(rawValue: format), f != .hdf5 else {
+      throw RecipeError(file: "", line: 0, path: spec, message: "unknown format '\(format)'; expected one of nli_tsv, sts_tsv, jsonl, pairs_tsv")
+    }
+    return DataSource(format: f, paths: try expand(path: path, spec: spec))
+  }
+
+  /// `path`, or the sorted files its file name's `*`/`?` pattern matches; errors name `spec`.
+  public static func expand(path: String, spec: String) throws -> [String] {
+    let name = URL(fileURLWithPath: path).lastPathComponent
+    guard name.contains("*") || name.contains("?") else {
+      guard FileManager.default.fileExists(atPath: path) else { throw RecipeError(file: "", line: 0, path: spec, message: "file '\(path)' not found") }
+      return [path]
+    }
+    let dir = (path as NSString).deletingLastPathComponent
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+    let matches = entries.filter { fnmatch(name, $0, 0) == 0 }.sorted()
+    guard !matches.isEmpty else { throw RecipeError(file: "", line: 0, path: spec, message: "no file matches '\(path)'") }
+    return matches.map { dir.isEmpty ? $0 : dir + "/" + $0 }
+  }
+
+  static func parsePrepare(_ r: RecipeReader) throws -> PrepareStep {
+    try r.map { m in
+      if let t = m.optional("teacher") { return .teacher(recipe: try existing(t, directory: false)) }
+      if let b = m.optional("build") {
+        return try b.map { bm in
+          func specs(_ key: String) throws -> [DataSource] {
+            try (bm.optional(key)?.list() ?? []).map { s in
+              do { return try dataSpec(try s.string()) } catch let e as RecipeError { throw s.fail(e.message) }
+            }
+          }
+          let examples = try specs("examples")
+          guard !examples.isEmpty else { throw bm.reader.fail("a build step needs examples: [FORMAT:PATH, ...]", path: bm.reader.path + ".examples") }
+          return .build(output: try bm.required("output").string(), examples: examples, corpus: try specs("corpus"))
+        }
+      }
+      if let n = m.optional("mine") {
+        return try n.map { nm in
+          let windowReader = try nm.required("rank_window")
+          let bounds = try windowReader.list().map { try $0.int() }
+          guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else {
+            throw windowReader.fail("expected [first, last] ranks with 1 <= first <= last, e.g. [10, 100]")
+          }
+          return .mine(
+            data: try nm.required("data").string(), k: try positive(nm.optional("k"), default: 4), window: bounds[0]...bounds[1],
+            margin: try nm.optional("margin")?.double(), relativeMargin: try nm.optional("relative_margin")?.double(),
+            seed: UInt64(try nm.optional("seed")?.int() ?? 0))
+        }
+      }
+      if let s = m.optional("score") {
+        return try s.map { sm in
+          .score(data: try sm.required("data").string(), teacher: try sm.required("teacher").string())
+        }
+      }
+      throw m.reader.fail("a prepare step is one of teacher, build, mine, score")
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import DataSets
+import Foundation
+import HDF5Files
+import Mining
+import Recipes
+import TextEncoder
+
+extension TrainingRun {
+  /// The model directory a teacher recipe ends with.
+  static func teacherModel(_ recipePath: String) throws -> String {
+    try Recipe.load(path: recipePath).output + "/model"
+  }
+
+  /// Runs the recipe's prepare steps in order, each unless its product is there already.
+  func prepare() throws {
+    for step in recipe.prepare {
+      switch step {
+      case .teacher(let path):
+        let teacher = try Recipe.load(path: path)
+        let model = teacher.output + "/model"
+        if FileManager.default.fileExists(atPath: model + "/config.json") {
+          observer(.preparing("teacher \(model) is there (from \(path))"))
+          continue
+        }
+        observer(.preparing("training the teacher: \(path)"))
+        let run = TrainingRun(recipe: teacher, observer: observer)
+        try run.run(resume: run.latestCheckpoint())
+
+      case .build(let output, let examples, let corpus):
+        if FileManager.default.fileExists(atPath: output) {
+          observer(.preparing("data set \(output) is there"))
+          continue
+        }
+        let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: recipe.model.base))
+        let triplets = try TrainingData.load(examples).map { e -> TextTriplet in
+          guard case .triplet(let q, let p, let n) = e else {
+            throw DataSetError.empty(detail: "\(examples.flatMap(\.paths).joined(separator: ", ")): graded pairs are not (query, positive) examples")
+          }
+          return TextTriplet(query: q, positive: p, negatives: n)
+        }
+        let s = try DataSetBuilder.build(
+          examples: triplets, corpusTexts: try TrainingData.load(corpus).flatMap(\.texts), tokenizer: tokenizer,
+          sources: (examples + corpus).flatMap(\.paths), output: output)
+        observer(.preparing("built \(output): \(s.examples) examples, \(s.texts) texts, \(s.tokens) tokens"))
+
+      case .mine(let data, let k, let window, let margin, let relativeMargin, let seed):
+        let selection = NegativeSelection(
+          count: k, window: window, margin: margin.map(Float.init), relativeMargin: relativeMargin.map(Float.init), seed: seed)
+        let settings = Self.miningSettings(model: recipe.model.base, selection: selection, recipe: recipe)
+        if let file = try? HDF5File.open(path: data), settings.allSatisfy({ (try? file.attribute($0.key, of: "mined")) == $0.value }) {
+          observer(.preparing("\(data) holds negatives mined with these settings"))
+          continue
+        }
+        observer(.preparing("mining \(data) with \(recipe.model.base)"))
+        let miner = Miner(
+          model: try SentenceEncoder(directory: recipe.model.base), selection: selection, queryPrefix: recipe.model.queryPrefix,
+          passagePrefix: recipe.model.passagePrefix, maxLength: recipe.model.maxLength)
+        let summary = try miner.mine(dataPath: data)
+        for line in summary.lines { observer(.preparing("  \(line)")) }
+
+      case .score(let data, let teacherSpec):
+        let teacherDir = teacherSpec.hasSuffix(".recipe") ? try Self.teacherModel(teacherSpec) : teacherSpec
+        if let file = try? HDF5File.open(path: data), (try? file.attribute("teacher", of: "teacher")) == teacherDir {
+          observer(.preparing("\(data) holds the scores of \(teacherDir)"))
+          continue
+        }
+        observer(.preparing("scoring \(data) with \(teacherDir)"))
+        let teacher = try SentenceEncoder(directory: teacherDir)
+        let s = try TeacherScorer(teacher: teacher, maxLength: nil).score(dataPath: data)
+        observer(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
+      }
+    }
+  }
+
+  /// The /mined attributes that identify a mining run (a file mined otherwise is mined again).
+  static func miningSettings(model: String, selection: NegativeSelection, recipe: Recipe) -> [String: String] {
+    [
+      "model": model, "rank_window": "\(selection.window.lowerBound)-\(selection.window.upperBound)",
+      "margin": selection.margin.map { "\($0)" } ?? "none", "relative_margin": selection.relativeMargin.map { "\($0)" } ?? "none",
+      "seed": "\(selection.seed)", "query_prefix": recipe.model.queryPrefix, "passage_prefix": recipe.model.passagePrefix,
+      "max_length": "\(recipe.model.maxLength)",
+    ]
+  }
+}
