@@ -34,12 +34,17 @@ struct DataCommand: ParsableCommand {
       guard !examples.isEmpty else { throw ValidationError("give at least one --examples FORMAT:PATH") }
     }
 
+    /// A FORMAT:PATH option, its problems reported as the option's.
+    static func spec(_ spec: String) throws -> Recipe.DataSource {
+      do { return try Recipe.dataSpec(spec) } catch let e as RecipeError { throw ValidationError("'\(spec)': \(e.message)") }
+    }
+
     func run() throws {
       try runReportingErrors {
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
         var triplets: [TextTriplet] = []
         for spec in examples {
-          let source = try Recipe.dataSpec(spec)
+          let source = try Self.spec(spec)
           for e in try TrainingData.load([source]) {
             guard case .triplet(let q, let p, let n) = e else {
               throw ValidationError("'\(spec)': graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)")
@@ -50,9 +55,13 @@ struct DataCommand: ParsableCommand {
         var extra: [String] = []
         for spec in corpus {
           if spec.hasPrefix("lines:") {
-            for p in try Recipe.expand(path: String(spec.dropFirst(6)), spec: spec) { extra += try TextLines.read(path: p).filter { !$0.isEmpty } }
+            let paths: [String]
+            do { paths = try Recipe.expand(path: String(spec.dropFirst(6)), spec: spec) } catch let e as RecipeError {
+              throw ValidationError("'\(spec)': \(e.message)")
+            }
+            for p in paths { extra += try TextLines.read(path: p).filter { !$0.isEmpty } }
           } else {
-            extra += try TrainingData.load([try Recipe.dataSpec(spec)]).flatMap(\.texts)
+            extra += try TrainingData.load([try Self.spec(spec)]).flatMap(\.texts)
           }
         }
         let t0 = Date()
