@@ -69,9 +69,12 @@ public struct RunLog {
         return v
       }
       if let name = obj["eval"] as? String {
-        let known: Set<String> = ["eval", "stage", "global_step", "seconds", "main_metric", "best", "spearman"]
+        // runs of earlier versions logged only "spearman" (of cosine) and no main metric; a
+        // cross-encoder's "spearman" (of its logits) comes with one
+        let legacy = obj["main_metric"] == nil
+        let known = Set(["eval", "stage", "global_step", "seconds", "main_metric", "best"] + (legacy ? ["spearman"] : []))
         var metrics = obj.filter { !known.contains($0.key) }.map { (name: $0.key, value: $0.value as? Double) }
-        if let rho = obj["spearman"] as? Double, obj["main_metric"] == nil { metrics.append(("spearman_cosine", rho)) }  // older runs
+        if let rho = obj["spearman"] as? Double, legacy { metrics.append(("spearman_cosine", rho)) }
         metrics.sort { Self.order($0.name) < Self.order($1.name) }
         evaluations.append(Evaluation(
           name: name, stage: try string("stage"), globalStep: Int(try number("global_step")), seconds: obj["seconds"] as? Double,

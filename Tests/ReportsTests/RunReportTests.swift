@@ -53,6 +53,14 @@ import Testing
     #expect(!html.contains("https://") && !html.contains("<script"))
   }
 
+  @Test func aCrossEncodersSpearmanIsItsMainMetric() throws {
+    let metrics = #"{"epoch":0,"global_step":1,"grad_norm":1,"loss":0.7,"lr":1e-5,"seconds":1,"stage":"pairs","stage_steps":1,"step":1,"tokens":90,"tokens_per_second":90,"accuracy":0.5}"#
+      + "\n" + #"{"best":true,"eval":"sts","global_step":1,"main_metric":"spearman","pearson":0.8,"seconds":2,"spearman":0.819,"stage":"pairs"}"# + "\n"
+    let log = try RunLog.read(directory: try runDirectory(metrics: metrics).path)
+    #expect(log.evaluations[0].metrics.map(\.name) == ["pearson", "spearman"])
+    #expect(RunReport.html(log).contains("sts spearman 0.8190"))
+  }
+
   @Test func ticksAreRoundAndCoverTheRange() {
     let t = SVGChart.ticks(0.783, 0.851, count: 5)
     #expect(t.first! <= 0.783 && t.last! >= 0.851 && t.count >= 4 && t.count <= 9)
