@@ -54,7 +54,7 @@ let package = Package(
     .target(
       name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets", "Mining", "HDF5Files"],
       swiftSettings: cpuFlags),
-    .target(name: "DataSets", dependencies: ["HDF5Files", "TextEncoder"]),
+    .target(name: "DataSets", dependencies: ["Autograd", "HDF5Files", "TextEncoder"]),
     .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(

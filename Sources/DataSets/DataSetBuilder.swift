@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 import HDF5Files
 import TextEncoder
@@ -84,15 +85,14 @@ public enum DataSetBuilder {
 
   /// Piece ids of every text, on every core.
   static func tokenize(_ texts: [String], _ tokenizer: Tokenizer) -> [[Int32]] {
-    let chunk = 256, chunks = (texts.count + chunk - 1) / chunk
     let out = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: texts.count)
     out.initialize(repeating: [])
     defer {
       _ = out.deinitialize()
       out.deallocate()
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-      for i in (c * chunk)..<min((c + 1) * chunk, texts.count) { out[i] = tokenizer.pieceIds(texts[i]) }
+    parallelFor(texts.count, minChunk: 256) { range in
+      for i in range { out[i] = tokenizer.pieceIds(texts[i]) }
     }
     return Array(out)
   }

@@ -133,11 +133,11 @@ extension DataSetFile {
 
 extension DataSetFile {
   /// A teacher's scores: (examples, width) of [positive, negatives…] (NaN = absent), and which
-  /// negatives they are of ("mined" or "data").
+  /// negatives they are of.
   public struct TeacherScores: Sendable {
     public var width: Int
     public var scores: [Float]
-    public var candidates: String
+    public var candidates: DataSetLayout.Negatives
   }
 
   public func teacherScores() throws -> TeacherScores? {
@@ -146,7 +146,10 @@ extension DataSetFile {
     guard shape.count == 2, shape[0] == exampleCount else {
       throw DataSetError.inconsistent(path: path, name: DataSetLayout.teacherScores, detail: "shape \(shape), expected [\(exampleCount), 1 + k]")
     }
-    return TeacherScores(
-      width: shape[1], scores: try file.read(DataSetLayout.teacherScores), candidates: try file.attribute("candidates", of: "teacher"))
+    let kind = try file.attribute("candidates", of: "teacher")
+    guard let candidates = DataSetLayout.Negatives(rawValue: kind) else {
+      throw DataSetError.inconsistent(path: path, name: "teacher@candidates", detail: "'\(kind)', expected mined or data")
+    }
+    return TeacherScores(width: shape[1], scores: try file.read(DataSetLayout.teacherScores), candidates: candidates)
   }
 }

@@ -28,6 +28,8 @@ public enum DataSetLayout {
   public static let minedScores = "mined/scores"
   public static let minedPositiveScores = "mined/positive_scores"
   public static let teacherScores = "teacher/scores"
+  /// Which hard negatives of an example a teacher scored (the `/teacher` attribute `candidates`).
+  public enum Negatives: String, Sendable { case mined, data }
   /// Rows per chunk of /corpus/ids (so a batch reads a few chunks, not the whole corpus).
   static let idChunk = 16_384
 }

@@ -46,15 +46,16 @@ extension HDF5File {
   }
 
   /// The shape of dataset `name`.
-  public func shape(_ name: String) throws -> [Int] {
-    try withDataset(name) { ds in
-      let space = H5Dget_space(ds)
-      defer { H5Sclose(space) }
-      let rank = Int(H5Sget_simple_extent_ndims(space))
-      var dims = [hsize_t](repeating: 0, count: max(rank, 1))
-      H5Sget_simple_extent_dims(space, &dims, nil)
-      return dims.prefix(rank).map { Int($0) }
-    }
+  public func shape(_ name: String) throws -> [Int] { try withDataset(name) { shape(of: $0) } }
+
+  /// The shape of an open dataset.
+  func shape(of ds: hid_t) -> [Int] {
+    let space = H5Dget_space(ds)
+    defer { H5Sclose(space) }
+    let rank = Int(H5Sget_simple_extent_ndims(space))
+    var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+    H5Sget_simple_extent_dims(space, &dims, nil)
+    return dims.prefix(rank).map { Int($0) }
   }
 
   /// The stored element type of dataset `name`: int32, int64, float32, string, ….
@@ -68,16 +69,21 @@ extension HDF5File {
 
   /// Every value of dataset `name`, which must hold `T`s.
   public func read<T: HDF5Element>(_ name: String, as: T.Type = T.self) throws -> [T] {
-    let shape = try shape(name)
-    return try read(name, rows: 0..<(shape.first ?? 1), as: T.self)
+    try read(name, only: nil, as: T.self)
   }
 
   public func readFloats(_ name: String) throws -> [Float] { try read(name) }
 
   /// Rows `rows` (along the first dimension) of dataset `name`, row-major; reads only them.
   public func read<T: HDF5Element>(_ name: String, rows: Range<Int>, as: T.Type = T.self) throws -> [T] {
-    let shape = try shape(name)
-    return try withDataset(name) { ds in
+    try read(name, only: rows, as: T.self)
+  }
+
+  /// Rows `only` of dataset `name`, or all of them (nil), with the dataset opened once.
+  func read<T: HDF5Element>(_ name: String, only: Range<Int>?, as: T.Type) throws -> [T] {
+    try withDataset(name) { ds in
+      let shape = shape(of: ds)
+      let rows = only ?? 0..<(shape.first ?? 1)
       let type = H5Dget_type(ds)
       defer { H5Tclose(type) }
       guard H5Tget_class(type) == T.typeClass, H5Tget_size(type) == MemoryLayout<T>.size else {
@@ -130,7 +136,7 @@ extension HDF5File {
       guard H5Tget_class(fileType) == H5T_STRING, H5Tis_variable_str(fileType) > 0 else {
         throw HDF5Error.wrongType(path: path, name: name, found: typeDescription(fileType), expected: "variable-length string")
       }
-      let n = try shape(name).reduce(1, *)
+      let n = shape(of: ds).reduce(1, *)
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       if n == 0 { return [] }
       let type = stringType()

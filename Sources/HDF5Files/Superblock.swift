@@ -1,7 +1,7 @@
 import Foundation
 
-/// The part of an HDF5 superblock needed to tell a whole file from a truncated one: where the
-/// superblock sits and the end-of-file address the library recorded when it closed the file.
+/// The part of an HDF5 superblock needed to tell a whole file from a truncated one: the
+/// end-of-file address the library recorded when it closed the file.
 ///
 /// libhdf5 1.10 refuses a truncated file but leaks the half-opened file while doing so, and then
 /// cannot shut down cleanly at exit; checking the recorded length first keeps such files away from
@@ -9,9 +9,6 @@ import Foundation
 struct Superblock {
   static let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
-  /// Absolute offset of the superblock (0, 512, 1024, 2048, …).
-  let offset: Int
-  let version: Int
   /// Bytes the file must hold: its recorded end-of-file address.
   let requiredLength: UInt64
   /// Bytes the file holds.
@@ -66,6 +63,6 @@ struct Superblock {
     // v0/1: base, free-space info, end of file, driver info; v2/3: base, extension, end of file.
     // libhdf5 compares the stored end of file with the file's whole length, user block included
     // (H5F__super_read), and so does this.
-    return Superblock(offset: offset, version: version, requiredLength: try address(2), fileLength: fileLength)
+    return Superblock(requiredLength: try address(2), fileLength: fileLength)
   }
 }

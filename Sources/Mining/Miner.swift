@@ -51,26 +51,23 @@ public struct Miner {
       rowsPerChunk: rowsPerChunk, precision: precision)
     try embed(rows: Array(0..<data.corpusCount), of: data, prefix: passagePrefix, into: corpus) { try progress?(.corpus, $0, data.corpusCount) }
 
-    // the distinct queries, embedded with the query prefix (or read back from the corpus chunks)
+    // the distinct queries: their corpus rows' embeddings, or embedded with their own prefix
     let queryRows = Array(Set(data.query.map { Int($0) })).sorted()
-    let queries = try EmbeddingChunks(
-      directory: cacheRoot.appendingPathComponent("queries"), key: key + "\nprefix \(queryPrefix)\nrows \(FNV1a.hex(queryRows.description.utf8))",
-      rows: queryRows.count, dim: dim, rowsPerChunk: rowsPerChunk, precision: precision)
+    let queryVectors: [Float]
     if queryPrefix == passagePrefix {
-      try copyRows(queryRows, from: corpus, into: queries)
+      queryVectors = try gather(queryRows, from: corpus)
     } else {
+      let queries = try EmbeddingChunks(
+        directory: cacheRoot.appendingPathComponent("queries"), key: key + "\nprefix \(queryPrefix)\nrows \(FNV1a.hex(queryRows.description.utf8))",
+        rows: queryRows.count, dim: dim, rowsPerChunk: rowsPerChunk, precision: precision)
       try embed(rows: queryRows, of: data, prefix: queryPrefix, into: queries) { try progress?(.queries, $0, queryRows.count) }
+      queryVectors = try (0..<queries.chunkCount).flatMap { try queries.read($0) }
     }
 
     // each distinct query's hits, one block of queries at a time
     let given = data.negativeWidth
     let depth = min(selection.depth(given: given), data.corpusCount)
     var hits = [Int32](repeating: -1, count: queryRows.count * depth), hitScores = [Float](repeating: -.infinity, count: queryRows.count * depth)
-    var queryVectors = [Float](repeating: 0, count: queryRows.count * dim)
-    for c in 0..<queries.chunkCount {
-      let r = queries.range(c)
-      queryVectors.replaceSubrange((r.lowerBound * dim)..<(r.upperBound * dim), with: try queries.read(c))
-    }
     let searchStart = Date()
     for blockStart in stride(from: 0, to: queryRows.count, by: queriesPerBlock) {
       let block = blockStart..<min(blockStart + queriesPerBlock, queryRows.count)
@@ -148,15 +145,6 @@ public struct Miner {
   func contiguousIDs(_ rows: ArraySlice<Int>, _ data: DataSetFile) throws -> [[Int32]] {
     if let first = rows.first, let last = rows.last, last - first + 1 == rows.count { return try data.ids(first..<(last + 1)) }
     return try rows.map { try data.ids($0) }
-  }
-
-  /// Rows `rows` of `source` (read a chunk at a time) stored as `target`'s rows in order.
-  func copyRows(_ rows: [Int], from source: EmbeddingChunks, into target: EmbeddingChunks) throws {
-    let all = try gather(rows, from: source)
-    for c in 0..<target.chunkCount where !target.has(c) {
-      let r = target.range(c)
-      try target.write(c, Array(all[(r.lowerBound * target.dim)..<(r.upperBound * target.dim)]))
-    }
   }
 
   /// Rows `rows` of `chunks` in the order given, reading each chunk once.

@@ -6,8 +6,6 @@ import TextEncoder
 /// any, the negatives from the data) — with a cross-encoder teacher, and writes them to the
 /// data set's `/teacher/scores` (examples, 1 + k), NaN where a candidate is absent.
 public struct TeacherScorer {
-  public enum Candidates: String, Sendable { case mined, data }
-
   public var teacher: SentenceEncoder
   public var batchSize = 32
   public var maxLength: Int?
@@ -30,7 +28,7 @@ public struct TeacherScorer {
   public struct Summary: Sendable {
     public var examples: Int
     public var pairs: Int
-    public var candidates: Candidates
+    public var candidates: DataSetLayout.Negatives
     public var seconds: Double
   }
 
@@ -39,7 +37,7 @@ public struct TeacherScorer {
     let t0 = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: teacher.tokenizer)
     let mined = try data.mined()
-    let candidates: Candidates = mined == nil ? .data : .mined
+    let candidates: DataSetLayout.Negatives = mined == nil ? .data : .mined
     let width = 1 + (mined?.k ?? data.negativeWidth)
     var scores = [Float](repeating: .nan, count: data.exampleCount * width)
     // (example, slot, query row, candidate row) of every pair, scored in batches

@@ -1,3 +1,4 @@
+import Autograd
 import COpenBLAS
 import Foundation
 
@@ -33,12 +34,11 @@ public struct TopK: Sendable {
           }
         }
       }
-      let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(q / 64, 1))
       scores.withUnsafeBufferPointer { sp in
         heaps.withUnsafeMutableBufferPointer { hp in
           let base = hp.baseAddress!
-          DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in stride(from: w, to: q, by: workers) {
+          parallelFor(q, minChunk: 64) { queries in
+            for i in queries {
               let row = sp.baseAddress! + i * n
               for j in 0..<n { base[i].offer(score: row[j], id: Int32(start + j)) }
             }

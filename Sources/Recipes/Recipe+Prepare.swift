@@ -30,17 +30,14 @@ extension Recipe {
 
   /// `path`, or the sorted files its file name's `*`/`?` pattern matches; errors name `spec`.
   public static func expand(path: String, spec: String) throws -> [String] {
-    let name = URL(fileURLWithPath: path).lastPathComponent
-    guard name.contains("*") || name.contains("?") else {
+    guard let matches = glob(path) else {
       guard FileManager.default.fileExists(atPath: path) else { throw RecipeError(file: "", line: 0, path: spec, message: "file '\(path)' not found") }
       return [path]
     }
-    let dir = (path as NSString).deletingLastPathComponent
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-    let matches = entries.filter { fnmatch(name, $0, 0) == 0 }.sorted()
     guard !matches.isEmpty else { throw RecipeError(file: "", line: 0, path: spec, message: "no file matches '\(path)'") }
-    return matches.map { dir.isEmpty ? $0 : dir + "/" + $0 }
+    return matches
   }
+
 
   static func parsePrepare(_ r: RecipeReader) throws -> PrepareStep {
     try r.map { m in

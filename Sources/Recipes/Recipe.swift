@@ -290,7 +290,7 @@ public struct Recipe: Sendable {
         var set = try parseEvalSet(reader)
         if model.crossEncoder {
           guard case .sts = set.source else { throw reader.fail("a cross-encoder is evaluated on sts_tsv sets (the correlation of its scores)") }
-          if let i = set.instruction { _ = i; throw reader.fail("a cross-encoder's evaluation sets take no instruction") }
+          if set.instruction != nil { throw reader.fail("a cross-encoder's evaluation sets take no instruction") }
           set.crossEncoder = true
         }
         return set
@@ -596,14 +596,19 @@ public struct Recipe: Sendable {
   /// A path whose file name may hold `*` patterns; at least one file must match.
   static func expand(_ r: RecipeReader) throws -> [String] {
     let p = try r.string()
-    let url = URL(fileURLWithPath: p)
-    let name = url.lastPathComponent
-    guard name.contains("*") || name.contains("?") else { return [try existing(r, directory: false)] }
-    let dir = url.deletingLastPathComponent().path
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-    let matches = entries.filter { fnmatch(name, $0, 0) == 0 }.sorted()
+    guard let matches = glob(p) else { return [try existing(r, directory: false)] }
     guard !matches.isEmpty else { throw r.fail("no file matches '\(p)'") }
-    let prefix = (p as NSString).deletingLastPathComponent
-    return matches.map { prefix.isEmpty ? $0 : prefix + "/" + $0 }
+    return matches
   }
+
+  /// The files a path whose file name holds `*` or `?` matches, sorted (empty: none); nil for a
+  /// path without a pattern.
+  static func glob(_ path: String) -> [String]? {
+    let name = URL(fileURLWithPath: path).lastPathComponent
+    guard name.contains("*") || name.contains("?") else { return nil }
+    let dir = (path as NSString).deletingLastPathComponent
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
+    return entries.filter { fnmatch(name, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : dir + "/" + $0 }
+  }
+
 }

@@ -90,6 +90,19 @@ public enum TrainingData {
     }
   }
 
+  /// The examples of text sources as (query, positive, negatives) triplets, for a data set;
+  /// graded pairs are refused, naming their files.
+  public static func triplets(_ sources: [Recipe.DataSource]) throws -> [TextTriplet] {
+    try sources.flatMap { source in
+      try load([source]).map { e -> TextTriplet in
+        guard case .triplet(let q, let p, let n) = e else {
+          throw TrainingError.notTriplets(paths: source.paths)
+        }
+        return TextTriplet(query: q, positive: p, negatives: n)
+      }
+    }
+  }
+
   /// The examples of an hdf5 data set with the negatives asked for; with `teacher`, the file's
   /// teacher scores, which must be of those negatives.
   static func indexed(path: String, negatives: Recipe.NegativeSource, teacher: Bool, dataSets: DataSetFiles) throws -> [TrainingExample] {
@@ -109,9 +122,10 @@ public enum TrainingData {
       guard let t = try d.teacherScores() else {
         throw DataSetError.notADataSet(path: path, detail: "no teacher scores (run trainer score), but the stage distills")
       }
-      guard t.candidates == (useMined ? "mined" : "data") else {
+      let used: DataSetLayout.Negatives = useMined ? .mined : .data
+      guard t.candidates == used else {
         throw DataSetError.notADataSet(
-          path: path, detail: "its teacher scored the \(t.candidates) negatives, the stage trains with the \(useMined ? "mined" : "data") ones")
+          path: path, detail: "its teacher scored the \(t.candidates.rawValue) negatives, the stage trains with the \(used.rawValue) ones")
       }
       scores = t
     }
@@ -157,6 +171,7 @@ public enum TrainingError: Error, CustomStringConvertible {
   case memoryBudget(stage: String, megabytes: Int, needed: Int)
   case batchLargerThanDistinctTexts(stage: String, source: String, batchSize: Int, texts: Int)
   case noTeacherScores(example: Int)
+  case notTriplets(paths: [String])
 
   public var description: String {
     switch self {
@@ -168,6 +183,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case .checkpoint(let p, let d): "\(p): \(d)"
     case .batchLargerThanDistinctTexts(let s, let src, let b, let n):
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
+    case .notTriplets(let p):
+      "\(p.joined(separator: ", ")): graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)"
     case .noTeacherScores(let e): "example \(e) of the batch has no teacher scores, but the stage distills"
     case .memoryBudget(let s, let mb, let needed):
       "stage '\(s)': memory_budget_mb \(mb) is below the \(needed) MB that the weights, gradients, optimizer moments and one text need"

@@ -24,10 +24,11 @@ extension TrainingRun {
       case .listwise(let k): loss = "listwise cross-entropy over the positive and \(k) hard negative(s)"
       }
       if let d = st.distill {
-        switch d.kind {
-        case .kl(let t): loss += " + \(d.weight) × KL distillation from teacher scores (temperature \(t)), InfoNCE weight \(d.infoNCEWeight)"
-        case .marginMSE: loss += " + \(d.weight) × MarginMSE distillation from teacher scores, InfoNCE weight \(d.infoNCEWeight)"
+        let kind = switch d.kind {
+        case .kl(let t): "KL distillation from teacher scores (temperature \(t))"
+        case .marginMSE: "MarginMSE distillation from teacher scores"
         }
+        loss += " + \(d.weight) × \(kind), InfoNCE weight \(d.infoNCEWeight)"
       }
       s += "- **\(st.name)** (\(st.kind.rawValue)): \(loss) on \(st.data.flatMap(\.paths).joined(separator: ", ")); batch \(st.batchSize), lr \(st.optimizer.lr), \(st.epochs.map { "\($0) epoch(s)" } ?? "\(st.steps ?? 0) steps")\n"
     }

@@ -6,10 +6,8 @@ import Recipes
 import TextEncoder
 
 extension TrainingRun {
-  /// The model directory a teacher recipe ends with.
-  static func teacherModel(_ recipePath: String) throws -> String {
-    try Recipe.load(path: recipePath).output + "/model"
-  }
+  /// The model directory a recipe's run ends with.
+  static func modelDirectory(of recipe: Recipe) -> String { recipe.output + "/model" }
 
   /// Runs the recipe's prepare steps in order, each unless its product is there already.
   func prepare() throws {
@@ -17,7 +15,7 @@ extension TrainingRun {
       switch step {
       case .teacher(let path):
         let teacher = try Recipe.load(path: path)
-        let model = teacher.output + "/model"
+        let model = Self.modelDirectory(of: teacher)
         if FileManager.default.fileExists(atPath: model + "/config.json") {
           observer(.preparing("teacher \(model) is there (from \(path))"))
           continue
@@ -32,12 +30,7 @@ extension TrainingRun {
           continue
         }
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: recipe.model.base))
-        let triplets = try TrainingData.load(examples).map { e -> TextTriplet in
-          guard case .triplet(let q, let p, let n) = e else {
-            throw DataSetError.empty(detail: "\(examples.flatMap(\.paths).joined(separator: ", ")): graded pairs are not (query, positive) examples")
-          }
-          return TextTriplet(query: q, positive: p, negatives: n)
-        }
+        let triplets = try TrainingData.triplets(examples)
         let s = try DataSetBuilder.build(
           examples: triplets, corpusTexts: try TrainingData.load(corpus).flatMap(\.texts), tokenizer: tokenizer,
           sources: (examples + corpus).flatMap(\.paths), output: output)
@@ -59,7 +52,7 @@ extension TrainingRun {
         for line in summary.lines { observer(.preparing("  \(line)")) }
 
       case .score(let data, let teacherSpec):
-        let teacherDir = teacherSpec.hasSuffix(".recipe") ? try Self.teacherModel(teacherSpec) : teacherSpec
+        let teacherDir = teacherSpec.hasSuffix(".recipe") ? Self.modelDirectory(of: try Recipe.load(path: teacherSpec)) : teacherSpec
         if let file = try? HDF5File.open(path: data), (try? file.attribute("teacher", of: "teacher")) == teacherDir {
           observer(.preparing("\(data) holds the scores of \(teacherDir)"))
           continue

@@ -42,16 +42,7 @@ struct DataCommand: ParsableCommand {
     func run() throws {
       try runReportingErrors {
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
-        var triplets: [TextTriplet] = []
-        for spec in examples {
-          let source = try Self.spec(spec)
-          for e in try TrainingData.load([source]) {
-            guard case .triplet(let q, let p, let n) = e else {
-              throw ValidationError("'\(spec)': graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)")
-            }
-            triplets.append(TextTriplet(query: q, positive: p, negatives: n))
-          }
-        }
+        let triplets = try TrainingData.triplets(try examples.map { try Self.spec($0) })
         var extra: [String] = []
         for spec in corpus {
           if spec.hasPrefix("lines:") {

@@ -41,7 +41,7 @@ import TextEncoder
     let summary = try TeacherScorer(teacher: teacher).score(dataPath: data)
     #expect(summary.pairs == 5 && summary.candidates == .data)
     let scores = try #require(try DataSetFile(path: data).teacherScores())
-    #expect(scores.width == 3 && scores.candidates == "data")
+    #expect(scores.width == 3 && scores.candidates == .data)
     // each score is the teacher's logit of (query, candidate), computed here from the texts
     for (e, x) in examples.enumerated() {
       for (j, c) in ([x.positive] + x.negatives).enumerated() {

@@ -60,7 +60,7 @@ import Training
     let mined = try #require(try d.mined())
     #expect(mined.k == 2 && (0..<12).allSatisfy { mined.of($0).count == 2 })
     let scores = try #require(try d.teacherScores())
-    #expect(scores.candidates == "mined" && scores.width == 3 && scores.scores.allSatisfy(\.isFinite))
+    #expect(scores.candidates == .mined && scores.width == 3 && scores.scores.allSatisfy(\.isFinite))
     #expect(try HDF5File.open(path: data).attribute("max_length", of: "mined") == "32")
 
     // again: nothing is redone
