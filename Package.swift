@@ -42,6 +42,10 @@ let package = Package(
       name: "CSentencePiece", path: "Sources/CSentencePiece",
       cxxSettings: [.unsafeFlags(["-std=c++17"])],
       linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]),
+    // Open MPI, loaded at run time (dlopen) under mpirun: nothing to link, so trainer builds and
+    // runs where MPI is absent.
+    .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
+    .target(name: "Communication", dependencies: ["CMPI"]),
 
     .target(name: "SafeTensors"),
     .target(name: "HDF5Files", dependencies: ["CHDF5"]),
@@ -49,10 +53,10 @@ let package = Package(
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"], swiftSettings: cpuFlags),
     .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
     .target(name: "Recipes", dependencies: ["Autograd", "Evaluation", .product(name: "Yams", package: "Yams")]),
-    .target(name: "Evaluation", dependencies: ["Autograd", "TextEncoder"], swiftSettings: cpuFlags),
+    .target(name: "Evaluation", dependencies: ["Autograd", "Communication", "TextEncoder"], swiftSettings: cpuFlags),
     .target(name: "Reports", dependencies: ["Evaluation"]),
     .target(
-      name: "Training", dependencies: ["Autograd", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets", "Mining", "HDF5Files"],
+      name: "Training", dependencies: ["Autograd", "Communication", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets", "Mining", "HDF5Files"],
       swiftSettings: cpuFlags),
     .target(name: "DataSets", dependencies: ["Autograd", "HDF5Files", "TextEncoder"]),
     .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
@@ -61,7 +65,7 @@ let package = Package(
       name: "trainer",
       dependencies: [
         "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation", "Reports", "DataSets",
-        "Mining",
+        "Mining", "Communication",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -77,7 +81,7 @@ let package = Package(
     .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Training", "Communication", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -143,6 +143,37 @@ public final class ParameterStore: @unchecked Sendable {
     }
   }
 
+  /// Sums the gradients over data-parallel ranks. `sum(pointer, count)` sums a span of floats
+  /// elementwise over the ranks, in place; `unionOfRows(rows)` returns, on every rank, the sorted
+  /// union of the ranks' non-zero rows of a table, or nil when any rank passed nil (a dense
+  /// gradient). Plain parameters are summed whole; a table only over the rows some rank touched
+  /// (packed, summed, unpacked), which then count as touched here too.
+  public func reduceGradients(
+    sum: (UnsafeMutablePointer<Float>, Int) throws -> Void, unionOfRows: ([Int32]?) throws -> [Int32]?
+  ) throws {
+    let g = gradientBuffer
+    var start = 0
+    for k in tracked.keys.sorted() {
+      let view = views[k], t = tracked[k]!
+      if view.offset > start { try sum(g + start, view.offset - start) }
+      if let rows = try unionOfRows(t.dense ? nil : t.rows.sorted()) {
+        let width = view.shape[1]
+        var packed = [Float](repeating: 0, count: rows.count * width)
+        try packed.withUnsafeMutableBufferPointer { p in
+          for (i, r) in rows.enumerated() { (p.baseAddress! + i * width).update(from: g + view.offset + Int(r) * width, count: width) }
+          try sum(p.baseAddress!, p.count)
+          for (i, r) in rows.enumerated() { (g + view.offset + Int(r) * width).update(from: p.baseAddress! + i * width, count: width) }
+        }
+        rows.withUnsafeBufferPointer { noteGradientRows(view: k, rows: $0) }
+      } else {
+        t.dense = true
+        try sum(g + view.offset, view.count)
+      }
+      start = view.offset + view.count
+    }
+    if count > start { try sum(g + start, count - start) }
+  }
+
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
 
   /// The values of parameter `name`; the name must exist.

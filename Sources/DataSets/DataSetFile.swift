@@ -75,8 +75,13 @@ public final class DataSetFile {
 
   /// The piece ids of corpus text `index` (no specials, not truncated).
   public func ids(_ index: Int) throws -> [Int32] {
-    try file.read(DataSetLayout.ids, rows: Int(offsets[index])..<Int(offsets[index + 1]))
+    // libhdf5 (Debian's build) is not thread-safe: training reads go one at a time
+    Self.readLock.lock()
+    defer { Self.readLock.unlock() }
+    return try file.read(DataSetLayout.ids, rows: Int(offsets[index])..<Int(offsets[index + 1]))
   }
+
+  static let readLock = NSLock()
 
   /// The piece ids of corpus texts `range`, read in one go.
   public func ids(_ range: Range<Int>) throws -> [[Int32]] {

@@ -1,4 +1,5 @@
 import Autograd
+import Communication
 import TextEncoder
 
 /// Embeds evaluation sets with an encoder (dropout off) and computes their metrics: STS as
@@ -16,6 +17,9 @@ public struct Evaluator {
   /// Put before retrieval documents.
   public var passagePrefix: String
   public var batchSize: Int
+  /// Data-parallel runs: each rank embeds its share of a set's texts, and every rank gets all
+  /// of them (and so the same metrics).
+  public var communicator: any Communicator = SingleProcess()
 
   public init(
     encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, normalize: Bool, maxLength: Int?, queryPrefix: String,
@@ -69,8 +73,13 @@ public struct Evaluator {
   }
 
   func embed(_ texts: [String], prefix: String) throws -> [Float] {
-    try encoder.embed(
-      texts: texts, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
+    let comm = communicator, C = encoder.config.hiddenSize
+    let mine = Array(texts[comm.share(of: texts.count)])
+    let e = mine.isEmpty ? [] : try encoder.embed(
+      texts: mine, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
       batchSize: batchSize)
+    guard comm.size > 1 else { return e }
+    let counts = (0..<comm.size).map { comm.share(of: texts.count, rank: $0).count * C }
+    return try e.withUnsafeBufferPointer { try comm.allGather($0, counts: counts) }
   }
 }

@@ -1,3 +1,4 @@
+import Communication
 import Evaluation
 import Foundation
 import Recipes
@@ -43,15 +44,19 @@ public enum EvaluationSetData {
 
   /// A cross-encoder's metrics on an STS set: Pearson and Spearman of its logits with the gold
   /// scores (sentence-transformers' CrossEncoderCorrelationEvaluator).
-  public func evaluateCrossEncoder(_ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32) throws -> [Metric] {
+  /// On several ranks each scores its share of the pairs.
+  public func evaluateCrossEncoder(
+    _ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32, communicator: any Communicator = SingleProcess()
+  ) throws -> [Metric] {
     guard case .sts(let pairs) = self else { preconditionFailure("cross-encoders are evaluated on STS sets") }
-    var scores: [Double] = []
-    for start in stride(from: 0, to: pairs.count, by: batchSize) {
-      let part = pairs[start..<min(start + batchSize, pairs.count)]
+    let mine = pairs[communicator.share(of: pairs.count)]
+    var local: [Float] = []
+    for start in stride(from: mine.startIndex, to: mine.endIndex, by: batchSize) {
+      let part = mine[start..<min(start + batchSize, mine.endIndex)]
       let batch = TokenBatch(sequences: part.map { tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }, config: encoder.config)
-      let logits = try encoder.logits(batch).array
-      scores += logits.map { Double($0) }
+      local += try encoder.logits(batch).array
     }
+    let scores = try communicator.allGather(local).map { Double($0) }
     let gold = pairs.map { Double($0.score) }
     return [Metric("pearson", Correlation.pearson(scores, gold)), Metric("spearman", Correlation.spearman(scores, gold))]
   }

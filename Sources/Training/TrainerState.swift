@@ -88,6 +88,8 @@ public struct TrainerState: Codable, Sendable, Equatable {
   public var evaluationsWithoutImprovement: Int?
   /// The stage ended early (early stopping) at stageStep.
   public var stoppedEarly: Bool?
+  /// The data-parallel ranks that trained up to here (absent: 1).
+  public var worldSize: Int?
 
   /// The position at the start of the next stage (a fresh sampler epoch and optimizer).
   public mutating func advanceToNextStage() {

@@ -172,6 +172,7 @@ public enum TrainingError: Error, CustomStringConvertible {
   case batchLargerThanDistinctTexts(stage: String, source: String, batchSize: Int, texts: Int)
   case noTeacherScores(example: Int)
   case notTriplets(paths: [String])
+  case replicasDiffer(rank: Int, when: String)
 
   public var description: String {
     switch self {
@@ -185,6 +186,9 @@ public enum TrainingError: Error, CustomStringConvertible {
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
     case .notTriplets(let p):
       "\(p.joined(separator: ", ")): graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)"
+    case .replicasDiffer(let r, let when):
+      "rank \(r)'s weights differ from rank 0's (\(when)): every rank must load the same model and checkpoint files "
+        + "(the same paths on every host) and run the same trainer build"
     case .noTeacherScores(let e): "example \(e) of the batch has no teacher scores, but the stage distills"
     case .memoryBudget(let s, let mb, let needed):
       "stage '\(s)': memory_budget_mb \(mb) is below the \(needed) MB that the weights, gradients, optimizer moments and one text need"

@@ -17,7 +17,9 @@ extension TrainingRun {
     try appendLine(line)
   }
 
+  /// Rank 0 writes the log; the other ranks of a data-parallel run write nothing.
   private func appendLine(_ data: Data) throws {
+    guard communicator.isRoot else { return }
     if !FileManager.default.fileExists(atPath: metricsURL.path) {
       _ = FileManager.default.createFile(atPath: metricsURL.path, contents: nil)
     }
@@ -29,6 +31,7 @@ extension TrainingRun {
 
   /// Drops metric lines of steps after `globalStep` (a resumed run repeats them).
   func truncateMetrics(after globalStep: Int) throws {
+    guard communicator.isRoot else { return }
     guard let data = FileManager.default.contents(atPath: metricsURL.path), let text = String(data: data, encoding: .utf8) else { return }
     let kept = text.split(separator: "\n").filter { line in
       guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],

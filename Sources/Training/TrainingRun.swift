@@ -1,4 +1,5 @@
 import Autograd
+import Communication
 import Evaluation
 import Foundation
 import Recipes
@@ -9,6 +10,11 @@ import TextEncoder
 /// learning-rate schedule, gradient clipping, evaluation and checkpoints; resumes exactly from
 /// any checkpoint. Reports through `observer` (the CLI prints); appends every step's metrics
 /// to `<output>/metrics.jsonl`.
+///
+/// Under `mpirun` (`communicator` with several ranks) every rank runs this same loop over the
+/// same batches, each embedding its share of every batch (`TrainingStep.dataParallel`); the
+/// gradients are summed over the ranks before the optimizer step, so the replicas stay equal
+/// (checked at every checkpoint). Rank 0 alone reports, logs, prepares and writes checkpoints.
 public final class TrainingRun {
   public struct StepMetrics: Codable, Sendable {
     public var stage: String
@@ -41,16 +47,21 @@ public final class TrainingRun {
   }
 
   public let recipe: Recipe
-  let observer: (Event) -> Void
+  let reportEvent: (Event) -> Void
+  /// The ranks of a data-parallel run; one process by default.
+  public var communicator: any Communicator = SingleProcess()
   public let outputDirectory: URL
   public var checkpointsDirectory: URL { outputDirectory.appendingPathComponent("checkpoints") }
   var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
 
   public init(recipe: Recipe, observer: @escaping (Event) -> Void) {
     self.recipe = recipe
-    self.observer = observer
+    self.reportEvent = observer
     outputDirectory = URL(fileURLWithPath: recipe.output)
   }
+
+  /// Reports an event (rank 0 only).
+  func observer(_ event: Event) { if communicator.isRoot { reportEvent(event) } }
 
   /// FNV-1a of the recipe text after overrides, stored in checkpoints.
   public var recipeHash: String { FNV1a.hex(recipe.canonicalText.utf8) }
@@ -63,8 +74,11 @@ public final class TrainingRun {
   @discardableResult
   public func run(resume: URL? = nil, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
     let fm = FileManager.default
+    let comm = communicator, root = comm.isRoot
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
-    try prepare()
+    if root { try prepare() }
+    // the other ranks wait for rank 0's prepare steps (which can take long: no watchdog here)
+    if comm.size > 1 { try (comm as? MPICommunicator)?.barrier(watched: false) ?? comm.barrier() }
     // data, evaluation sets, and the overlap warning
     let dataSets = DataSetFiles()
     let stageData = try StageData.load(recipe, dataSets: dataSets)
@@ -77,7 +91,7 @@ public final class TrainingRun {
         observer(.warning("\(shared) of the \(texts.count) \(data.checkedWhat) of evaluation set '\(set.name)' also occur in the training data"))
       }
     }
-    try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic)
+    if root { try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic) }
 
     let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
@@ -101,6 +115,7 @@ public final class TrainingRun {
         queryPrefix: instruct ? "" : recipe.model.queryPrefix, passagePrefix: instruct ? "" : recipe.model.passagePrefix)
       step.dataSets = dataSets
       step.distill = stage.distill
+      step.communicator = comm
       return step
     }
 
@@ -117,22 +132,30 @@ public final class TrainingRun {
       optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
       if state.stageStep >= state.stageSteps { state.advanceToNextStage() }  // the checkpoint closed its stage
       try truncateMetrics(after: state.globalStep)
+      if (state.worldSize ?? 1) != comm.size {
+        observer(.warning(
+          "\(resume.lastPathComponent) was written by a run on \(state.worldSize ?? 1) rank(s), this one has \(comm.size): "
+            + "the batches are the same, the dropout masks are not, so the run will not repeat the original bit for bit"))
+      }
       // the link follows the resumed state (a later run from this checkpoint may have moved it)
-      if let best = state.best, fm.fileExists(atPath: checkpointsDirectory.appendingPathComponent(best.checkpoint).path) {
+      if root, let best = state.best, fm.fileExists(atPath: checkpointsDirectory.appendingPathComponent(best.checkpoint).path) {
         try Checkpoint.markBest(checkpointsDirectory.appendingPathComponent(best.checkpoint))
       }
     } else {
-      try? fm.removeItem(at: metricsURL)
+      if root { try? fm.removeItem(at: metricsURL) }
       state = TrainerState(
         stage: 0, stageName: recipe.stages[0].name, stageStep: 0, stageSteps: 0, globalStep: 0, epoch: 0,
         batchInEpoch: 0, optimizerStep: 0, learningRate: 0, seed: recipe.seed, recipeHash: recipeHash, evaluations: [],
         lastLoss: nil)
     }
+    state.worldSize = comm.size
+    try ReplicaCheck.verify(encoder.store, communicator: comm, when: resume.map { "loading \($0.path)" } ?? "loading \(recipe.model.base)")
     var lastCheckpoint = resume
 
-    let evaluator = Evaluator(
+    var evaluator = Evaluator(
       encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
       maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
+    evaluator.communicator = comm
 
     /// The sets evaluated during training, or (final) those evaluated once at the end. Returns
     /// true when the recipe's best metric improved (its checkpoint must then be kept).
@@ -146,7 +169,7 @@ public final class TrainingRun {
           setEvaluator.passagePrefix = ""
         }
         let metrics = recipe.model.crossEncoder
-          ? try data.evaluateCrossEncoder(encoder, tokenizer: base.tokenizer, maxLength: recipe.model.maxLength)
+          ? try data.evaluateCrossEncoder(encoder, tokenizer: base.tokenizer, maxLength: recipe.model.maxLength, communicator: comm)
           : try data.evaluate(with: setEvaluator, similarities: set.similarities)
         let e = TrainerState.Evaluation(
           name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, mainMetric: set.mainMetric,
@@ -178,10 +201,12 @@ public final class TrainingRun {
 
     func checkpoint(_ optimizer: AdamW?) throws {
       let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: state.globalStep))
+      try ReplicaCheck.verify(encoder.store, communicator: comm, when: "step \(state.globalStep)")
+      lastCheckpoint = url
+      guard root else { return }
       try Checkpoint.write(
         to: url, encoder: encoder, layout: layout, sentencePieceModel: spm, optimizer: optimizer, state: state,
         modelCard: modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
-      lastCheckpoint = url
       observer(.checkpoint(url))
       if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
       let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
@@ -247,6 +272,7 @@ public final class TrainingRun {
         encoder.store.zeroGrad()
         var dropoutSeed = SplitMix64(seed: recipe.seed ^ (UInt64(state.globalStep + 1) &* 0xD1B5_4A32_D192_ED03))
         let r = try stageStep.run(batch, loss: stage.loss, dropout: stage.dropout, seed: dropoutSeed.next(), miniBatch: miniBatch)
+        if comm.size > 1 { try encoder.store.reduceGradients(over: comm) }
         guard r.loss.isFinite else {
           throw TrainingError.nonFiniteLoss(stage: stage.name, step: state.stageStep, lastCheckpoint: lastCheckpoint?.path)
         }
@@ -299,7 +325,7 @@ public final class TrainingRun {
     let modelURL = outputDirectory.appendingPathComponent("model")
     var writer = ModelDirectoryWriter(layout: layout)
     writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
-    try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true)
+    if root { try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true) }
     observer(.finished(model: modelURL, evaluations: state.evaluations))
     return state.evaluations
   }

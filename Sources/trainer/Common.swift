@@ -1,6 +1,28 @@
 import ArgumentParser
 import Autograd
+import Communication
 import Foundation
+
+/// The ranks of this job: under Open MPI's `mpirun` (detected from its environment) an
+/// `MPICommunicator`, otherwise one process. `TRAINER_MPI_TIMEOUT` (seconds, default 600) bounds
+/// how long a rank waits in a collective for the others before it stops.
+enum Job {
+  nonisolated(unsafe) static var communicator: any Communicator = SingleProcess()
+
+  static func start() throws -> any Communicator {
+    guard MPICommunicator.launched else { return communicator }
+    if communicator.size > 1 { return communicator }
+    let timeout = ProcessInfo.processInfo.environment["TRAINER_MPI_TIMEOUT"].flatMap(Double.init) ?? 600
+    let mpi = try MPICommunicator(timeout: timeout)
+    communicator = mpi
+    return mpi
+  }
+
+  /// Leaves the MPI job cleanly (mpirun treats a rank that exits without it as failed).
+  static func finish() {
+    (communicator as? MPICommunicator)?.finalize()
+  }
+}
 
 /// Options shared by commands that compute.
 struct ComputeOptions: ParsableArguments {
@@ -22,7 +44,9 @@ func runReportingErrors(_ body: () throws -> Void) throws {
   } catch let error as ValidationError {
     throw error
   } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    let comm = Job.communicator
+    let rank = comm.size > 1 ? " (rank \(comm.rank) of \(comm.size))" : ""
+    FileHandle.standardError.write(Data("error\(rank): \(error)\n".utf8))
     throw ExitCode.failure
   }
 }

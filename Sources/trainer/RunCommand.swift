@@ -1,4 +1,5 @@
 import ArgumentParser
+import Communication
 import Foundation
 import Recipes
 import Training
@@ -16,16 +17,21 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     options.compute.apply()
     try runReportingErrors {
+      let comm = try Job.start()
       let r = try Recipe.load(path: recipe, overrides: options.overrides)
       let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
+      run.communicator = comm
       var from: URL?
       if resume {
-        guard let latest = run.latestCheckpoint() else {
+        // rank 0 picks the checkpoint, so every rank resumes from the same one
+        let latest = try comm.broadcast(run.latestCheckpoint()?.path ?? "")
+        guard !latest.isEmpty else {
           throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
         }
-        from = latest
+        from = URL(fileURLWithPath: latest)
       }
       try run.run(resume: from, maxSteps: options.maxSteps)
+      Job.finish()
     }
   }
 }
@@ -43,9 +49,12 @@ struct ResumeCommand: ParsableCommand {
   func run() throws {
     options.compute.apply()
     try runReportingErrors {
+      let comm = try Job.start()
       let r = try Recipe.load(path: recipe, overrides: options.overrides)
-      try TrainingRun(recipe: r, observer: TrainingReporter().report).run(
-        resume: URL(fileURLWithPath: checkpoint), maxSteps: options.maxSteps)
+      let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
+      run.communicator = comm
+      try run.run(resume: URL(fileURLWithPath: checkpoint), maxSteps: options.maxSteps)
+      Job.finish()
     }
   }
 }

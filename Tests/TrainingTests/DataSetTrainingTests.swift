@@ -18,7 +18,7 @@ import Training
   }
 
   /// 24 KorNLI (premise, entailment, [contradiction, neutral]) examples.
-  static func triplets() throws -> [TextTriplet] {
+  static func triplets(count: Int = 24) throws -> [TextTriplet] {
     let rows = try TextLines.readTSV(
       path: Fixtures.root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv", required: ["sentence1", "sentence2", "gold_label"])
     var byPremise: [String: [String: String]] = [:]
@@ -27,7 +27,7 @@ import Training
       let g = byPremise[p]!
       guard let e = g["entailment"], let c = g["contradiction"], let n = g["neutral"] else { return nil }
       return TextTriplet(query: p, positive: e, negatives: [c, n])
-    }.prefix(24))
+    }.prefix(count))
   }
 
   func recipe(_ dir: URL, name: String, source: String, loss: String = "{kind: infonce, hard_negatives: 2}") throws -> Recipe {

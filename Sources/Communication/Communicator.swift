@@ -1,0 +1,64 @@
+/// The collectives data-parallel training needs, over the processes ("ranks") of one run. Every
+/// rank calls the same collectives in the same order; each returns on every rank the same result.
+/// `SingleProcess` is the default (one rank; every collective is the identity); `MPICommunicator`
+/// runs under `mpirun`; `ThreadGroup` runs ranks as threads of one process, for tests.
+public protocol Communicator: AnyObject, Sendable {
+  var rank: Int { get }
+  var size: Int { get }
+  /// Sums `count` floats elementwise over the ranks, in place.
+  func allReduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) throws
+  /// Sums doubles elementwise over the ranks.
+  func allReduceSum(_ values: [Double]) throws -> [Double]
+  /// Every rank's floats, rank after rank; `counts[r]` is rank r's count, known to every rank.
+  func allGather(_ local: UnsafeBufferPointer<Float>, counts: [Int]) throws -> [Float]
+  /// Every rank's integers, rank after rank (counts may differ and need not be known).
+  func allGather(_ local: [Int32]) throws -> [[Int32]]
+  /// Rank `root`'s bytes on every rank.
+  func broadcast(_ bytes: [UInt8], root: Int) throws -> [UInt8]
+  func barrier() throws
+}
+
+extension Communicator {
+  public var isRoot: Bool { rank == 0 }
+
+  /// The near-equal contiguous share of `0..<count` that rank `r` owns (the first
+  /// `count % size` ranks one more).
+  public func share(of count: Int, rank r: Int? = nil) -> Range<Int> {
+    Self.share(of: count, rank: r ?? rank, size: size)
+  }
+
+  public static func share(of count: Int, rank r: Int, size: Int) -> Range<Int> {
+    let base = count / size, extra = count % size
+    let start = r * base + min(r, extra)
+    return start..<(start + base + (r < extra ? 1 : 0))
+  }
+
+  /// Every rank's `local` floats, rank after rank, when the counts are not known in advance.
+  public func allGather(_ local: [Float]) throws -> [Float] {
+    let counts = try allGather([Int32(local.count)]).map { Int($0[0]) }
+    return try local.withUnsafeBufferPointer { try allGather($0, counts: counts) }
+  }
+
+  /// Rank 0's value of a string, on every rank.
+  public func broadcast(_ text: String) throws -> String {
+    String(decoding: try broadcast(Array(text.utf8), root: 0), as: UTF8.self)
+  }
+}
+
+public struct CommunicationError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// One process: rank 0 of 1.
+public final class SingleProcess: Communicator {
+  public init() {}
+  public var rank: Int { 0 }
+  public var size: Int { 1 }
+  public func allReduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {}
+  public func allReduceSum(_ values: [Double]) -> [Double] { values }
+  public func allGather(_ local: UnsafeBufferPointer<Float>, counts: [Int]) -> [Float] { Array(local) }
+  public func allGather(_ local: [Int32]) -> [[Int32]] { [local] }
+  public func broadcast(_ bytes: [UInt8], root: Int) -> [UInt8] { bytes }
+  public func barrier() {}
+}

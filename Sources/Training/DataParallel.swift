@@ -1,0 +1,146 @@
+import Autograd
+import Communication
+import TextEncoder
+
+/// Data-parallel steps. Every rank holds the whole global batch (the same examples, from the
+/// same sampler) and embeds its own share of its texts; the embeddings are all-gathered so each
+/// rank's loss sees every rank's candidates, and the loss's gradient with respect to each
+/// embedding goes back to the rank that owns it. The parameter gradients are then summed over
+/// the ranks (`ParameterStore.reduceGradients`), so every rank takes the same optimizer step.
+extension TrainingStep {
+  /// Embeds this rank's texts of `sequences` (the batch's texts in the loss's order; `owners[i]`
+  /// is the rank that embeds text i), gathers every rank's embeddings into one (texts, C)
+  /// matrix in the loss's order, builds `loss` on it and back-propagates into the encoder.
+  ///
+  /// `replicated`: every rank computes the whole loss (CoSENT ranks all pairs against each
+  /// other), so each already holds the full gradient of every embedding. Otherwise each rank's
+  /// loss is its share of the batch's (its queries' terms): the gradients of the embeddings are
+  /// summed over the ranks, and so is the loss.
+  ///
+  /// Texts go through the encoder rank after rank, each rank's contiguous (one `TokenBatch` of
+  /// the whole batch, sliced), so dropout masks follow a text's place in the whole batch and no
+  /// two ranks draw the same. With `miniBatch` below this rank's text count the embedding runs
+  /// as GradCache: without a graph first, then again on a tape per mini-batch for the backward.
+  /// On one rank this is GradCache alone.
+  func dataParallel(
+    sequences: [[Int32]], owners: [Int], dropout: Bool, seed: UInt64, miniBatch: Int?, replicated: Bool,
+    loss: (Tape, Variable) throws -> Variable
+  ) throws -> Result {
+    let comm = communicator, C = encoder.config.hiddenSize, T = sequences.count
+    var order: [Int] = [], ranges: [Range<Int>] = []
+    for r in 0..<comm.size {
+      let start = order.count
+      order += (0..<T).filter { owners[$0] == r }
+      ranges.append(start..<order.count)
+    }
+    let whole = TokenBatch(sequences: order.map { sequences[$0] }, config: encoder.config)
+    let mine = whole.slice(ranges[comm.rank])
+    let local = mine.count
+    let size = min(miniBatch ?? local, local)
+    let parts = size > 0 ? stride(from: 0, to: local, by: size).map { $0..<min($0 + size, local) } : []
+
+    // 1. this rank's embeddings: on one kept tape, or GradCache's first pass without a graph
+    var kept: (tape: Tape, e: Variable)?
+    var localE = [Float](repeating: 0, count: local * C)
+    if parts.count == 1 {
+      let tape = Tape(seed: seed)
+      let e = try encoder.embed(mine, on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      localE = tape.array(e)
+      kept = (tape, e)
+    } else {
+      for part in parts {
+        let tape = Tape(seed: seed)
+        let e = try encoder.embed(mine.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+        localE.withUnsafeMutableBufferPointer { ($0.baseAddress! + part.lowerBound * C).update(from: tape.value(e), count: part.count * C) }
+      }
+    }
+
+    // 2. every rank's embeddings, in the loss's order
+    let gathered = try localE.withUnsafeBufferPointer { try comm.allGather($0, counts: ranges.map { $0.count * C }) }
+    let embeddings = Tensor(shape: [T, C])
+    withExtendedLifetime(embeddings) {
+      gathered.withUnsafeBufferPointer { g in
+        for (k, i) in order.enumerated() { (embeddings.data + i * C).update(from: g.baseAddress! + k * C, count: C) }
+      }
+    }
+
+    // 3. the loss and its gradient with respect to every embedding
+    let lossTape = Tape(seed: seed)
+    let all = lossTape.input(embeddings)
+    let l = try loss(lossTape, all)
+    var value = lossTape.scalar(l)
+    try lossTape.backward(from: l)
+    var dE = lossTape.gradient(all) ?? [Float](repeating: 0, count: T * C)
+    if !replicated && comm.size > 1 {
+      try dE.withUnsafeMutableBufferPointer { try comm.allReduceSum($0.baseAddress!, count: $0.count) }
+      value = Float(try comm.allReduceSum([Double(value)])[0])
+    }
+
+    // 4. this rank's rows of it, back through the encoder
+    var mineD = [Float](repeating: 0, count: local * C)
+    for j in 0..<local {
+      let i = order[ranges[comm.rank].lowerBound + j]
+      mineD.replaceSubrange((j * C)..<((j + 1) * C), with: dE[(i * C)..<((i + 1) * C)])
+    }
+    if let kept {
+      try kept.tape.backward(from: kept.e, seed: mineD)
+    } else {
+      for part in parts {
+        let tape = Tape(seed: seed)
+        let e = try encoder.embed(mine.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+        try tape.backward(from: e, seed: Array(mineD[(part.lowerBound * C)..<(part.upperBound * C)]))
+      }
+    }
+    return Result(loss: value, tokens: whole.totalTokens, layout: whole.layout)
+  }
+
+  /// A tape seed of its own for each rank (cross-encoder steps, whose ranks embed separate batches).
+  static func rankSeed(_ seed: UInt64, rank: Int) -> UInt64 {
+    var g = SplitMix64(seed: seed ^ (UInt64(rank + 1) &* 0x9E37_79B9_7F4A_7C15))
+    return g.next()
+  }
+}
+
+extension ParameterStore {
+  /// Sums the gradients over the ranks (see `reduceGradients(sum:unionOfRows:)`): the tables'
+  /// touched rows are exchanged first, so only rows some rank touched travel.
+  public func reduceGradients(over comm: any Communicator) throws {
+    try reduceGradients { pointer, count in
+      try comm.allReduceSum(pointer, count: count)
+    } unionOfRows: { rows in
+      // a rank with a dense table sends [-1]: then every rank sums the whole table
+      let all = try comm.allGather(rows ?? [-1])
+      if all.contains(where: { $0.first == -1 }) { return nil }
+      return Array(Set(all.joined())).sorted()
+    }
+  }
+}
+
+/// Every rank must hold the same weights (they load the same files and take the same steps);
+/// this checks it with a fingerprint of the weights, at the start and at every checkpoint.
+enum ReplicaCheck {
+  /// A 64-bit fingerprint of every parameter's bits, in four lanes.
+  static func fingerprint(_ store: ParameterStore) -> [Int32] {
+    let words = UnsafeRawPointer(store.values).bindMemory(to: UInt32.self, capacity: store.count)
+    var lanes = [UInt32](repeating: 0, count: 4)
+    var a: UInt32 = 0x811C_9DC5, b: UInt32 = 0x1234_5678
+    for i in 0..<store.count {
+      let w = words[i]
+      a = (a ^ w) &* 0x0100_0193
+      b = b &+ (w &* 0x9E37_79B1) ^ UInt32(truncatingIfNeeded: i)
+    }
+    lanes[0] = a
+    lanes[1] = b
+    lanes[2] = UInt32(truncatingIfNeeded: store.count)
+    lanes[3] = UInt32(truncatingIfNeeded: store.count >> 32)
+    return lanes.map { Int32(bitPattern: $0) }
+  }
+
+  static func verify(_ store: ParameterStore, communicator comm: any Communicator, when: String) throws {
+    guard comm.size > 1 else { return }
+    let all = try comm.allGather(fingerprint(store))
+    if let r = all.indices.first(where: { all[$0] != all[0] }) {
+      throw TrainingError.replicasDiffer(rank: r, when: when)
+    }
+  }
+}
