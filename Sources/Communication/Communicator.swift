@@ -16,6 +16,9 @@ public protocol Communicator: AnyObject, Sendable {
   /// Rank `root`'s bytes on every rank.
   func broadcast(_ bytes: [UInt8], root: Int) throws -> [UInt8]
   func barrier() throws
+  /// A barrier with no time limit (MPI's watchdog leaves it alone): for waits of unknown
+  /// length, such as the other ranks waiting while rank 0 alone builds or searches.
+  func waitForAll() throws
 }
 
 extension Communicator {
@@ -61,4 +64,5 @@ public final class SingleProcess: Communicator {
   public func allGather(_ local: [Int32]) -> [[Int32]] { [local] }
   public func broadcast(_ bytes: [UInt8], root: Int) -> [UInt8] { bytes }
   public func barrier() {}
+  public func waitForAll() {}
 }

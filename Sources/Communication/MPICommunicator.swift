@@ -99,10 +99,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     try collective("barrier") { cmpi_barrier() }
   }
 
-  /// A barrier the watchdog leaves alone (`watched: false`): for waits of unknown length, such
-  /// as the other ranks waiting for rank 0's prepare steps.
-  public func barrier(watched: Bool) throws {
-    try collective("barrier", watched: watched) { cmpi_barrier() }
+  public func waitForAll() throws {
+    try collective("barrier", watched: false) { cmpi_barrier() }
   }
 }
 

@@ -108,6 +108,7 @@ public final class ThreadGroup: Communicator, @unchecked Sendable {
   }
 
   public func barrier() { exchange.barrier() }
+  public func waitForAll() { exchange.barrier() }
 }
 
 final class ResultBox<T>: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 import DataSets
 import HDF5Files
@@ -21,6 +22,9 @@ public struct Miner {
   public var rowsPerChunk = 8192
   public var queriesPerBlock = 16_384
   public var precision: EmbeddingChunks.Precision = .f32
+  /// Under mpirun: the ranks embed the chunks in turn and rank 0 stores them, searches and
+  /// writes the data set (so only rank 0 needs to write where the data set lives).
+  public var communicator: any Communicator = SingleProcess()
 
   public init(model: SentenceEncoder, selection: NegativeSelection, queryPrefix: String, passagePrefix: String, maxLength: Int? = nil) {
     self.model = model
@@ -34,7 +38,17 @@ public struct Miner {
 
   /// Mines `dataPath` in place (the file is replaced only once the result is complete).
   /// `progress` may throw to stop the run (what is done so far is kept for the next run).
-  public func mine(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)? = nil) throws -> MiningSummary {
+  /// Returns the summary on rank 0, nil on the other ranks (which return when rank 0 is done).
+  public func mine(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)? = nil) throws -> MiningSummary? {
+    let comm = communicator
+    guard comm.size > 1 else { return try search(dataPath: dataPath, progress: progress) }
+    defer { try? comm.waitForAll() }
+    let summary = try search(dataPath: dataPath, progress: progress)
+    return comm.isRoot ? summary : nil
+  }
+
+  func search(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)?) throws -> MiningSummary? {
+    let root = communicator.isRoot
     let started = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: model.tokenizer)
     let cacheRoot = URL(fileURLWithPath: dataPath + ".mine")
@@ -46,23 +60,23 @@ public struct Miner {
       + "max length \(maxLength ?? model.tokenizer.maxLength)"
     let dim = model.config.hiddenSize
 
-    let corpus = try EmbeddingChunks(
+    let corpus = root ? try EmbeddingChunks(
       directory: cacheRoot.appendingPathComponent("corpus"), key: key + "\nprefix \(passagePrefix)", rows: data.corpusCount, dim: dim,
-      rowsPerChunk: rowsPerChunk, precision: precision)
+      rowsPerChunk: rowsPerChunk, precision: precision) : nil
     try embed(rows: Array(0..<data.corpusCount), of: data, prefix: passagePrefix, into: corpus) { try progress?(.corpus, $0, data.corpusCount) }
 
     // the distinct queries: their corpus rows' embeddings, or embedded with their own prefix
     let queryRows = Array(Set(data.query.map { Int($0) })).sorted()
-    let queryVectors: [Float]
-    if queryPrefix == passagePrefix {
-      queryVectors = try gather(queryRows, from: corpus)
-    } else {
-      let queries = try EmbeddingChunks(
+    var queryChunks: EmbeddingChunks?
+    if queryPrefix != passagePrefix {
+      queryChunks = root ? try EmbeddingChunks(
         directory: cacheRoot.appendingPathComponent("queries"), key: key + "\nprefix \(queryPrefix)\nrows \(FNV1a.hex(queryRows.description.utf8))",
-        rows: queryRows.count, dim: dim, rowsPerChunk: rowsPerChunk, precision: precision)
-      try embed(rows: queryRows, of: data, prefix: queryPrefix, into: queries) { try progress?(.queries, $0, queryRows.count) }
-      queryVectors = try (0..<queries.chunkCount).flatMap { try queries.read($0) }
+        rows: queryRows.count, dim: dim, rowsPerChunk: rowsPerChunk, precision: precision) : nil
+      try embed(rows: queryRows, of: data, prefix: queryPrefix, into: queryChunks) { try progress?(.queries, $0, queryRows.count) }
     }
+    // the search and the selection: rank 0's
+    guard root, let corpus else { return nil }
+    let queryVectors = try queryChunks.map { q in try (0..<q.chunkCount).flatMap { try q.read($0) } } ?? gather(queryRows, from: corpus)
 
     // each distinct query's hits, one block of queries at a time
     let given = data.negativeWidth
@@ -118,26 +132,42 @@ public struct Miner {
     return summary
   }
 
-  /// Embeds corpus rows `rows` (unit vectors) into the chunks not yet stored.
-  func embed(rows: [Int], of data: DataSetFile, prefix: String, into chunks: EmbeddingChunks, progress: (Int) throws -> Void) throws {
+  /// Embeds corpus rows `rows` (unit vectors) into the chunks not yet stored. `chunks` is rank
+  /// 0's cache (nil on the other ranks): the chunks it lacks are embedded `size` at a time, one
+  /// per rank, gathered, and stored by rank 0.
+  func embed(rows: [Int], of data: DataSetFile, prefix: String, into chunks: EmbeddingChunks?, progress: (Int) throws -> Void) throws {
+    let comm = communicator, dim = model.config.hiddenSize
     let head = model.tokenizer.pieceIds(prefix)
-    for c in 0..<chunks.chunkCount {
-      let range = chunks.range(c)
-      if chunks.has(c) {
-        try progress(range.upperBound)
-        continue
-      }
+    let count = (rows.count + rowsPerChunk - 1) / rowsPerChunk
+    func range(_ c: Int) -> Range<Int> { (c * rowsPerChunk)..<min((c + 1) * rowsPerChunk, rows.count) }
+    // the chunks to embed, as rank 0's cache says
+    let missing = (0..<count).filter { c in chunks.map { !$0.has(c) } ?? false }
+    let todo = try comm.allGather(missing.map { Int32($0) })[0].map { Int($0) }
+    var done = rows.count - todo.reduce(0) { $0 + range($1).count }
+    try progress(done)
+    for round in stride(from: 0, to: todo.count, by: comm.size) {
       var out: [Float] = []
-      out.reserveCapacity(range.count * chunks.dim)
-      for start in stride(from: range.lowerBound, to: range.upperBound, by: batchSize) {
-        let part = start..<min(start + batchSize, range.upperBound)
-        let ids = try contiguousIDs(rows[part], data)
-        let sequences = ids.map { model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
-        let e = try model.encoder.embed(TokenBatch(sequences: sequences, config: model.config), pooling: model.pooling, normalize: true)
-        out += e.array
-        try progress(part.upperBound)
+      if round + comm.rank < todo.count {
+        let r = range(todo[round + comm.rank])
+        out.reserveCapacity(r.count * dim)
+        for start in stride(from: r.lowerBound, to: r.upperBound, by: batchSize) {
+          let part = start..<min(start + batchSize, r.upperBound)
+          let ids = try contiguousIDs(rows[part], data)
+          let sequences = ids.map { model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
+          let e = try model.encoder.embed(TokenBatch(sequences: sequences, config: model.config), pooling: model.pooling, normalize: true)
+          out += e.array
+          if comm.size == 1 { try progress(done + part.upperBound - r.lowerBound) }
+        }
       }
-      try chunks.write(c, out)
+      let all = comm.size == 1 ? out : try comm.allGather(out)
+      var offset = 0
+      for c in todo[round..<min(round + comm.size, todo.count)] {
+        let n = range(c).count * dim
+        try chunks?.write(c, Array(all[offset..<(offset + n)]))
+        offset += n
+        done += range(c).count
+      }
+      try progress(done)
     }
   }
 

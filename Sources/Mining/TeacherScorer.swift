@@ -1,3 +1,4 @@
+import Communication
 import DataSets
 import Foundation
 import TextEncoder
@@ -9,6 +10,8 @@ public struct TeacherScorer {
   public var teacher: SentenceEncoder
   public var batchSize = 32
   public var maxLength: Int?
+  /// Under mpirun each rank scores its share of the pairs; rank 0 writes the scores.
+  public var communicator: any Communicator = SingleProcess()
 
   public init(teacher: SentenceEncoder, maxLength: Int? = nil) {
     self.teacher = teacher
@@ -55,14 +58,27 @@ public struct TeacherScorer {
       cache[row] = v
       return v
     }
-    for start in stride(from: 0, to: pairs.count, by: batchSize) {
-      let part = pairs[start..<min(start + batchSize, pairs.count)]
+    let comm = communicator
+    // each rank's share of the batches (so every pair is scored in the batch one rank would give it)
+    let batches = comm.share(of: (pairs.count + batchSize - 1) / batchSize)
+    let mine = min(batches.lowerBound * batchSize, pairs.count)..<min(batches.upperBound * batchSize, pairs.count)
+    var logits: [Float] = []
+    logits.reserveCapacity(mine.count)
+    for start in stride(from: mine.lowerBound, to: mine.upperBound, by: batchSize) {
+      let part = pairs[start..<min(start + batchSize, mine.upperBound)]
       let sequences = try part.map { teacher.tokenizer.composePair(try ids($0.query), try ids($0.candidate), maxLength: maxLength) }
-      let logits = try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config)).array
-      for (i, p) in part.enumerated() { scores[p.slot] = logits[i] }
+      logits += try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config)).array
       if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
-      try progress?(start + part.count, pairs.count)
+      try progress?((start + part.count - mine.lowerBound) * comm.size, pairs.count)
     }
+    if comm.size > 1 { logits = try comm.allGather(logits) }
+    for (i, p) in pairs.enumerated() { scores[p.slot] = logits[i] }
+    let summary = Summary(examples: data.exampleCount, pairs: pairs.count, candidates: candidates, seconds: Date().timeIntervalSince(t0))
+    guard comm.isRoot else {
+      try comm.waitForAll()
+      return summary
+    }
+    defer { try? comm.waitForAll() }
     try DataSetUpdate.apply(to: dataPath, removing: ["teacher"]) { file in
       try file.write(DataSetLayout.teacherScores, shape: [data.exampleCount, width], values: scores)
       try file.setAttribute("teacher", teacher.directory, on: "teacher")
@@ -70,6 +86,6 @@ public struct TeacherScorer {
       try file.setAttribute("max_length", "\(maxLength ?? teacher.tokenizer.maxLength)", on: "teacher")
       try file.setAttribute("date", ISO8601DateFormatter().string(from: Date()), on: "teacher")
     }
-    return Summary(examples: data.exampleCount, pairs: pairs.count, candidates: candidates, seconds: Date().timeIntervalSince(t0))
+    return summary
   }
 }

@@ -1,3 +1,4 @@
+import Communication
 import DataSets
 import Foundation
 import HDF5Files
@@ -9,26 +10,40 @@ extension TrainingRun {
   /// The model directory a recipe's run ends with.
   static func modelDirectory(of recipe: Recipe) -> String { recipe.output + "/model" }
 
-  /// Runs the recipe's prepare steps in order, each unless its product is there already.
+  /// Runs the recipe's prepare steps in order, each unless its product is there already. On
+  /// several ranks, rank 0 decides what is there; the teacher trains, mining embeds and the
+  /// teacher scores on every rank, and rank 0 alone builds and writes files.
   func prepare() throws {
+    let comm = communicator
+    /// Rank 0's answer, on every rank.
+    func there(_ exists: @autoclosure () -> Bool) throws -> Bool {
+      comm.size == 1 ? exists() : try comm.broadcast([comm.isRoot && exists() ? 1 : 0], root: 0)[0] == 1
+    }
     for step in recipe.prepare {
       switch step {
       case .teacher(let path):
         let teacher = try Recipe.load(path: path)
         let model = Self.modelDirectory(of: teacher)
-        if FileManager.default.fileExists(atPath: model + "/config.json") {
+        if try there(FileManager.default.fileExists(atPath: model + "/config.json")) {
           observer(.preparing("teacher \(model) is there (from \(path))"))
           continue
         }
         observer(.preparing("training the teacher: \(path)"))
-        let run = TrainingRun(recipe: teacher, observer: observer)
-        try run.run(resume: run.latestCheckpoint())
+        let run = TrainingRun(recipe: teacher, observer: reportEvent)
+        run.communicator = comm
+        let latest = try comm.broadcast(run.latestCheckpoint()?.path ?? "")
+        try run.run(resume: latest.isEmpty ? nil : URL(fileURLWithPath: latest))
 
       case .build(let output, let examples, let corpus):
-        if FileManager.default.fileExists(atPath: output) {
+        if try there(FileManager.default.fileExists(atPath: output)) {
           observer(.preparing("data set \(output) is there"))
           continue
         }
+        guard comm.isRoot else {
+          try comm.waitForAll()
+          continue
+        }
+        defer { try? comm.waitForAll() }
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: recipe.model.base))
         let triplets = try TrainingData.triplets(examples)
         let s = try DataSetBuilder.build(
@@ -40,26 +55,34 @@ extension TrainingRun {
         let selection = NegativeSelection(
           count: k, window: window, margin: margin.map(Float.init), relativeMargin: relativeMargin.map(Float.init), seed: seed)
         let settings = Self.miningSettings(model: recipe.model.base, selection: selection, recipe: recipe)
-        if let file = try? HDF5File.open(path: data), settings.allSatisfy({ (try? file.attribute($0.key, of: "mined")) == $0.value }) {
+        let mined = { () -> Bool in
+          guard let file = try? HDF5File.open(path: data) else { return false }
+          return settings.allSatisfy { (try? file.attribute($0.key, of: "mined")) == $0.value }
+        }
+        if try there(mined()) {
           observer(.preparing("\(data) holds negatives mined with these settings"))
           continue
         }
         observer(.preparing("mining \(data) with \(recipe.model.base)"))
-        let miner = Miner(
+        var miner = Miner(
           model: try SentenceEncoder(directory: recipe.model.base), selection: selection, queryPrefix: recipe.model.queryPrefix,
           passagePrefix: recipe.model.passagePrefix, maxLength: recipe.model.maxLength)
-        let summary = try miner.mine(dataPath: data)
-        for line in summary.lines { observer(.preparing("  \(line)")) }
+        miner.communicator = comm
+        if let summary = try miner.mine(dataPath: data) {
+          for line in summary.lines { observer(.preparing("  \(line)")) }
+        }
 
       case .score(let data, let teacherSpec):
         let teacherDir = teacherSpec.hasSuffix(".recipe") ? Self.modelDirectory(of: try Recipe.load(path: teacherSpec)) : teacherSpec
-        if let file = try? HDF5File.open(path: data), (try? file.attribute("teacher", of: "teacher")) == teacherDir {
+        if try there((try? HDF5File.open(path: data)).flatMap { try? $0.attribute("teacher", of: "teacher") } == teacherDir) {
           observer(.preparing("\(data) holds the scores of \(teacherDir)"))
           continue
         }
         observer(.preparing("scoring \(data) with \(teacherDir)"))
         let teacher = try SentenceEncoder(directory: teacherDir)
-        let s = try TeacherScorer(teacher: teacher, maxLength: nil).score(dataPath: data)
+        var scorer = TeacherScorer(teacher: teacher, maxLength: nil)
+        scorer.communicator = comm
+        let s = try scorer.score(dataPath: data)
         observer(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
       }
     }

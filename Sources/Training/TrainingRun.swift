@@ -76,9 +76,7 @@ public final class TrainingRun {
     let fm = FileManager.default
     let comm = communicator, root = comm.isRoot
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
-    if root { try prepare() }
-    // the other ranks wait for rank 0's prepare steps (which can take long: no watchdog here)
-    if comm.size > 1 { try (comm as? MPICommunicator)?.barrier(watched: false) ?? comm.barrier() }
+    try prepare()
     // data, evaluation sets, and the overlap warning
     let dataSets = DataSetFiles()
     let stageData = try StageData.load(recipe, dataSets: dataSets)

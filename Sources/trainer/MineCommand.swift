@@ -31,6 +31,8 @@ struct MineCommand: ParsableCommand {
   var batch: Int = 64
   @Option(help: "Precision of the stored corpus embeddings: f32 or f16.")
   var precision: String = "f32"
+  @Option(help: "Embeddings per stored chunk (the unit of resuming, and of sharing the work between MPI ranks).")
+  var chunkRows: Int = 8192
   @OptionGroup var compute: ComputeOptions
 
   func window() throws -> ClosedRange<Int> {
@@ -44,12 +46,14 @@ struct MineCommand: ParsableCommand {
   func validate() throws {
     _ = try window()
     guard k > 0 else { throw ValidationError("--k must be positive") }
+    guard chunkRows > 0 else { throw ValidationError("--chunk-rows must be positive") }
     guard EmbeddingChunks.Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or f16") }
   }
 
   func run() throws {
     compute.apply()
     try runReportingErrors {
+      let comm = try Job.start()
       let encoder = try SentenceEncoder(directory: model)
       var miner = Miner(
         model: encoder,
@@ -57,13 +61,19 @@ struct MineCommand: ParsableCommand {
         queryPrefix: queryPrefix, passagePrefix: passagePrefix, maxLength: maxLength)
       miner.batchSize = batch
       miner.precision = EmbeddingChunks.Precision(rawValue: precision)!
+      miner.communicator = comm
+      miner.rowsPerChunk = chunkRows
       var bars: [Miner.Phase: ProgressBar] = [:]
       let summary = try miner.mine(dataPath: data) { phase, done, total in
+        guard comm.isRoot else { return }
         if bars[phase] == nil { bars[phase] = ProgressBar(total: total, label: phase.rawValue) }
         bars[phase]!.update(done)
       }
-      print("mined \(data)")
-      for line in summary.lines { print("  \(line)") }
+      if let summary {
+        print("mined \(data)" + (comm.size > 1 ? " on \(comm.size) ranks" : ""))
+        for line in summary.lines { print("  \(line)") }
+      }
+      Job.finish()
     }
   }
 }

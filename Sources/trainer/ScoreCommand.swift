@@ -21,15 +21,20 @@ struct ScoreCommand: ParsableCommand {
   func run() throws {
     compute.apply()
     try runReportingErrors {
+      let comm = try Job.start()
       let model = try SentenceEncoder(directory: teacher)
       try TeacherScorer.check(model)
       var scorer = TeacherScorer(teacher: model, maxLength: maxLength)
       scorer.batchSize = batch
+      scorer.communicator = comm
       var bar: ProgressBar?
       let s = try scorer.score(dataPath: data) { done, total in
+        guard comm.isRoot else { return }
         if bar == nil { bar = ProgressBar(total: total, label: "scoring") }
         bar!.update(done)
       }
+      defer { Job.finish() }
+      guard comm.isRoot else { return }
       print(String(format: "scored %d pairs of %d examples (positive + %@ negatives) in %.1fs -> %@ /teacher/scores",
                    s.pairs, s.examples, s.candidates.rawValue, s.seconds, data))
     }

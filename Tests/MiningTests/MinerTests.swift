@@ -42,7 +42,7 @@ import TextEncoder
     var miner = Miner(model: model, selection: selection, queryPrefix: "query: ", passagePrefix: "passage: ")
     miner.rowsPerChunk = 24
     miner.batchSize = 16
-    let summary = try miner.mine(dataPath: a)
+    let summary = try #require(try miner.mine(dataPath: a))
     #expect(!FileManager.default.fileExists(atPath: a + ".mine"))
 
     // stopped once the first corpus chunk is stored, then run again

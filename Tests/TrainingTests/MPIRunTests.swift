@@ -1,5 +1,8 @@
+import DataSets
 import Foundation
+import HDF5Files
 import SafeTensors
+import TextEncoder
 import TestSupport
 import Testing
 import Training
@@ -167,6 +170,49 @@ import Training
       _ = try SafeTensorsFile(path: last.url.appendingPathComponent("model.safetensors").path)
       _ = try SafeTensorsFile(path: last.url.appendingPathComponent("optimizer.safetensors").path)
     }
+  }
+
+  /// `trainer mine` and `trainer score` on 2 ranks (the ranks embed the corpus chunks in turn,
+  /// score their shares of the pairs; rank 0 writes) write what one rank writes.
+  @Test func miningAndScoringOnTwoRanksWriteWhatOneRankWrites() throws {
+    guard Self.ready else {
+      #expect(!Fixtures.requireRealModel, "models, data, the release build of trainer or mpirun missing")
+      return
+    }
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // a data set of 120 KorNLI triplets with 200 more corpus texts, and a tiny cross-encoder teacher
+    let triplets = try DataSetTrainingTests.triplets(count: 120)
+    let rows = try TextLines.readTSV(path: Fixtures.root.path + "/data/kornlu/KorSTS/sts-dev.tsv", required: ["sentence1"])
+    let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: Fixtures.e5ModelDirectory!))
+    let one = dir.appendingPathComponent("one.h5").path, two = dir.appendingPathComponent("two.h5").path
+    _ = try DataSetBuilder.build(
+      examples: triplets, corpusTexts: rows.prefix(200).map { $0["sentence1"]! }, tokenizer: tokenizer, sources: ["t"], output: one)
+    try FileManager.default.copyItem(atPath: one, toPath: two)
+    let tiny = try BestCheckpointTests.tinyModel(in: dir, layers: 2, width: 32, heads: 4)
+    let teacher = try SentenceEncoder(directory: tiny.path, crossEncoderHeadSeed: 5)
+    let teacherDir = dir.appendingPathComponent("teacher").path
+    try ModelDirectoryWriter(layout: .init()).write(
+      encoder: teacher.encoder, sentencePieceModel: try Data(contentsOf: tiny.appendingPathComponent("sentencepiece.bpe.model")),
+      to: teacherDir)
+
+    let mine = [
+      "--model", Fixtures.e5ModelDirectory!, "--k", "2", "--rank-window", "3-30", "--chunk-rows", "96",
+      "--query-prefix", "query: ", "--passage-prefix", "passage: ", "--max-length", "32", "--threads", "1",
+    ]
+    try Self.run(ranks: 1, ["mine", one] + mine)
+    try Self.run(ranks: 2, ["mine", two] + mine)
+    try Self.run(ranks: 1, ["score", teacherDir, one, "--threads", "1"])
+    try Self.run(ranks: 2, ["score", teacherDir, two, "--threads", "1"])
+    let a = try HDF5File.open(path: one), b = try HDF5File.open(path: two)
+    let negatives: [Int64] = try a.read(DataSetLayout.minedNegatives, as: Int64.self)
+    #expect(negatives.count == 240 && negatives.filter { $0 >= 0 }.count > 200)
+    #expect(try b.read(DataSetLayout.minedNegatives, as: Int64.self) == negatives)
+    #expect(try a.read(DataSetLayout.minedScores, as: Float.self).map(\.bitPattern) == b.read(DataSetLayout.minedScores, as: Float.self).map(\.bitPattern))
+    let scores: [Float] = try a.read(DataSetLayout.teacherScores, as: Float.self)
+    #expect(scores.count == 360 && scores.allSatisfy(\.isFinite))
+    #expect(try b.read(DataSetLayout.teacherScores, as: Float.self).map(\.bitPattern) == scores.map(\.bitPattern))
+    #expect(!FileManager.default.fileExists(atPath: two + ".mine"))
   }
 
   /// Descendant process ids of `pid` (mpirun starts the ranks through its daemon, or directly).
