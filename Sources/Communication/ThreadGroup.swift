@@ -109,6 +109,7 @@ public final class ThreadGroup: Communicator, @unchecked Sendable {
 
   public func barrier() { exchange.barrier() }
   public func waitForAll() { exchange.barrier() }
+  public var collectiveSeconds: Double { 0 }
 }
 
 final class ResultBox<T>: @unchecked Sendable {

@@ -31,6 +31,8 @@ public final class TrainingRun {
     public var tokens: Int
     public var tokensPerSecond: Double
     public var seconds: Double
+    /// Data-parallel runs: this step's seconds in collectives (rank 0's, waits included).
+    public var communicationSeconds: Double?
   }
 
   public enum Event {
@@ -266,7 +268,7 @@ public final class TrainingRun {
           epochBatches = batches(epoch: state.epoch)
         }
         let batch = epochBatches[state.batchInEpoch].map { examples[$0] }
-        let t0 = Date()
+        let t0 = Date(), c0 = comm.collectiveSeconds
         encoder.store.zeroGrad()
         var dropoutSeed = SplitMix64(seed: recipe.seed ^ (UInt64(state.globalStep + 1) &* 0xD1B5_4A32_D192_ED03))
         let r = try stageStep.run(batch, loss: stage.loss, dropout: stage.dropout, seed: dropoutSeed.next(), miniBatch: miniBatch)
@@ -293,7 +295,8 @@ public final class TrainingRun {
           stage: stage.name, step: state.stageStep, stageSteps: total, globalStep: state.globalStep, epoch: state.epoch,
           loss: r.loss, gradNorm: norm, lr: lr, accuracy: r.accuracy, positiveSimilarity: r.positiveSimilarity,
           hardestNegativeSimilarity: r.hardestNegativeSimilarity, tokens: r.tokens,
-          tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds)
+          tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds,
+          communicationSeconds: comm.size > 1 ? comm.collectiveSeconds - c0 : nil)
         try appendMetrics(m)
         observer(.step(m))
         var last = state.stageStep == total
