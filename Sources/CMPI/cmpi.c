@@ -25,6 +25,7 @@ static int (*p_allreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_C
 static int (*p_allgather)(const void *, int, MPI_Datatype, void *, int, MPI_Datatype, MPI_Comm);
 static int (*p_allgatherv)(const void *, int, MPI_Datatype, void *, const int *, const int *, MPI_Datatype, MPI_Comm);
 static int (*p_bcast)(void *, int, MPI_Datatype, int, MPI_Comm);
+static int (*p_reduce_scatter)(const void *, void *, const int *, MPI_Datatype, MPI_Op, MPI_Comm);
 static int (*p_barrier)(MPI_Comm);
 static int (*p_error_string)(int, char *, int *);
 
@@ -72,6 +73,7 @@ int cmpi_init(char *error, size_t error_size) {
   *(void **)&p_allgather = need(library, "MPI_Allgather", &missing, error, error_size);
   *(void **)&p_allgatherv = need(library, "MPI_Allgatherv", &missing, error, error_size);
   *(void **)&p_bcast = need(library, "MPI_Bcast", &missing, error, error_size);
+  *(void **)&p_reduce_scatter = need(library, "MPI_Reduce_scatter", &missing, error, error_size);
   *(void **)&p_barrier = need(library, "MPI_Barrier", &missing, error, error_size);
   *(void **)&p_error_string = need(library, "MPI_Error_string", &missing, error, error_size);
   comm_world = need(library, "ompi_mpi_comm_world", &missing, error, error_size);
@@ -150,6 +152,10 @@ int cmpi_allgatherv_int32(const int32_t *send, int send_count, int32_t *receive,
 }
 int cmpi_allgather_int32(int32_t value, int32_t *receive) {
   return p_allgather(&value, 1, type_int32, receive, 1, type_int32, comm_world);
+}
+
+int cmpi_reduce_scatter_float_sum(const float *send, float *receive, const int *counts) {
+  return p_reduce_scatter(send, receive, counts, type_float, op_sum, comm_world);
 }
 
 int cmpi_bcast_bytes(void *buffer, int64_t count, int root) {

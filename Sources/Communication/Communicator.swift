@@ -11,6 +11,9 @@ public protocol Communicator: AnyObject, Sendable {
   func allReduceSum(_ values: [Double]) throws -> [Double]
   /// Every rank's floats, rank after rank; `counts[r]` is rank r's count, known to every rank.
   func allGather(_ local: UnsafeBufferPointer<Float>, counts: [Int]) throws -> [Float]
+  /// Sums every rank's `buffer` (rank r's part `counts[r]` long, rank after rank) over the
+  /// ranks; returns this rank's part of the sum.
+  func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, counts: [Int]) throws -> [Float]
   /// Every rank's integers, rank after rank (counts may differ and need not be known).
   func allGather(_ local: [Int32]) throws -> [[Int32]]
   /// Rank `root`'s bytes on every rank.
@@ -64,6 +67,7 @@ public final class SingleProcess: Communicator {
   public func allReduceSum(_ values: [Double]) -> [Double] { values }
   public func allGather(_ local: UnsafeBufferPointer<Float>, counts: [Int]) -> [Float] { Array(local) }
   public func allGather(_ local: [Int32]) -> [[Int32]] { [local] }
+  public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, counts: [Int]) -> [Float] { Array(buffer) }
   public func broadcast(_ bytes: [UInt8], root: Int) -> [UInt8] { bytes }
   public func barrier() {}
   public func waitForAll() {}

@@ -78,6 +78,16 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     return out
   }
 
+  public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, counts: [Int]) throws -> [Float] {
+    guard buffer.count == counts.reduce(0, +) else {
+      throw CommunicationError("reduce-scatter: rank \(rank) holds \(buffer.count) floats, the counts say \(counts.reduce(0, +))")
+    }
+    var out = [Float](repeating: 0, count: counts[rank])
+    let c = counts.map { Int32($0) }
+    try collective("reduce-scatter of \(buffer.count) floats") { cmpi_reduce_scatter_float_sum(buffer.baseAddress, &out, c) }
+    return out
+  }
+
   public func allGather(_ local: [Int32]) throws -> [[Int32]] {
     var counts = [Int32](repeating: 0, count: size)
     try collective("allgather of counts") { cmpi_allgather_int32(Int32(local.count), &counts) }

@@ -99,6 +99,16 @@ public final class ThreadGroup: Communicator, @unchecked Sendable {
     return exchange.exchange(Array(local), rank: rank).flatMap { $0 as! [Float] }
   }
 
+  public func reduceScatterSum(_ buffer: UnsafeBufferPointer<Float>, counts: [Int]) -> [Float] {
+    let all = exchange.exchange(Array(buffer), rank: rank).map { $0 as! [Float] }
+    let start = counts[..<rank].reduce(0, +)
+    return (start..<(start + counts[rank])).map { i in
+      var s: Float = 0
+      for part in all { s += part[i] }
+      return s
+    }
+  }
+
   public func allGather(_ local: [Int32]) -> [[Int32]] {
     exchange.exchange(local, rank: rank).map { $0 as! [Int32] }
   }

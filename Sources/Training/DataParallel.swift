@@ -70,18 +70,24 @@ extension TrainingStep {
     let l = try loss(lossTape, all)
     var value = lossTape.scalar(l)
     try lossTape.backward(from: l)
-    var dE = lossTape.gradient(all) ?? [Float](repeating: 0, count: T * C)
+    let dE = lossTape.gradient(all) ?? [Float](repeating: 0, count: T * C)
+    // this rank's rows of it, in its order (texts `ranges[rank]` of `order`); without
+    // `replicated` summed over the ranks' losses (a reduce-scatter in rank-major order)
+    func rows(_ r: Range<Int>) -> [Float] {
+      var out = [Float](repeating: 0, count: r.count * C)
+      for (j, k) in r.enumerated() { out.replaceSubrange((j * C)..<((j + 1) * C), with: dE[(order[k] * C)..<((order[k] + 1) * C)]) }
+      return out
+    }
+    var mineD: [Float]
     if !replicated && comm.size > 1 {
-      try dE.withUnsafeMutableBufferPointer { try comm.allReduceSum($0.baseAddress!, count: $0.count) }
+      let rankMajor = rows(0..<T)
+      mineD = try rankMajor.withUnsafeBufferPointer { try comm.reduceScatterSum($0, counts: ranges.map { $0.count * C }) }
       value = Float(try comm.allReduceSum([Double(value)])[0])
+    } else {
+      mineD = rows(ranges[comm.rank])
     }
 
-    // 4. this rank's rows of it, back through the encoder
-    var mineD = [Float](repeating: 0, count: local * C)
-    for j in 0..<local {
-      let i = order[ranges[comm.rank].lowerBound + j]
-      mineD.replaceSubrange((j * C)..<((j + 1) * C), with: dE[(i * C)..<((i + 1) * C)])
-    }
+    // 4. back through the encoder
     if let kept {
       try kept.tape.backward(from: kept.e, seed: mineD)
     } else {

@@ -33,6 +33,9 @@ int cmpi_allreduce_int64_max(int64_t *buffer, int64_t count);
 int cmpi_allgatherv_float(const float *send, int send_count, float *receive, const int *counts);
 int cmpi_allgatherv_int32(const int32_t *send, int send_count, int32_t *receive, const int *counts);
 int cmpi_allgather_int32(int32_t value, int32_t *receive);
+/// Sums `send` (every rank's whole buffer, rank r's part `counts[r]` long, rank after rank) over
+/// the ranks and leaves each rank its own part in `receive`.
+int cmpi_reduce_scatter_float_sum(const float *send, float *receive, const int *counts);
 int cmpi_bcast_bytes(void *buffer, int64_t count, int root);
 int cmpi_barrier(void);
 /// On SIGTERM (mpirun stops every rank this way when one of them fails) writes `message` to
