@@ -203,6 +203,8 @@ public final class TrainingRun {
       let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: state.globalStep))
       try ReplicaCheck.verify(encoder.store, communicator: comm, when: "step \(state.globalStep)")
       lastCheckpoint = url
+      // the other ranks go on once the checkpoint is complete (they may load it: the best one at the end)
+      defer { if comm.size > 1 { try? comm.waitForAll() } }
       guard root else { return }
       try Checkpoint.write(
         to: url, encoder: encoder, layout: layout, sentencePieceModel: spm, optimizer: optimizer, state: state,

@@ -170,6 +170,22 @@ import Training
     #expect(worst <= 1e-4, "\(variant): worst relative gradient difference \(worst) in \(name)")
   }
 
+  struct RankFailed: Error {}
+
+  /// A rank that throws ends the group: the others, waiting in a collective, throw too, and the
+  /// group rethrows the first rank's own error instead of hanging.
+  @Test func aFailingRankEndsItsThreadGroup() {
+    #expect(throws: RankFailed.self) {
+      _ = try ThreadGroup.run(size: 3) { comm in
+        var x: [Float] = [1, 2, 3]
+        try comm.allReduceSum(&x, count: 3)
+        #expect(x == [3, 6, 9])
+        if comm.rank == 1 { throw RankFailed() }
+        try comm.allReduceSum(&x, count: 3)  // ranks 0 and 2 wait here for rank 1
+      }
+    }
+  }
+
   @Test func sharesCoverTheBatchInOrder() {
     for (count, size) in [(32, 2), (32, 3), (2, 4), (0, 2)] {
       let shares = (0..<size).map { SingleProcess.share(of: count, rank: $0, size: size) }
