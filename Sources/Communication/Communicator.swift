@@ -41,6 +41,11 @@ extension Communicator {
     return start..<(start + base + (r < extra ? 1 : 0))
   }
 
+  /// The rank whose share of `0..<count` holds `index`.
+  public func owner(of index: Int, count: Int) -> Int {
+    (0..<size).first { Self.share(of: count, rank: $0, size: size).contains(index) }!
+  }
+
   /// Every rank's `local` floats, rank after rank, when the counts are not known in advance.
   public func allGather(_ local: [Float]) throws -> [Float] {
     let counts = try allGather([Int32(local.count)]).map { Int($0[0]) }

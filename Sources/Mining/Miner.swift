@@ -42,8 +42,8 @@ public struct Miner {
   public func mine(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)? = nil) throws -> MiningSummary? {
     let comm = communicator
     guard comm.size > 1 else { return try search(dataPath: dataPath, progress: progress) }
-    defer { try? comm.waitForAll() }
     let summary = try search(dataPath: dataPath, progress: progress)
+    try comm.waitForAll()  // the other ranks return once rank 0 has written the data set
     return comm.isRoot ? summary : nil
   }
 

@@ -78,7 +78,6 @@ public struct TeacherScorer {
       try comm.waitForAll()
       return summary
     }
-    defer { try? comm.waitForAll() }
     try DataSetUpdate.apply(to: dataPath, removing: ["teacher"]) { file in
       try file.write(DataSetLayout.teacherScores, shape: [data.exampleCount, width], values: scores)
       try file.setAttribute("teacher", teacher.directory, on: "teacher")
@@ -86,6 +85,7 @@ public struct TeacherScorer {
       try file.setAttribute("max_length", "\(maxLength ?? teacher.tokenizer.maxLength)", on: "teacher")
       try file.setAttribute("date", ISO8601DateFormatter().string(from: Date()), on: "teacher")
     }
+    if comm.size > 1 { try comm.waitForAll() }
     return summary
   }
 }

@@ -105,10 +105,11 @@ public struct TrainingStep {
         return (l, cos)
       }
       let sequences = set.queries + set.positives + set.negatives
-      if communicator.size > 1 {
-        let owner = (0..<n).map { i in (0..<communicator.size).first { communicator.share(of: n, rank: $0).contains(i) }! }
+      if communicator.size > 1 || miniBatch.map({ $0 < sequences.count }) == true {
+        // several ranks (each its queries' share of the loss), or GradCache: see `dataParallel`
+        let owner = (0..<n).map { communicator.owner(of: $0, count: n) }
         let rows = communicator.share(of: n)
-        var sums = [Double](repeating: 0, count: 4)
+        var sums: [Double] = []
         var result = try dataParallel(
           sequences: sequences, owners: owner + owner + set.negativeOwners.map { owner[$0] }, dropout: dropout, seed: seed,
           miniBatch: miniBatch, replicated: false
@@ -117,22 +118,8 @@ public struct TrainingStep {
           sums = Self.rankingSums(tape.array(cos), rows: rows, candidates: m, mask: mask)
           return l
         }
-        let total = try communicator.allReduceSum(sums)
-        (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) = Self.rankingMetrics(sums: total, queries: n)
-        return result
-      }
-      if let miniBatch, miniBatch < sequences.count {
-        // GradCache: see `dataParallel`
-        var sums: [Double] = []
-        var result = try dataParallel(
-          sequences: sequences, owners: [Int](repeating: 0, count: sequences.count), dropout: dropout, seed: seed,
-          miniBatch: miniBatch, replicated: true
-        ) { tape, e in
-          let (l, cos) = graph(tape, e, 0..<n)
-          sums = Self.rankingSums(tape.array(cos), rows: 0..<n, candidates: m, mask: mask)
-          return l
-        }
-        (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) = Self.rankingMetrics(sums: sums, queries: n)
+        (result.accuracy, result.positiveSimilarity, result.hardestNegativeSimilarity) =
+          Self.rankingMetrics(sums: try communicator.allReduceSum(sums), queries: n)
         return result
       }
       let batch = TokenBatch(sequences: sequences, config: encoder.config)
@@ -185,7 +172,7 @@ public struct TrainingStep {
       }
       if communicator.size > 1 {
         // CoSENT ranks every pair against every other: each rank computes the whole (small) loss
-        let owner = (0..<n).map { i in (0..<communicator.size).first { communicator.share(of: n, rank: $0).contains(i) }! }
+        let owner = (0..<n).map { communicator.owner(of: $0, count: n) }
         return try dataParallel(
           sequences: sequences, owners: owner + owner, dropout: dropout, seed: seed, miniBatch: miniBatch, replicated: true, loss: loss)
       }
