@@ -22,10 +22,17 @@ public enum Checkpoint {
       writer.extraFiles["README.md"] = Data(modelCard.utf8)
       try writer.write(encoder: encoder, sentencePieceModel: sentencePieceModel, to: staging.path)
       if let optimizer {
-        var w = SafeTensorsWriter(metadata: ["step": "\(optimizer.step)", "parameters": "\(encoder.store.count)"])
-        w.add("exp_avg", shape: [optimizer.m.count], floats: UnsafeBufferPointer(start: optimizer.m.data, count: optimizer.m.count), as: .f32)
-        w.add("exp_avg_sq", shape: [optimizer.v.count], floats: UnsafeBufferPointer(start: optimizer.v.data, count: optimizer.v.count), as: .f32)
-        try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
+        var w = SafeTensorsWriter(metadata: ["step": "\(optimizer.step)", "parameters": "\(encoder.store.count)", "layout": "packed"])
+        let packed = packedMoments(optimizer)
+        for (name, rows) in packed.rows { w.add("rows.\(name)", shape: [rows.count], int64s: rows) }
+        // the writer reads the floats when it writes: both arrays stay in scope until then
+        try packed.m.withUnsafeBufferPointer { m in
+          try packed.v.withUnsafeBufferPointer { v in
+            w.add("exp_avg", shape: [m.count], floats: m, as: .f32)
+            w.add("exp_avg_sq", shape: [v.count], floats: v, as: .f32)
+            try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
+          }
+        }
       }
       try state.jsonData().write(to: staging.appendingPathComponent("trainer_state.json"))
       if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
@@ -57,20 +64,98 @@ public enum Checkpoint {
     }
   }
 
-  /// Restores AdamW moments and step from a checkpoint.
+  /// The AdamW moments as `optimizer.safetensors` holds them ("packed"): every parameter's in
+  /// order, without the padding between them, and of an embedding table only the rows whose
+  /// moments are not zero (rows never trained; most of a multilingual vocabulary), which
+  /// `rows.<table>` lists. Of multilingual-e5-small's 117.5 M moments a KorNLI + KorSTS run
+  /// keeps about a fifth of the table's.
+  static func packedMoments(_ optimizer: AdamW) -> (m: [Float], v: [Float], rows: [(String, [Int64])]) {
+    let store = optimizer.store, m = optimizer.m.data, v = optimizer.v.data
+    var pm: [Float] = [], pv: [Float] = [], rows: [(String, [Int64])] = []
+    pm.reserveCapacity(store.count)
+    pv.reserveCapacity(store.count)
+    for view in store.views {
+      if ParameterStore.isTable(view) {
+        let width = view.shape[1]
+        var kept: [Int64] = []
+        for r in 0..<view.shape[0] {
+          let base = view.offset + r * width
+          guard (0..<width).contains(where: { m[base + $0] != 0 || v[base + $0] != 0 }) else { continue }
+          kept.append(Int64(r))
+          pm.append(contentsOf: UnsafeBufferPointer(start: m + base, count: width))
+          pv.append(contentsOf: UnsafeBufferPointer(start: v + base, count: width))
+        }
+        rows.append((view.name, kept))
+      } else {
+        pm.append(contentsOf: UnsafeBufferPointer(start: m + view.offset, count: view.count))
+        pv.append(contentsOf: UnsafeBufferPointer(start: v + view.offset, count: view.count))
+      }
+    }
+    return (pm, pv, rows)
+  }
+
+  /// Restores AdamW moments and step from a checkpoint (packed, or whole as earlier versions
+  /// wrote them).
   public static func loadOptimizer(_ optimizer: AdamW, from dir: URL) throws {
     let path = dir.appendingPathComponent("optimizer.safetensors").path
     let file = try SafeTensorsFile(path: path)
-    for (name, t) in [("exp_avg", optimizer.m), ("exp_avg_sq", optimizer.v)] {
-      guard let e = file.entries[name], e.shape == [t.count] else {
-        throw TrainingError.checkpoint(path: path, detail: "tensor \(name) missing or not [\(t.count)]")
+    if file.metadata["layout"] == "packed" {
+      try unpackMoments(file, path: path, into: optimizer)
+    } else {
+      for (name, t) in [("exp_avg", optimizer.m), ("exp_avg_sq", optimizer.v)] {
+        guard let e = file.entries[name], e.shape == [t.count] else {
+          throw TrainingError.checkpoint(path: path, detail: "tensor \(name) missing or not [\(t.count)]")
+        }
+        try file.copyFloats(name, into: t.data)
       }
-      try file.copyFloats(name, into: t.data)
     }
     guard let step = file.metadata["step"].flatMap({ Int($0) }) else {
       throw TrainingError.checkpoint(path: path, detail: "metadata has no optimizer step")
     }
     optimizer.step = step
     optimizer.recomputeActiveRows()
+  }
+
+  static func unpackMoments(_ file: SafeTensorsFile, path: String, into optimizer: AdamW) throws {
+    let store = optimizer.store
+    var tableRows: [String: [Int64]] = [:]
+    var expected = 0
+    for view in store.views {
+      if ParameterStore.isTable(view) {
+        guard file.entries["rows.\(view.name)"] != nil else {
+          throw TrainingError.checkpoint(path: path, detail: "tensor rows.\(view.name) missing (the moments' rows of that table)")
+        }
+        let rows = try file.int64s("rows.\(view.name)")
+        guard rows.allSatisfy({ $0 >= 0 && $0 < Int64(view.shape[0]) }), zip(rows, rows.dropFirst()).allSatisfy({ $0 < $1 }) else {
+          throw TrainingError.checkpoint(path: path, detail: "rows.\(view.name) must be ascending rows of its \(view.shape[0])")
+        }
+        tableRows[view.name] = rows
+        expected += rows.count * view.shape[1]
+      } else {
+        expected += view.count
+      }
+    }
+    for (name, t) in [("exp_avg", optimizer.m), ("exp_avg_sq", optimizer.v)] {
+      guard let e = file.entries[name], e.shape == [expected] else {
+        throw TrainingError.checkpoint(path: path, detail: "tensor \(name) missing or not [\(expected)] (packed moments of this model)")
+      }
+      let packed = try file.floats(name)
+      t.data.update(repeating: 0, count: t.count)
+      packed.withUnsafeBufferPointer { p in
+        var at = 0
+        for view in store.views {
+          if let rows = tableRows[view.name] {
+            let width = view.shape[1]
+            for r in rows {
+              (t.data + view.offset + Int(r) * width).update(from: p.baseAddress! + at, count: width)
+              at += width
+            }
+          } else {
+            (t.data + view.offset).update(from: p.baseAddress! + at, count: view.count)
+            at += view.count
+          }
+        }
+      }
+    }
   }
 }
