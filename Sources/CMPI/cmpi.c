@@ -18,7 +18,6 @@ typedef void *MPI_Op;
 static int (*p_init)(int *, char ***);
 static int (*p_initialized)(int *);
 static int (*p_finalize)(void);
-static int (*p_abort)(MPI_Comm, int);
 static int (*p_comm_rank)(MPI_Comm, int *);
 static int (*p_comm_size)(MPI_Comm, int *);
 static int (*p_allreduce)(const void *, void *, int, MPI_Datatype, MPI_Op, MPI_Comm);
@@ -66,7 +65,6 @@ int cmpi_init(char *error, size_t error_size) {
   *(void **)&p_init = need(library, "MPI_Init", &missing, error, error_size);
   *(void **)&p_initialized = need(library, "MPI_Initialized", &missing, error, error_size);
   *(void **)&p_finalize = need(library, "MPI_Finalize", &missing, error, error_size);
-  *(void **)&p_abort = need(library, "MPI_Abort", &missing, error, error_size);
   *(void **)&p_comm_rank = need(library, "MPI_Comm_rank", &missing, error, error_size);
   *(void **)&p_comm_size = need(library, "MPI_Comm_size", &missing, error, error_size);
   *(void **)&p_allreduce = need(library, "MPI_Allreduce", &missing, error, error_size);
@@ -105,10 +103,6 @@ int cmpi_init(char *error, size_t error_size) {
 int cmpi_rank(void) { return world_rank; }
 int cmpi_size(void) { return world_size; }
 int cmpi_finalize(void) { return p_finalize ? p_finalize() : 0; }
-void cmpi_abort(int code) {
-  if (p_abort) p_abort(comm_world, code);
-  _Exit(code);
-}
 
 /// In-place allreduce in pieces of at most 2^30 elements.
 static int allreduce(void *buffer, int64_t count, size_t element, MPI_Datatype type, MPI_Op op) {

@@ -31,12 +31,6 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
   public func finalize() { _ = cmpi_finalize() }
 
-  /// Ends the whole job (every rank) with `code`.
-  public func abort(code: Int32) -> Never {
-    cmpi_abort(code)
-    exit(code)
-  }
-
   func check(_ code: Int32, _ what: String) throws {
     guard code == 0 else {
       var text = [CChar](repeating: 0, count: 512)

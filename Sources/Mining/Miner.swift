@@ -40,11 +40,9 @@ public struct Miner {
   /// `progress` may throw to stop the run (what is done so far is kept for the next run).
   /// Returns the summary on rank 0, nil on the other ranks (which return when rank 0 is done).
   public func mine(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)? = nil) throws -> MiningSummary? {
-    let comm = communicator
-    guard comm.size > 1 else { return try search(dataPath: dataPath, progress: progress) }
-    let summary = try search(dataPath: dataPath, progress: progress)
-    try comm.waitForAll()  // the other ranks return once rank 0 has written the data set
-    return comm.isRoot ? summary : nil
+    let summary = try search(dataPath: dataPath, progress: progress)  // nil on the other ranks
+    try communicator.waitForAll()  // they return once rank 0 has written the data set
+    return summary
   }
 
   func search(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)?) throws -> MiningSummary? {

@@ -85,7 +85,7 @@ public struct TeacherScorer {
       try file.setAttribute("max_length", "\(maxLength ?? teacher.tokenizer.maxLength)", on: "teacher")
       try file.setAttribute("date", ISO8601DateFormatter().string(from: Date()), on: "teacher")
     }
-    if comm.size > 1 { try comm.waitForAll() }
+    try comm.waitForAll()
     return summary
   }
 }

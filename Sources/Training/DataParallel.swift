@@ -128,18 +128,13 @@ enum ReplicaCheck {
   /// A 64-bit fingerprint of every parameter's bits, in four lanes.
   static func fingerprint(_ store: ParameterStore) -> [Int32] {
     let words = UnsafeRawPointer(store.values).bindMemory(to: UInt32.self, capacity: store.count)
-    var lanes = [UInt32](repeating: 0, count: 4)
     var a: UInt32 = 0x811C_9DC5, b: UInt32 = 0x1234_5678
     for i in 0..<store.count {
       let w = words[i]
       a = (a ^ w) &* 0x0100_0193
       b = b &+ (w &* 0x9E37_79B1) ^ UInt32(truncatingIfNeeded: i)
     }
-    lanes[0] = a
-    lanes[1] = b
-    lanes[2] = UInt32(truncatingIfNeeded: store.count)
-    lanes[3] = UInt32(truncatingIfNeeded: store.count >> 32)
-    return lanes.map { Int32(bitPattern: $0) }
+    return [a, b, UInt32(truncatingIfNeeded: store.count), UInt32(truncatingIfNeeded: store.count >> 32)].map { Int32(bitPattern: $0) }
   }
 
   static func verify(_ store: ParameterStore, communicator comm: any Communicator, when: String) throws {

@@ -31,8 +31,7 @@ extension TrainingRun {
         observer(.preparing("training the teacher: \(path)"))
         let run = TrainingRun(recipe: teacher, observer: reportEvent)
         run.communicator = comm
-        let latest = try comm.broadcast(run.latestCheckpoint()?.path ?? "")
-        try run.run(resume: latest.isEmpty ? nil : URL(fileURLWithPath: latest))
+        try run.run(resume: try run.checkpointToResume())
 
       case .build(let output, let examples, let corpus):
         if try there(FileManager.default.fileExists(atPath: output)) {

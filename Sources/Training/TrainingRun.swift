@@ -71,6 +71,13 @@ public final class TrainingRun {
   /// The newest complete checkpoint of this run's output directory, if any.
   public func latestCheckpoint() -> URL? { Checkpoint.list(in: checkpointsDirectory).last?.url }
 
+  /// The checkpoint to resume from: rank 0's newest, on every rank (so all resume from the same one).
+  public func checkpointToResume() throws -> URL? {
+    guard communicator.size > 1 else { return latestCheckpoint() }
+    let path = try communicator.broadcast(communicator.isRoot ? latestCheckpoint()?.path ?? "" : "")
+    return path.isEmpty ? nil : URL(fileURLWithPath: path)
+  }
+
   /// Trains. `resume` continues from a checkpoint directory; `maxSteps` stops after that many
   /// steps of the whole run (counted from its start), writing a checkpoint.
   @discardableResult

@@ -23,12 +23,10 @@ struct RunCommand: ParsableCommand {
       run.communicator = comm
       var from: URL?
       if resume {
-        // rank 0 picks the checkpoint, so every rank resumes from the same one
-        let latest = try comm.broadcast(run.latestCheckpoint()?.path ?? "")
-        guard !latest.isEmpty else {
+        guard let latest = try run.checkpointToResume() else {
           throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
         }
-        from = URL(fileURLWithPath: latest)
+        from = latest
       }
       try run.run(resume: from, maxSteps: options.maxSteps)
       Job.finish()

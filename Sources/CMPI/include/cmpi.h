@@ -22,7 +22,6 @@ int cmpi_init(char *error, size_t error_size);
 int cmpi_rank(void);
 int cmpi_size(void);
 int cmpi_finalize(void);
-void cmpi_abort(int code);
 
 /// Collectives over MPI_COMM_WORLD; each returns MPI's error code (0 on success). Counts may
 /// exceed INT_MAX: large buffers go in pieces.
