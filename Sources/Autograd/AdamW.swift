@@ -8,7 +8,10 @@ import Foundation
 ///
 /// Embedding tables are updated row by row: a row that has never had a gradient (its moments
 /// are zero) and has none now only shrinks by the weight decay, which is exactly what the full
-/// formula computes for it (m = v = 0 makes the Adam term 0), without touching its moments.
+/// formula computes for it (m = v = 0 makes the Adam term 0), without touching its moments. That
+/// shrink is deferred: the store keeps what each such row owes and applies it, factor by factor,
+/// before the row is read (`ParameterStore.oweDecay`), so a step visits only the rows that have
+/// had a gradient and the values are the same bits as with a sweep of the table.
 /// Which rows have a gradient comes from the store's row tracking when it knows
 /// (`ParameterStore.gradientRows`), else from looking at the gradient.
 public final class AdamW: @unchecked Sendable {
@@ -33,8 +36,10 @@ public final class AdamW: @unchecked Sendable {
   /// Steps taken so far.
   public var step: Int = 0
   private let decayed: [Bool]  // per view
-  /// Per view with many rows (embedding tables): whether each row has had a gradient.
+  /// Per view with many rows (embedding tables): whether each row has had a gradient, and
+  /// those rows in the order they first had one.
   private var activeRows: [Int: [Bool]] = [:]
+  private var activeList: [Int: [Int32]] = [:]
 
   /// `decays(name)` says whether a parameter gets weight decay; by default everything except
   /// biases and LayerNorm weights.
@@ -46,18 +51,22 @@ public final class AdamW: @unchecked Sendable {
     decayed = store.views.map { decays($0.name) }
     for (k, view) in store.views.enumerated() where ParameterStore.isTable(view) {
       activeRows[k] = [Bool](repeating: false, count: view.shape[0])  // fresh moments are zero
+      activeList[k] = []
     }
   }
 
   /// Marks the rows of embedding tables whose moments are not zero (after loading moments).
   public func recomputeActiveRows() {
     activeRows = [:]
+    activeList = [:]
     for (k, view) in store.views.enumerated() where ParameterStore.isTable(view) {
       let width = view.shape[1]
-      activeRows[k] = (0..<view.shape[0]).map { r in
+      let flags = (0..<view.shape[0]).map { r in
         let base = view.offset + r * width
         return (0..<width).contains { m.data[base + $0] != 0 || v.data[base + $0] != 0 }
       }
+      activeRows[k] = flags
+      activeList[k] = flags.indices.filter { flags[$0] }.map { Int32($0) }
     }
   }
 
@@ -87,25 +96,35 @@ public final class AdamW: @unchecked Sendable {
       let width = view.shape[1]
       // rows the store knows may have a gradient become active; without that knowledge, every
       // inactive row is checked for a non-zero gradient
-      let gradientRows = store.gradientRows(view: index)
-      for r in gradientRows ?? [] { active[Int(r)] = true }
-      let scan = gradientRows == nil
-      active.withUnsafeMutableBufferPointer { flags in
-        parallelFor(view.shape[0], minChunk: 256) { rows in
-          for r in rows {
-            let o = base + r * width
-            if !flags[r] {
-              if !scan || (0..<width).allSatisfy({ g[o + $0] == 0 }) {
-                for i in o..<o + width { p[i] *= shrink }
-                continue
-              }
-              flags[r] = true
-            }
-            k.run(p + o, g + o, m + o, v + o, count: width, shrink: shrink)
+      var newly: [Int32] = []
+      if let gradientRows = store.gradientRows(view: index) {
+        for r in gradientRows where !active[Int(r)] {
+          active[Int(r)] = true
+          newly.append(r)
+        }
+      } else {
+        for r in 0..<view.shape[0] where !active[r] {
+          let o = base + r * width
+          if (0..<width).contains(where: { g[o + $0] != 0 }) {
+            active[r] = true
+            newly.append(Int32(r))
           }
         }
       }
       activeRows[index] = active
+      activeList[index]!.append(contentsOf: newly)
+      let rows = activeList[index]!
+      // the rows updated in full first catch up on the shrink they owe; the rest owe this one
+      store.settle(view: index, rows: newly)
+      rows.withUnsafeBufferPointer { rows in
+        parallelFor(rows.count, minChunk: 64) { range in
+          for j in range {
+            let o = base + Int(rows[j]) * width
+            k.run(p + o, g + o, m + o, v + o, count: width, shrink: shrink)
+          }
+        }
+      }
+      store.oweDecay(view: index, factor: shrink, settled: rows)
     }
   }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// All trainable parameters in one flat Float32 buffer, with named views (Hugging Face names,
 /// e.g. `encoder.layer.3.attention.self.query.weight`), and their gradients in a twin buffer with
 /// the same layout (allocated on first use: inference never needs it). Optimizer steps, zeroing
@@ -9,6 +11,14 @@
 /// Taking the gradient buffer through the public accessors (`gradients`, `gradient(_:)`) makes
 /// every table dense again (any row may be non-zero) until the next `zeroGrad`, so a direct
 /// writer can never be missed.
+///
+/// A table's rows may owe weight decay (`oweDecay`): AdamW defers the shrink of rows that have
+/// no moments yet, most of a multilingual vocabulary, instead of sweeping the whole table at
+/// every step. A row catches up when something reads it: the embedding gather settles the rows
+/// it reads (`settle(view:rows:)`), and whoever reads values wholesale through `values` (saving,
+/// loading, fingerprints) calls `settleAll()` first; `pointer(_:)` settles its view. Catching up
+/// multiplies by the owed factors one at a time, in step order: the same bits as shrinking the
+/// row at every step.
 public final class ParameterStore: @unchecked Sendable {
   public struct View: Sendable {
     public let name: String
@@ -19,6 +29,8 @@ public final class ParameterStore: @unchecked Sendable {
 
   public let views: [View]
   public let count: Int
+  /// The parameters' values. A table's rows may owe weight decay: settle before reading them
+  /// (see the type's comment).
   public let values: UnsafeMutablePointer<Float>
   private let index: [String: Int]
   private var gradientStorage: UnsafeMutablePointer<Float>?
@@ -32,6 +44,17 @@ public final class ParameterStore: @unchecked Sendable {
   }
   /// Per table view index.
   private let tracked: [Int: GradientRows]
+
+  /// Weight decay a table's rows owe: the shrink factors of the steps since the log was last
+  /// emptied, in order, and per row how many of them its values have had.
+  final class OwedDecay {
+    var factors: [Float] = []
+    var applied: [Int32]
+    init(rows: Int) { applied = [Int32](repeating: 0, count: rows) }
+  }
+  /// Per table view index.
+  private let owed: [Int: OwedDecay]
+  private let owedLock = NSLock()
 
   /// 2-D views with at least this many rows are tables: gradient rows tracked, AdamW row by row.
   public static let tableMinimumRows = 4096
@@ -56,6 +79,9 @@ public final class ParameterStore: @unchecked Sendable {
     var tracked: [Int: GradientRows] = [:]
     for (k, view) in views.enumerated() where Self.isTable(view) { tracked[k] = GradientRows(rows: view.shape[0]) }
     self.tracked = tracked
+    var owed: [Int: OwedDecay] = [:]
+    for k in tracked.keys { owed[k] = OwedDecay(rows: views[k].shape[0]) }
+    self.owed = owed
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(offset, 1) * 4, alignment: 64)
     values = raw.bindMemory(to: Float.self, capacity: max(offset, 1))
     values.initialize(repeating: 0, count: max(offset, 1))
@@ -176,10 +202,115 @@ public final class ParameterStore: @unchecked Sendable {
 
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
 
-  /// The values of parameter `name`; the name must exist.
+  /// The index of view `name` in `views`.
+  public func viewIndex(_ name: String) -> Int? { index[name] }
+
+  /// The values of parameter `name`, settled (see the type's comment); the name must exist.
   public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
-    guard let v = view(name) else { preconditionFailure("no parameter named \(name)") }
-    return values + v.offset
+    guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
+    settle(view: k)
+    return values + views[k].offset
+  }
+
+  // MARK: owed weight decay
+
+  /// Rows `settled` of table `view` have just been updated in full (shrunk by `factor` among
+  /// the rest); every other row owes `factor` too, applied when it is settled. A factor of 1
+  /// owes nothing.
+  public func oweDecay(view k: Int, factor: Float, settled: [Int32]) {
+    guard let o = owed[k], factor != 1 else { return }
+    owedLock.withLock {
+      o.factors.append(factor)
+      let n = Int32(o.factors.count)
+      for r in settled { o.applied[Int(r)] = n }
+    }
+  }
+
+  /// Brings rows `rows` of table `view` up to date (rows may repeat; a view that is no table
+  /// or owes nothing is left as it is).
+  public func settle(view k: Int, rows: UnsafeBufferPointer<Int32>) {
+    guard let o = owed[k] else { return }
+    owedLock.withLock {
+      guard !o.factors.isEmpty else { return }
+      let n = Int32(o.factors.count)
+      var due: [Int32] = []
+      // a row due is claimed (applied = −1 − its count, negative), so a repeat is skipped
+      for r in rows where (0..<n).contains(o.applied[Int(r)]) {
+        due.append(r)
+        o.applied[Int(r)] = -1 - o.applied[Int(r)]
+      }
+      settleRows(view: k, owed: o, rows: due)
+    }
+  }
+
+  /// Brings rows `rows` of table `view` up to date; they must not repeat.
+  public func settle(view k: Int, rows: [Int32]) {
+    guard let o = owed[k] else { return }
+    owedLock.withLock {
+      guard !o.factors.isEmpty else { return }
+      let n = Int32(o.factors.count)
+      let due = rows.filter { o.applied[Int($0)] < n }
+      for r in due { o.applied[Int(r)] = -1 - o.applied[Int(r)] }
+      settleRows(view: k, owed: o, rows: due)
+    }
+  }
+
+  /// Brings every row of view `k` up to date.
+  public func settle(view k: Int) {
+    guard let o = owed[k] else { return }
+    owedLock.withLock { settleEveryRow(view: k, owed: o) }
+  }
+
+  /// Brings every table up to date and empties the logs: before reading or writing `values`
+  /// wholesale.
+  public func settleAll() {
+    owedLock.withLock {
+      for (k, o) in owed { settleEveryRow(view: k, owed: o) }
+    }
+  }
+
+  private func settleEveryRow(view k: Int, owed o: OwedDecay) {
+    guard !o.factors.isEmpty else { return }
+    let n = Int32(o.factors.count)
+    var due: [Int32] = []
+    for r in 0..<o.applied.count where o.applied[r] < n {
+      due.append(Int32(r))
+      o.applied[r] = -1 - o.applied[r]
+    }
+    settleRows(view: k, owed: o, rows: due)
+    o.factors = []
+    for r in 0..<o.applied.count { o.applied[r] = 0 }
+  }
+
+  /// Applies the owed factors to rows `rows`, each marked claimed (applied = −1 − its count),
+  /// and marks them up to date.
+  private func settleRows(view k: Int, owed o: OwedDecay, rows: [Int32]) {
+    guard !rows.isEmpty else { return }
+    let width = views[k].shape[1], base = values + views[k].offset, n = o.factors.count
+    o.factors.withUnsafeBufferPointer { f in
+      o.applied.withUnsafeMutableBufferPointer { applied in
+        parallelFor(rows.count, minChunk: 64) { range in
+          for j in range {
+            let r = Int(rows[j]), from = Int(-1 - applied[r])
+            let p = base + r * width
+            var i = 0
+            while i + 8 <= width {
+              var x = load8(p, i)
+              for t in from..<n { x = x * f[t] }
+              store8(x, p, i)
+              i += 8
+            }
+            while i < width {
+              var x = p[i]
+              for t in from..<n { x = x * f[t] }
+              p[i] = x
+              i += 1
+            }
+            applied[r] = Int32(n)
+          }
+        }
+      }
+    }
   }
 
   /// The L2 norm of all gradients together. The buffer is cut into fixed segments (a table's

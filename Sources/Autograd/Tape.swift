@@ -121,7 +121,23 @@ public final class Tape {
 
   public func shape(_ v: Variable) -> [Int] { nodes[v.id].shape }
   public func count(_ v: Variable) -> Int { nodes[v.id].count }
-  public func value(_ v: Variable) -> UnsafeMutablePointer<Float> { nodes[v.id].value }
+  /// The values of `v`; a parameter that covers a table is settled first (see `ParameterStore`).
+  public func value(_ v: Variable) -> UnsafeMutablePointer<Float> {
+    let n = nodes[v.id]
+    if let store = n.store { for k in n.tables { store.settle(view: k) } }
+    return n.value
+  }
+
+  /// The values of `v` for a kernel that reads only rows `rows` of it (an embedding gather): of
+  /// a parameter table only those rows are settled.
+  func value(_ v: Variable, readingRows rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float> {
+    let n = nodes[v.id]
+    if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].count == n.count {
+      store.settle(view: n.tables[0], rows: rows)
+      return n.value
+    }
+    return value(v)
+  }
   public func array(_ v: Variable) -> [Float] { Array(UnsafeBufferPointer(start: nodes[v.id].value, count: nodes[v.id].count)) }
   public func scalar(_ v: Variable) -> Float {
     precondition(nodes[v.id].count == 1, "scalar() of a value of shape \(nodes[v.id].shape)")

@@ -14,6 +14,7 @@ extension Encoder {
     let prefix = ["", "roberta.", "xlm_roberta.", "bert.", "model.", "0.auto_model."].first {
       file.entries[$0 + WeightNames.wordEmbeddings] != nil
     } ?? ""
+    store.settleAll()  // no row may owe weight decay on values about to be replaced
     var used = Set<String>()
     for view in store.views {
       let name = WeightNames.isHead(view.name) ? view.name : prefix + view.name
@@ -36,6 +37,7 @@ extension Encoder {
   /// Writes every parameter under its Hugging Face name; a cross-encoder's encoder tensors get
   /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`.
   public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
+    store.settleAll()
     var writer = SafeTensorsWriter(metadata: metadata)
     let prefix = config.numLabels == nil ? "" : "roberta."
     for view in store.views {

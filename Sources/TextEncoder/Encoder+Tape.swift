@@ -7,7 +7,7 @@ extension Encoder {
   ///
   /// Per layer the tape keeps what the backward kernels read and nothing else: the layer input,
   /// q, k, v, the attention probabilities, the attention context, the two pre-LayerNorm sums,
-  /// the LayerNorm outputs, and the FFN pre-activation and activation. Dropout masks are
+  /// the LayerNorm outputs, and the FFN activation and its GELU slope. Dropout masks are
   /// regenerated from their seeds; residual adds are fused into the linear before them.
   public func hiddenStates(_ batch: TokenBatch, on tape: Tape, dropout: Bool) throws -> Variable {
     try batch.validate(for: config)

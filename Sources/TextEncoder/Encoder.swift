@@ -24,8 +24,11 @@ public final class Encoder: @unchecked Sendable {
 
     batch.ids.withUnsafeBufferPointer { ids in
       batch.positions.withUnsafeBufferPointer { pos in
+        // of the word embeddings only the rows read are settled (they may owe weight decay)
+        let words = s.viewIndex(WeightNames.wordEmbeddings)!
+        s.settle(view: words, rows: ids)
         embeddingSumForward(
-          out: x.data, word: s.pointer(WeightNames.wordEmbeddings), position: s.pointer(WeightNames.positionEmbeddings),
+          out: x.data, word: s.values + s.views[words].offset, position: s.pointer(WeightNames.positionEmbeddings),
           tokenType: s.pointer(WeightNames.tokenTypeEmbeddings), ids: ids.baseAddress!, positions: pos.baseAddress!,
           types: nil, rows: T, width: C)
       }

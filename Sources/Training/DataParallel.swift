@@ -127,6 +127,7 @@ extension ParameterStore {
 enum ReplicaCheck {
   /// A 64-bit fingerprint of every parameter's bits, in four lanes.
   static func fingerprint(_ store: ParameterStore) -> [Int32] {
+    store.settleAll()
     let words = UnsafeRawPointer(store.values).bindMemory(to: UInt32.self, capacity: store.count)
     var a: UInt32 = 0x811C_9DC5, b: UInt32 = 0x1234_5678
     for i in 0..<store.count {

@@ -8,7 +8,7 @@ import TextEncoder
 public enum EncoderMemory {
   /// Bytes of the activations the tape keeps for a packed batch: per layer the layer input, q,
   /// k, v, the attention context, two pre-LayerNorm sums, the LayerNorm outputs (7·T·C), the
-  /// FFN pre-activation and activation (2·T·F) and the attention probabilities (H·ΣL²).
+  /// FFN activation and GELU slope (2·T·F) and the attention probabilities (H·ΣL²).
   public static func activationBytes(_ c: EncoderConfig, _ layout: SequenceLayout) -> Double {
     let T = Double(layout.totalTokens), C = Double(c.hiddenSize), F = Double(c.intermediateSize)
     let probs = (0..<layout.count).reduce(0.0) { $0 + Double(layout.length($1) * layout.length($1)) } * Double(c.numAttentionHeads)

@@ -35,9 +35,59 @@ import Testing
         p[i] -= (lr / bc1) * m[i] / (v[i].squareRoot() / bc2.squareRoot() + 1e-8)
       }
     }
+    // rows that never had a gradient owe their shrink until settled
+    let owing = store.views[0].offset + 100 * 6
+    #expect(store.values[owing] != p[owing], "row 100's weight decay is deferred")
+    store.settleAll()
     let got = Array(UnsafeBufferPointer(start: store.values, count: store.count))
     let differing = (0..<store.count).filter { got[$0] != p[$0] || optimizer.m.data[$0] != m[$0] || optimizer.v.data[$0] != v[$0] }
     #expect(differing.isEmpty, "\(differing.count) elements differ, first at \(differing.prefix(5))")
     #expect(m[7 * 6] != 0 && m[100 * 6] == 0, "row 7 keeps its moments after its only gradient; row 100 never had any")
+  }
+
+  /// The embedding gather reads rows that owe weight decay as if they had been shrunk at every
+  /// step, on the tape and in the encoder's inference path alike, and a row that gets its first
+  /// gradient late catches up before its first full update.
+  @Test func rowsOwingWeightDecayAreSettledWhenRead() throws {
+    let specs: [(name: String, shape: [Int])] = [("word", [5000, 8]), ("position", [4, 8]), ("type", [1, 8])]
+    let store = ParameterStore(specs: specs), reference = ParameterStore(specs: specs)
+    var rng = SplitMix64(seed: 11)
+    for i in 0..<store.count { store.values[i] = rng.nextNormal() }
+    for name in ["position", "type"] { store.pointer(name).update(repeating: 0, count: store.view(name)!.count) }
+    reference.values.update(from: store.values, count: store.count)
+    let optimizer = AdamW(store: store, settings: .init(weightDecay: 0.1))
+    let word = store.view("word")!
+    func gather(_ ids: [Int32], recordGradient: Bool) throws -> [Float] {
+      let tape = Tape()
+      let e = tape.embeddings(
+        ids: ids, positions: ids.map { _ in 0 }, types: nil, word: tape.parameter("word", of: store),
+        position: tape.parameter("position", of: store), tokenType: tape.parameter("type", of: store))
+      if recordGradient { try tape.backward(from: tape.sum(e)) }
+      return tape.array(e)
+    }
+    var lrs: [Float] = []
+    for step in 1...5 {
+      store.zeroGrad()
+      // row 9 trains from the start, row 4000 from step 4 on; the others only shrink
+      _ = try gather(step >= 4 ? [9, 4000] : [9], recordGradient: true)
+      let lr = 0.05 * Float(step)
+      lrs.append(lr)
+      optimizer.update(lr: lr)
+    }
+    // the reference shrinks untrained rows at every step
+    for r in [3, 4999] {
+      for lr in lrs { for i in 0..<8 { reference.values[word.offset + r * 8 + i] *= 1 - lr * 0.1 } }
+    }
+    // the gather adds position row 0 and the type row (trained too) to each word row
+    let position = store.pointer("position"), type = store.pointer("type")
+    func plus(_ w: [Float]) -> [Float] { w.enumerated().map { $1 + position[$0 % 8] + type[$0 % 8] } }
+    let rows = try gather([3, 4999, 3], recordGradient: false)  // a repeated row is settled once
+    let expected = [3, 4999, 3].flatMap { r in (0..<8).map { reference.values[word.offset + r * 8 + $0] } }
+    #expect(rows == plus(expected))
+    // row 4000: three shrinks owed, then two full updates; compare with the settled store
+    let trained = try gather([4000], recordGradient: false)
+    store.settleAll()
+    #expect(trained == plus((0..<8).map { store.values[word.offset + 4000 * 8 + $0] }))
+    #expect(Array(UnsafeBufferPointer(start: store.values + word.offset + 3 * 8, count: 8)) == Array(expected.prefix(8)))
   }
 }

@@ -66,6 +66,20 @@ import Testing
     #expect(worst < 1e-6, "worst error \(worst)")
   }
 
+  @Test func geluWithSlopeGivesTheSameBitsAsSeparateForwardAndBackward() {
+    // what a training forward keeps (the slope) must reproduce the standalone kernels exactly
+    let x = (0..<4_003).map { Float($0) / 200 - 10 }
+    var plain = [Float](repeating: .nan, count: x.count), out = plain, slope = plain
+    geluForward(out: &plain, x: x, count: x.count)
+    geluForward(out: &out, slope: &slope, x: x, count: x.count)
+    #expect(out == plain)
+    let dOut = x.map { 0.25 - $0 / 7 }
+    var viaX = [Float](repeating: 0, count: x.count), viaSlope = viaX
+    geluBackward(dX: &viaX, dOut: dOut, x: x, count: x.count)
+    geluBackward(into: &viaSlope, dOut: dOut, slope: slope, count: x.count)
+    #expect(viaSlope == viaX)
+  }
+
   @Test func attentionStaysWithinEachSequence() {
     let layout = SequenceLayout(lengths: [1, 2, 7, 13])
     let H = 3, D = 4, C = H * D, T = layout.totalTokens

@@ -74,6 +74,7 @@ import Testing
         norms.append(store.gradientNorm())
         optimizer.update(lr: 0.01, gradientScale: 0.5)
       }
+      store.settleAll()
       return (norms, Array(UnsafeBufferPointer(start: store.values, count: store.count)),
               Array(UnsafeBufferPointer(start: optimizer.m.data, count: store.count)))
     }

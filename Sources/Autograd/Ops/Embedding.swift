@@ -46,7 +46,8 @@ extension Tape {
         let ty = types ?? []
         ty.withUnsafeBufferPointer { y in
           embeddingSumForward(
-            out: value(out), word: value(word), position: value(position), tokenType: value(tokenType),
+            out: value(out), word: value(word, readingRows: i), position: value(position, readingRows: p),
+            tokenType: types == nil ? value(tokenType) : value(tokenType, readingRows: y),
             ids: i.baseAddress!, positions: p.baseAddress!, types: types == nil ? nil : y.baseAddress, rows: T, width: C)
         }
       }

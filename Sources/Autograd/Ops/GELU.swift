@@ -41,6 +41,49 @@ public func geluForward(out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float
   }
 }
 
+/// out = gelu(x) and slope = gelu'(x) in one pass (x and out may alias; slope may not): a
+/// training forward keeps the slope instead of the pre-activation, so backward is one multiply
+/// per element and erf is evaluated once. The same arithmetic as `geluForward` and
+/// `geluBackward`, so the same bits.
+public func geluForward(
+  out: UnsafeMutablePointer<Float>, slope: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, count n: Int
+) {
+  parallelFor((n + 7) / 8, minChunk: 512) { range in
+    for block in range {
+      let i = block * 8
+      if i + 8 <= n {
+        let v = load8(x, i)
+        let e = erfApproximation(v * 0.707_106_781_186_547_524_40)
+        let pdf = expNonPositive(-0.5 * v * v) * 0.398_942_280_401_432_677_94
+        store8(0.5 * (1 + e) + v * pdf, slope, i)
+        store8(0.5 * v * (1 + e), out, i)
+      } else {
+        for j in i..<n {
+          let v = x[j]
+          slope[j] = geluDerivative(v)
+          out[j] = 0.5 * v * (1 + erff(v * 0.707_106_781_186_547_524_40))
+        }
+      }
+    }
+  }
+}
+
+/// d[i] = dOut[i] · slope[i] (d may be dOut): GELU's backward from the slope its forward kept.
+public func geluBackward(into d: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, slope: UnsafePointer<Float>, count n: Int) {
+  parallelFor((n + 7) / 8, minChunk: 1024) { range in
+    let lo = range.lowerBound * 8, hi = min(n, range.upperBound * 8)
+    var i = lo
+    while i + 8 <= hi {
+      store8(load8(dOut, i) * load8(slope, i), d, i)
+      i += 8
+    }
+    while i < hi {
+      d[i] = dOut[i] * slope[i]
+      i += 1
+    }
+  }
+}
+
 /// exp(v) for v ≤ 0 (Cephes' expf: v = n·ln2 + r, a degree-5 polynomial in r, times 2ⁿ), to a
 /// few ulp; inputs below −87 give 0.
 @inline(__always)
@@ -84,15 +127,6 @@ public func geluBackward(dX: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Fl
     store8(load8(dX, i) + load8(dOut, i) * geluDerivative(load8(x, i)), dX, i)
   } tail: { j in
     dX[j] += dOut[j] * geluDerivative(x[j])
-  }
-}
-
-/// d[i] = dOut[i] · gelu'(x[i]): the gradient of GELU's input, written fresh (d may be dOut).
-public func geluBackward(into d: UnsafeMutablePointer<Float>, dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, count n: Int) {
-  geluBackwardBlocks(count: n) { i in
-    store8(load8(dOut, i) * geluDerivative(load8(x, i)), d, i)
-  } tail: { j in
-    d[j] = dOut[j] * geluDerivative(x[j])
   }
 }
 

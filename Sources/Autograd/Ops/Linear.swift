@@ -31,8 +31,8 @@ public func linearBackward(
 
 extension Tape {
   /// out = dropout(act(x · Wᵀ + b)) + residual, fused: act is GELU or the identity. Keeps for
-  /// backward only x (the input value), and with GELU the pre-activation; the dropout mask is
-  /// regenerated from its seed.
+  /// backward only x (the input value), and with GELU its slope at the pre-activation; the
+  /// dropout mask is regenerated from its seed.
   public func linear(
     _ x: Variable, weight: Variable, bias: Variable?, gelu: Bool = false, dropout: Dropout? = nil,
     residual: Variable? = nil
@@ -45,11 +45,15 @@ extension Tape {
     let inputs = [x, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
     let out = output(shape: Array(xs.dropLast()) + [O], from: inputs, overwritten: true)
     let y = value(out)
-    // with GELU and a gradient to come, the product lands in the kept pre-activation
-    let pre = gelu && requiresGrad(out) ? Tensor(uninitializedShape: [T, O]) : nil
-    linearForward(out: pre?.data ?? y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
+    // with GELU and a gradient to come, GELU's slope at the product is kept for backward
+    let slope = gelu && requiresGrad(out) ? Tensor(uninitializedShape: [T, O]) : nil
+    linearForward(out: y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
                   rows: T, inFeatures: I, outFeatures: O)
-    if gelu { geluForward(out: y, x: pre?.data ?? y, count: T * O) }
+    if let slope {
+      geluForward(out: y, slope: slope.data, x: y, count: T * O)
+    } else if gelu {
+      geluForward(out: y, x: y, count: T * O)
+    }
     dropout?.apply(y, count: T * O)
     if let residual { residualForward(out: y, a: y, b: value(residual), count: T * O) }
 
@@ -61,9 +65,9 @@ extension Tape {
         let d = Tensor(uninitializedShape: [T, O])
         if let dropout {
           dropout.apply(from: g, to: d.data, count: T * O)
-          if let pre { geluBackward(into: d.data, dOut: d.data, x: pre.data, count: T * O) }
-        } else if let pre {
-          geluBackward(into: d.data, dOut: g, x: pre.data, count: T * O)
+          if let slope { geluBackward(into: d.data, dOut: d.data, slope: slope.data, count: T * O) }
+        } else if let slope {
+          geluBackward(into: d.data, dOut: g, slope: slope.data, count: T * O)
         }
         dPre = d
       }
