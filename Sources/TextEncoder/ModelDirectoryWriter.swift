@@ -11,6 +11,10 @@ public struct ModelDirectoryWriter {
   public var layout: SentenceTransformersLayout
   public var weightsDType: DType = .f32
   public var extraFiles: [String: Data] = [:]
+  /// A `model.safetensors` that holds exactly the encoder's weights as `write` would store
+  /// them (a checkpoint's, written with the same `weightsDType`): hard-linked instead of
+  /// written again when the filesystem allows, else ignored.
+  public var weightsFile: String?
 
   public init(layout: SentenceTransformersLayout) { self.layout = layout }
 
@@ -31,7 +35,8 @@ public struct ModelDirectoryWriter {
       try fm.createDirectory(at: tmp.appendingPathComponent("1_Pooling"), withIntermediateDirectories: true)
       let c = encoder.config
       let maxSeq = layout.maxSeqLength ?? c.maxSequenceLength
-      try encoder.save(to: tmp.appendingPathComponent("model.safetensors").path, dtype: weightsDType)
+      let weights = tmp.appendingPathComponent("model.safetensors").path
+      if weightsFile.map({ link($0, weights) == 0 }) != true { try encoder.save(to: weights, dtype: weightsDType) }
       try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
       try sentencePieceModel.write(to: tmp.appendingPathComponent("sentencepiece.bpe.model"))
       let specials: [String: Any] = [

@@ -25,14 +25,10 @@ public enum Checkpoint {
         var w = SafeTensorsWriter(metadata: ["step": "\(optimizer.step)", "parameters": "\(encoder.store.count)", "layout": "packed"])
         let packed = packedMoments(optimizer)
         for (name, rows) in packed.rows { w.add("rows.\(name)", shape: [rows.count], int64s: rows) }
-        // the writer reads the floats when it writes: both arrays stay in scope until then
-        try packed.m.withUnsafeBufferPointer { m in
-          try packed.v.withUnsafeBufferPointer { v in
-            w.add("exp_avg", shape: [m.count], floats: m, as: .f32)
-            w.add("exp_avg_sq", shape: [v.count], floats: v, as: .f32)
-            try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
-          }
-        }
+        // written straight from the optimizer's buffers, span by span
+        w.add("exp_avg", shape: [packed.count], spans: packed.m, as: .f32)
+        w.add("exp_avg_sq", shape: [packed.count], spans: packed.v, as: .f32)
+        try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
       }
       try state.jsonData().write(to: staging.appendingPathComponent("trainer_state.json"))
       if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
@@ -69,29 +65,53 @@ public enum Checkpoint {
   /// moments are not zero (rows never trained; most of a multilingual vocabulary), which
   /// `rows.<table>` lists. Of multilingual-e5-small's 117.5 M moments a KorNLI + KorSTS run
   /// keeps about a fifth of the table's.
-  static func packedMoments(_ optimizer: AdamW) -> (m: [Float], v: [Float], rows: [(String, [Int64])]) {
+  static func packedMoments(_ optimizer: AdamW) -> (m: [UnsafeBufferPointer<Float>], v: [UnsafeBufferPointer<Float>], count: Int, rows: [(String, [Int64])]) {
     let store = optimizer.store, m = optimizer.m.data, v = optimizer.v.data
-    var pm: [Float] = [], pv: [Float] = [], rows: [(String, [Int64])] = []
-    pm.reserveCapacity(store.count)
-    pv.reserveCapacity(store.count)
+    var pm: [UnsafeBufferPointer<Float>] = [], pv: [UnsafeBufferPointer<Float>] = [], rows: [(String, [Int64])] = []
+    var count = 0
+    func keep(_ offset: Int, _ n: Int) {
+      // consecutive spans merge into one
+      if let last = pm.last, last.baseAddress! + last.count == m + offset {
+        pm[pm.count - 1] = UnsafeBufferPointer(start: last.baseAddress, count: last.count + n)
+        pv[pv.count - 1] = UnsafeBufferPointer(start: pv.last!.baseAddress, count: last.count + n)
+      } else {
+        pm.append(UnsafeBufferPointer(start: m + offset, count: n))
+        pv.append(UnsafeBufferPointer(start: v + offset, count: n))
+      }
+      count += n
+    }
     for view in store.views {
       if ParameterStore.isTable(view) {
         let width = view.shape[1]
         var kept: [Int64] = []
-        for r in 0..<view.shape[0] {
-          let base = view.offset + r * width
-          guard (0..<width).contains(where: { m[base + $0] != 0 || v[base + $0] != 0 }) else { continue }
+        for r in 0..<view.shape[0] where !isZero(m + view.offset + r * width, v + view.offset + r * width, count: width) {
           kept.append(Int64(r))
-          pm.append(contentsOf: UnsafeBufferPointer(start: m + base, count: width))
-          pv.append(contentsOf: UnsafeBufferPointer(start: v + base, count: width))
+          keep(view.offset + r * width, width)
         }
         rows.append((view.name, kept))
       } else {
-        pm.append(contentsOf: UnsafeBufferPointer(start: m + view.offset, count: view.count))
-        pv.append(contentsOf: UnsafeBufferPointer(start: v + view.offset, count: view.count))
+        keep(view.offset, view.count)
       }
     }
-    return (pm, pv, rows)
+    return (pm, pv, count, rows)
+  }
+
+  /// Whether a[0..<n] and b[0..<n] are all zero (−0 counts as zero).
+  private static func isZero(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Bool {
+    var i = 0
+    var nonZero = SIMDMask<SIMD8<Int32>>(repeating: false)
+    while i + 8 <= n {
+      let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+      let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+      nonZero = nonZero .| (x .!= 0) .| (y .!= 0)
+      i += 8
+    }
+    if any(nonZero) { return false }
+    while i < n {
+      if a[i] != 0 || b[i] != 0 { return false }
+      i += 1
+    }
+    return true
   }
 
   /// Restores AdamW moments and step from a checkpoint (packed, or whole as earlier versions

@@ -158,6 +158,8 @@ public final class TrainingRun {
     state.worldSize = comm.size
     try ReplicaCheck.verify(encoder.store, communicator: comm, when: resume.map { "loading \($0.path)" } ?? "loading \(recipe.model.base)")
     var lastCheckpoint = resume
+    // a model.safetensors on disk that holds exactly the current weights (model/ links it)
+    var savedWeights: URL?
 
     var evaluator = Evaluator(
       encoder: encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
@@ -216,6 +218,7 @@ public final class TrainingRun {
       try Checkpoint.write(
         to: url, encoder: encoder, layout: layout, sentencePieceModel: spm, optimizer: optimizer, state: state,
         modelCard: modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
+      savedWeights = url.appendingPathComponent("model.safetensors")
       observer(.checkpoint(url))
       if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
       let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
@@ -293,6 +296,7 @@ public final class TrainingRun {
         let clipScale = stage.maxGradNorm.map { min(1, $0 / (norm + 1e-6)) } ?? 1
         let lr = schedule.at(state.stageStep)
         optimizer.update(lr: lr, gradientScale: clipScale)
+        savedWeights = nil
         let seconds = Date().timeIntervalSince(t0)
         state.stageStep += 1
         state.globalStep += 1
@@ -328,13 +332,15 @@ public final class TrainingRun {
     state.stage = recipe.stages.count - 1
     if recipe.best?.loadAtEnd == true, let best = state.best {
       let url = checkpointsDirectory.appendingPathComponent(best.checkpoint)
-      try encoder.load(from: SafeTensorsFile(path: url.appendingPathComponent("model.safetensors").path))
+      savedWeights = url.appendingPathComponent("model.safetensors")
+      try encoder.load(from: SafeTensorsFile(path: savedWeights!.path))
       observer(.loadedBest(url, best))
     }
     _ = try evaluate(final: true)
     let modelURL = outputDirectory.appendingPathComponent("model")
     var writer = ModelDirectoryWriter(layout: layout)
     writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
+    writer.weightsFile = savedWeights?.path  // the last (or best) checkpoint's weights are these
     if root { try writer.write(encoder: encoder, sentencePieceModel: spm, to: modelURL.path, overwrite: true) }
     observer(.finished(model: modelURL, evaluations: state.evaluations))
     return state.evaluations

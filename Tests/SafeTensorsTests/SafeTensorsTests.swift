@@ -33,6 +33,29 @@ import Testing
     #expect(try f.int64s("ids") == [7, -1, 1 << 40])
   }
 
+  @Test func spansAreWrittenInOrderAsOneTensor() throws {
+    // small spans (staged together), one larger than the staging buffer's quarter (written
+    // straight), an empty one, and the same spans as F16
+    let path = Fixtures.temporaryDirectory().appendingPathComponent("t.safetensors").path
+    let big = (0..<(1 << 20) + 3).map { Float($0 % 977) - 400 }
+    let small = (0..<2000).map { Float($0) * 0.5 }
+    try big.withUnsafeBufferPointer { b in
+      try small.withUnsafeBufferPointer { s in
+        let spans = [UnsafeBufferPointer(rebasing: s[0..<7]), UnsafeBufferPointer(rebasing: s[7..<7]), b,
+                     UnsafeBufferPointer(rebasing: s[100..<2000]), UnsafeBufferPointer(rebasing: s[10..<20])]
+        let n = spans.reduce(0) { $0 + $1.count }
+        var w = SafeTensorsWriter()
+        w.add("joined", shape: [n], spans: spans)
+        w.add("joined.f16", shape: [n], spans: spans, as: .f16)
+        try w.write(to: path)
+      }
+    }
+    let expected = Array(small[0..<7]) + big + Array(small[100..<2000]) + Array(small[10..<20])
+    let f = try SafeTensorsFile(path: path)
+    #expect(try f.floats("joined") == expected)
+    #expect(try f.floats("joined.f16") == expected.map { Float(Float16($0)) })
+  }
+
   @Test func truncatedFileNamesTheTensor() throws {
     let dir = Fixtures.temporaryDirectory()
     let path = dir.appendingPathComponent("t.safetensors").path
