@@ -34,6 +34,7 @@ public final class ParameterStore: @unchecked Sendable {
   public let values: UnsafeMutablePointer<Float>
   private let index: [String: Int]
   private var gradientStorage: UnsafeMutablePointer<Float>?
+  private var gradientMapped = false
 
   /// Which rows of one table's gradient may be non-zero.
   final class GradientRows {
@@ -89,7 +90,9 @@ public final class ParameterStore: @unchecked Sendable {
 
   deinit {
     UnsafeMutableRawPointer(values).deallocate()
-    gradientStorage.map { UnsafeMutableRawPointer($0).deallocate() }
+    if let g = gradientStorage {
+      if gradientMapped { ZeroedFloats.unmap(g, max(count, 1)) } else { UnsafeMutableRawPointer(g).deallocate() }
+    }
   }
 
   /// The gradient buffer, `count` floats laid out like `values`; allocated zeroed on first use.
@@ -103,6 +106,11 @@ public final class ParameterStore: @unchecked Sendable {
   /// store itself, which keep the tracking right.
   var gradientBuffer: UnsafeMutablePointer<Float> {
     if let g = gradientStorage { return g }
+    if let g = ZeroedFloats.mapped(max(count, 1)) {
+      gradientMapped = true
+      gradientStorage = g
+      return g
+    }
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
     let g = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     g.initialize(repeating: 0, count: max(count, 1))

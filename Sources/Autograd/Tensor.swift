@@ -7,6 +7,8 @@ public final class Tensor: @unchecked Sendable {
   public let shape: [Int]
   public let count: Int
   public let data: UnsafeMutablePointer<Float>
+  /// Whether `data` was mapped fresh from the kernel (`ZeroedFloats`) rather than taken from the heap.
+  private let mapped: Bool
 
   /// Activations of similar sizes are allocated and freed at every training step. glibc would
   /// serve each large one with a fresh mmap, which the kernel zero-fills page by page on first
@@ -26,12 +28,24 @@ public final class Tensor: @unchecked Sendable {
     self.count = shape.reduce(1, *)
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
     self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+    self.mapped = false
   }
 
-  /// A zero-filled tensor.
-  public convenience init(shape: [Int]) {
-    self.init(uninitializedShape: shape)
-    parallelZero(data, count: max(count, 1))
+  /// A zero-filled tensor. A large one is mapped from the kernel's zero pages (see `ZeroedFloats`).
+  public init(shape: [Int]) {
+    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+    _ = Self.heapKeepsLargeBlocks
+    self.shape = shape
+    self.count = shape.reduce(1, *)
+    if let p = ZeroedFloats.mapped(count) {
+      data = p
+      mapped = true
+    } else {
+      let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+      data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+      mapped = false
+      parallelZero(data, count: max(count, 1))
+    }
   }
 
   public convenience init(shape: [Int], values: [Float]) {
@@ -40,8 +54,30 @@ public final class Tensor: @unchecked Sendable {
     values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
   }
 
-  deinit { UnsafeMutableRawPointer(data).deallocate() }
+  deinit {
+    if mapped { ZeroedFloats.unmap(data, count) } else { UnsafeMutableRawPointer(data).deallocate() }
+  }
 
   public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
   public var array: [Float] { Array(buffer) }
+}
+
+/// Large zero-filled buffers (AdamW moments, the gradient buffer: hundreds of MB) are mapped
+/// straight from the kernel: its zero pages cost nothing until written, so the rows of an
+/// embedding table that are never trained never become resident, and nothing sweeps them with
+/// zeros first. Page-aligned.
+enum ZeroedFloats {
+  /// Buffers of at least this many floats are mapped (64 MB).
+  static let minimumCount = 16 << 20
+
+  /// A mapped zero-filled buffer of `count` floats, or nil when it is small (or the mapping
+  /// fails): the caller then allocates and zeroes it itself.
+  static func mapped(_ count: Int) -> UnsafeMutablePointer<Float>? {
+    guard count >= minimumCount else { return nil }
+    let p = mmap(nil, count * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    guard let p, p != MAP_FAILED else { return nil }
+    return p.bindMemory(to: Float.self, capacity: count)
+  }
+
+  static func unmap(_ p: UnsafeMutablePointer<Float>, _ count: Int) { munmap(UnsafeMutableRawPointer(p), count * 4) }
 }
