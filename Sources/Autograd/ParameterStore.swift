@@ -33,8 +33,7 @@ public final class ParameterStore: @unchecked Sendable {
   /// (see the type's comment).
   public let values: UnsafeMutablePointer<Float>
   private let index: [String: Int]
-  private var gradientStorage: UnsafeMutablePointer<Float>?
-  private var gradientMapped = false
+  private var gradientStorage: Tensor?
 
   /// Which rows of one table's gradient may be non-zero.
   final class GradientRows {
@@ -90,9 +89,6 @@ public final class ParameterStore: @unchecked Sendable {
 
   deinit {
     UnsafeMutableRawPointer(values).deallocate()
-    if let g = gradientStorage {
-      if gradientMapped { ZeroedFloats.unmap(g, max(count, 1)) } else { UnsafeMutableRawPointer(g).deallocate() }
-    }
   }
 
   /// The gradient buffer, `count` floats laid out like `values`; allocated zeroed on first use.
@@ -105,17 +101,11 @@ public final class ParameterStore: @unchecked Sendable {
   /// The gradient buffer without touching the row tracking: for the tape, the optimizer and the
   /// store itself, which keep the tracking right.
   var gradientBuffer: UnsafeMutablePointer<Float> {
-    if let g = gradientStorage { return g }
-    if let g = ZeroedFloats.mapped(max(count, 1)) {
-      gradientMapped = true
-      gradientStorage = g
-      return g
-    }
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-    let g = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-    g.initialize(repeating: 0, count: max(count, 1))
+    if let g = gradientStorage { return g.data }
+    // a Tensor: zero-filled, and mapped from the kernel's zero pages when large
+    let g = Tensor(shape: [max(count, 1)])
     gradientStorage = g
-    return g
+    return g.data
   }
 
   /// Table views among `views` overlapping the span [offset, offset + count).
@@ -238,30 +228,10 @@ public final class ParameterStore: @unchecked Sendable {
   /// or owes nothing is left as it is).
   public func settle(view k: Int, rows: UnsafeBufferPointer<Int32>) {
     guard let o = owed[k] else { return }
-    owedLock.withLock {
-      guard !o.factors.isEmpty else { return }
-      let n = Int32(o.factors.count)
-      var due: [Int32] = []
-      // a row due is claimed (applied = −1 − its count, negative), so a repeat is skipped
-      for r in rows where (0..<n).contains(o.applied[Int(r)]) {
-        due.append(r)
-        o.applied[Int(r)] = -1 - o.applied[Int(r)]
-      }
-      settleRows(view: k, owed: o, rows: due)
-    }
+    owedLock.withLock { settle(view: k, owed: o, rows: rows) }
   }
 
-  /// Brings rows `rows` of table `view` up to date; they must not repeat.
-  public func settle(view k: Int, rows: [Int32]) {
-    guard let o = owed[k] else { return }
-    owedLock.withLock {
-      guard !o.factors.isEmpty else { return }
-      let n = Int32(o.factors.count)
-      let due = rows.filter { o.applied[Int($0)] < n }
-      for r in due { o.applied[Int(r)] = -1 - o.applied[Int(r)] }
-      settleRows(view: k, owed: o, rows: due)
-    }
-  }
+  public func settle(view k: Int, rows: [Int32]) { rows.withUnsafeBufferPointer { settle(view: k, rows: $0) } }
 
   /// Brings every row of view `k` up to date.
   public func settle(view k: Int) {
@@ -279,15 +249,22 @@ public final class ParameterStore: @unchecked Sendable {
 
   private func settleEveryRow(view k: Int, owed o: OwedDecay) {
     guard !o.factors.isEmpty else { return }
-    let n = Int32(o.factors.count)
-    var due: [Int32] = []
-    for r in 0..<o.applied.count where o.applied[r] < n {
-      due.append(Int32(r))
-      o.applied[r] = -1 - o.applied[r]
-    }
-    settleRows(view: k, owed: o, rows: due)
+    settle(view: k, owed: o, rows: 0..<Int32(o.applied.count))
     o.factors = []
     for r in 0..<o.applied.count { o.applied[r] = 0 }
+  }
+
+  /// The rows of `rows` that owe factors, each claimed (applied = −1 − its count, negative, so
+  /// a repeat is skipped), then settled. Under `owedLock`.
+  private func settle<Rows: Sequence<Int32>>(view k: Int, owed o: OwedDecay, rows: Rows) {
+    guard !o.factors.isEmpty else { return }
+    let n = Int32(o.factors.count)
+    var due: [Int32] = []
+    for r in rows where (0..<n).contains(o.applied[Int(r)]) {
+      due.append(r)
+      o.applied[Int(r)] = -1 - o.applied[Int(r)]
+    }
+    settleRows(view: k, owed: o, rows: due)
   }
 
   /// Applies the owed factors to rows `rows`, each marked claimed (applied = −1 − its count),

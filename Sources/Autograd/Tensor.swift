@@ -21,30 +21,24 @@ public final class Tensor: @unchecked Sendable {
   }()
 
   /// A tensor whose contents are undefined until written: for outputs a kernel fully overwrites.
-  public init(uninitializedShape shape: [Int]) {
-    precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-    _ = Self.heapKeepsLargeBlocks
-    self.shape = shape
-    self.count = shape.reduce(1, *)
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-    self.data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-    self.mapped = false
-  }
+  public convenience init(uninitializedShape shape: [Int]) { self.init(shape, zeroed: false) }
 
   /// A zero-filled tensor. A large one is mapped from the kernel's zero pages (see `ZeroedFloats`).
-  public init(shape: [Int]) {
+  public convenience init(shape: [Int]) { self.init(shape, zeroed: true) }
+
+  private init(_ shape: [Int], zeroed: Bool) {
     precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
     _ = Self.heapKeepsLargeBlocks
     self.shape = shape
     self.count = shape.reduce(1, *)
-    if let p = ZeroedFloats.mapped(count) {
+    if zeroed, let p = ZeroedFloats.mapped(count) {
       data = p
       mapped = true
     } else {
       let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
       data = raw.bindMemory(to: Float.self, capacity: max(count, 1))
       mapped = false
-      parallelZero(data, count: max(count, 1))
+      if zeroed { parallelZero(data, count: max(count, 1)) }
     }
   }
 
@@ -66,7 +60,7 @@ public final class Tensor: @unchecked Sendable {
 /// straight from the kernel: its zero pages cost nothing until written, so the rows of an
 /// embedding table that are never trained never become resident, and nothing sweeps them with
 /// zeros first. Page-aligned.
-enum ZeroedFloats {
+private enum ZeroedFloats {
   /// Buffers of at least this many floats are mapped (64 MB).
   static let minimumCount = 16 << 20
 
