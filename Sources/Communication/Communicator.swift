@@ -1,7 +1,7 @@
 /// The collectives data-parallel training needs, over the processes ("ranks") of one run. Every
 /// rank calls the same collectives in the same order; each returns on every rank the same result.
 /// `SingleProcess` is the default (one rank; every collective is the identity); `MPICommunicator`
-/// runs under `mpirun`; `ThreadGroup` runs ranks as threads of one process, for tests.
+/// runs under `mpirun`; `ThreadGroup` runs ranks as threads of one process.
 public protocol Communicator: AnyObject, Sendable {
   var rank: Int { get }
   var size: Int { get }
@@ -41,9 +41,24 @@ extension Communicator {
     return start..<(start + base + (r < extra ? 1 : 0))
   }
 
-  /// The rank whose share of `0..<count` holds `index`.
-  public func owner(of index: Int, count: Int) -> Int {
-    (0..<size).first { Self.share(of: count, rank: $0, size: size).contains(index) }!
+  /// The rank that embeds each text of a batch whose texts are `lengths` tokens long, so that
+  /// every rank gets a near-equal share of the tokens (the work): the longest text first, each
+  /// to the rank with the fewest tokens so far (ties to the lower rank, and equal lengths in
+  /// text order, so every rank computes the same owners). On one rank, all 0.
+  public func balancedOwners(lengths: [Int]) -> [Int] {
+    Self.balancedOwners(lengths: lengths, size: size)
+  }
+
+  public static func balancedOwners(lengths: [Int], size: Int) -> [Int] {
+    var owners = [Int](repeating: 0, count: lengths.count)
+    guard size > 1 else { return owners }
+    var load = [Int](repeating: 0, count: size)
+    for i in lengths.indices.sorted(by: { (lengths[$0], $1) > (lengths[$1], $0) }) {
+      let r = load.indices.min { (load[$0], $0) < (load[$1], $1) }!
+      owners[i] = r
+      load[r] += lengths[i]
+    }
+    return owners
   }
 
   /// Every rank's `local` floats, rank after rank, when the counts are not known in advance.

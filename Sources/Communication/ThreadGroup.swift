@@ -2,7 +2,8 @@ import Foundation
 
 /// `size` ranks as threads of one process: `ThreadGroup.run(size:)` calls the body once per
 /// rank, each on its own thread with its own communicator, and returns their results in rank
-/// order. Tests use it to run data-parallel ranks without MPI.
+/// order. `trainer run` trains on such ranks by default (`--ranks`); tests use it to run
+/// data-parallel ranks without MPI.
 ///
 /// Collectives meet at a shared exchange: every rank posts its part, waits for all, reads what
 /// it needs, and waits again before the slots are reused. When a rank's body throws, the
@@ -108,14 +109,13 @@ public final class ThreadGroup: Communicator, @unchecked Sendable {
       let buffers = try exchange.exchange(UInt(bitPattern: buffer), rank: rank).map { UnsafeMutablePointer<Float>(bitPattern: $0 as! UInt)! }
       let slice = Self.share(of: count, rank: rank, size: size)
       if !slice.isEmpty {
-        let sum = UnsafeMutablePointer<Float>.allocate(capacity: slice.count)
-        defer { sum.deallocate() }
-        sum.update(from: buffers[0] + slice.lowerBound, count: slice.count)
+        // summed into rank 0's buffer, then copied into the others'
+        let sum = buffers[0] + slice.lowerBound, n = slice.count
         for b in buffers.dropFirst() {
           let p = b + slice.lowerBound
-          for i in 0..<slice.count { sum[i] += p[i] }
+          for i in 0..<n { sum[i] += p[i] }
         }
-        for b in buffers { (b + slice.lowerBound).update(from: sum, count: slice.count) }
+        for b in buffers.dropFirst() { (b + slice.lowerBound).update(from: sum, count: n) }
       }
       try exchange.barrier()  // every slice written before any rank reads its buffer
     }

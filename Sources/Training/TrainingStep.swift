@@ -107,11 +107,12 @@ public struct TrainingStep {
       let sequences = set.queries + set.positives + set.negatives
       if communicator.size > 1 || miniBatch.map({ $0 < sequences.count }) == true {
         // several ranks (each its queries' share of the loss), or GradCache: see `dataParallel`
-        let owner = (0..<n).map { communicator.owner(of: $0, count: n) }
+        // each rank computes the loss terms of its share of the queries; the texts are embedded
+        // by whichever rank the token balance gives them to
         let rows = communicator.share(of: n)
         var sums: [Double] = []
         var result = try dataParallel(
-          sequences: sequences, owners: owner + owner + set.negativeOwners.map { owner[$0] }, dropout: dropout, seed: seed,
+          sequences: sequences, owners: communicator.balancedOwners(lengths: sequences.map(\.count)), dropout: dropout, seed: seed,
           miniBatch: miniBatch, replicated: false
         ) { tape, e in
           let (l, cos) = graph(tape, e, rows)
@@ -172,9 +173,8 @@ public struct TrainingStep {
       }
       if communicator.size > 1 {
         // CoSENT ranks every pair against every other: each rank computes the whole (small) loss
-        let owner = (0..<n).map { communicator.owner(of: $0, count: n) }
         return try dataParallel(
-          sequences: sequences, owners: owner + owner, dropout: dropout, seed: seed, miniBatch: miniBatch, replicated: true, loss: loss)
+          sequences: sequences, owners: communicator.balancedOwners(lengths: sequences.map(\.count)), dropout: dropout, seed: seed, miniBatch: miniBatch, replicated: true, loss: loss)
       }
       let batch = TokenBatch(sequences: sequences, config: encoder.config)
       let l = loss(tape, try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout))

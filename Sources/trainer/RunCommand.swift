@@ -15,21 +15,22 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    options.compute.apply()
     try runReportingErrors {
-      let comm = try Job.start()
       let r = try Recipe.load(path: recipe, overrides: options.overrides)
-      let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
-      run.communicator = comm
-      var from: URL?
-      if resume {
-        guard let latest = try run.checkpointToResume() else {
-          throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
+      let reporter = TrainingReporter()
+      let resume = resume, maxSteps = options.maxSteps
+      try Job.run(ranks: options.ranks, threads: options.compute.threads) { comm in
+        let run = TrainingRun(recipe: r, observer: reporter.report)
+        run.communicator = comm
+        var from: URL?
+        if resume {
+          guard let latest = try run.checkpointToResume() else {
+            throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
+          }
+          from = latest
         }
-        from = latest
+        try run.run(resume: from, maxSteps: maxSteps)
       }
-      try run.run(resume: from, maxSteps: options.maxSteps)
-      Job.finish()
     }
   }
 }
@@ -45,14 +46,15 @@ struct ResumeCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    options.compute.apply()
     try runReportingErrors {
-      let comm = try Job.start()
       let r = try Recipe.load(path: recipe, overrides: options.overrides)
-      let run = TrainingRun(recipe: r, observer: TrainingReporter().report)
-      run.communicator = comm
-      try run.run(resume: URL(fileURLWithPath: checkpoint), maxSteps: options.maxSteps)
-      Job.finish()
+      let reporter = TrainingReporter()
+      let checkpoint = checkpoint, maxSteps = options.maxSteps
+      try Job.run(ranks: options.ranks, threads: options.compute.threads) { comm in
+        let run = TrainingRun(recipe: r, observer: reporter.report)
+        run.communicator = comm
+        try run.run(resume: URL(fileURLWithPath: checkpoint), maxSteps: maxSteps)
+      }
     }
   }
 }
@@ -63,11 +65,19 @@ struct RunOptions: ParsableArguments {
   var overrides: [String] = []
   @Option(help: "Stop after this many steps of the whole run, writing a checkpoint.")
   var maxSteps: Int?
+  @Option(help: ArgumentHelp(
+    "Data-parallel ranks as threads of this process, sharing the --threads worker threads (default: 2 when there are 2 or more, else 1; under mpirun: 1 per process).",
+    discussion: "Results depend on the number of ranks in the last bits: resume a run with the same number."))
+  var ranks: Int?
+
+  func validate() throws {
+    if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
+  }
   @OptionGroup var compute: ComputeOptions
 }
 
 /// Prints training events: a progress line redrawn on a terminal, plain lines otherwise.
-final class TrainingReporter {
+final class TrainingReporter: @unchecked Sendable {
   /// print, flushed at once (stdout to a file or pipe is block-buffered).
   func print(_ line: String) {
     Swift.print(line)

@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 import Recipes
 import TestSupport
@@ -5,7 +6,7 @@ import Testing
 import Training
 
 /// Exact resume on the real model: N steps straight equal N/2 + resume (and across a stage
-/// boundary) bit for bit, and a process killed while writing a checkpoint leaves the previous
+/// boundary) bit for bit, on one rank and on two, and a process killed while writing a checkpoint leaves the previous
 /// one loadable. Needs models/multilingual-e5-small and data/kornlu (CI sets both up).
 @Suite(.serialized) struct ResumeTests {
   static var ready: Bool {
@@ -55,7 +56,25 @@ import Training
     try Data(contentsOf: run.appendingPathComponent("checkpoints/\(Checkpoint.name(globalStep: step))/model.safetensors"))
   }
 
-  @Test func stoppingAndResumingGivesBitIdenticalWeights() throws {
+  /// Trains `recipe` on `ranks` ranks (threads of this process, as `trainer run` does by
+  /// default), from its newest checkpoint when `resume`.
+  func train(_ recipe: Recipe, ranks: Int, resume: Bool = false, maxSteps: Int? = nil) throws {
+    func body(_ comm: any Communicator) throws {
+      let run = TrainingRun(recipe: recipe, observer: { _ in })
+      run.communicator = comm
+      try run.run(resume: resume ? try run.checkpointToResume() : nil, maxSteps: maxSteps)
+    }
+    if ranks == 1 {
+      try body(SingleProcess())
+    } else {
+      _ = try ThreadGroup.run(size: ranks) { try body($0) }
+    }
+  }
+
+  /// On one rank, and on two (each embeds its share of every batch; the ranks' gradients are
+  /// summed before the step).
+  @Test(arguments: [1, 2])
+  func stoppingAndResumingGivesBitIdenticalWeights(ranks: Int) throws {
     guard Self.ready else {
       #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
       return
@@ -63,14 +82,14 @@ import Training
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let straight = dir.appendingPathComponent("straight"), pieces = dir.appendingPathComponent("pieces")
-    try TrainingRun(recipe: try recipe(output: straight), observer: { _ in }).run()
+    try train(try recipe(output: straight), ranks: ranks)
 
     let r = try recipe(output: pieces)
-    try TrainingRun(recipe: r, observer: { _ in }).run(maxSteps: 2)  // stops inside stage 1
-    let run = TrainingRun(recipe: r, observer: { _ in })
-    try run.run(resume: run.latestCheckpoint(), maxSteps: 4)  // crosses into stage 2
-    let again = TrainingRun(recipe: r, observer: { _ in })
-    try again.run(resume: again.latestCheckpoint())
+    try train(r, ranks: ranks, maxSteps: 2)  // stops inside stage 1
+    try train(r, ranks: ranks, resume: true, maxSteps: 4)  // crosses into stage 2
+    try train(r, ranks: ranks, resume: true)
+    let state = try TrainerState.read(pieces.appendingPathComponent("checkpoints/step-0000006/trainer_state.json"))
+    #expect(state.worldSize == ranks)
 
     let a = try weights(straight, step: 6), b = try weights(pieces, step: 6)
     #expect(a.count > 400_000_000)
