@@ -41,6 +41,26 @@ extension Communicator {
     return start..<(start + base + (r < extra ? 1 : 0))
   }
 
+  /// Contiguous shares of items `lengths` tokens long, one per rank, with near-equal token
+  /// counts: share r ends where the running count comes closest to (r + 1)/size of the total.
+  public func shares(lengths: [Int]) -> [Range<Int>] { Self.shares(lengths: lengths, size: size) }
+
+  public static func shares(lengths: [Int], size: Int) -> [Range<Int>] {
+    let total = lengths.reduce(0, +)
+    var bounds = [0], i = 0, sum = 0
+    for r in 1..<max(size, 1) {
+      let target = Double(total) * Double(r) / Double(size)
+      // step while the next item's end comes closer to the target than the current end
+      while i < lengths.count, abs(Double(sum + lengths[i]) - target) < abs(Double(sum) - target) {
+        sum += lengths[i]
+        i += 1
+      }
+      bounds.append(i)
+    }
+    bounds.append(lengths.count)
+    return (0..<max(size, 1)).map { bounds[$0]..<bounds[$0 + 1] }
+  }
+
   /// The rank that embeds each text of a batch whose texts are `lengths` tokens long, so that
   /// every rank gets a near-equal share of the tokens (the work): the longest text first, each
   /// to the rank with the fewest tokens so far (ties to the lower rank, and equal lengths in

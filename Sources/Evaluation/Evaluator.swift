@@ -72,14 +72,15 @@ public struct Evaluator {
     return out
   }
 
+  /// Each rank embeds a contiguous share of the texts with near-equal token counts (sets are
+  /// often ordered by source, short captions before long news).
   func embed(_ texts: [String], prefix: String) throws -> [Float] {
     let comm = communicator, C = encoder.config.hiddenSize
-    let mine = Array(texts[comm.share(of: texts.count)])
-    let e = mine.isEmpty ? [] : try encoder.embed(
-      texts: mine, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
-      batchSize: batchSize)
+    let sequences = texts.map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
+    let shares = comm.shares(lengths: sequences.map(\.count))
+    let mine = Array(sequences[shares[comm.rank]])
+    let e = mine.isEmpty ? [] : try encoder.embed(sequences: mine, pooling: pooling, normalize: normalize, batchSize: batchSize)
     guard comm.size > 1 else { return e }
-    let counts = (0..<comm.size).map { comm.share(of: texts.count, rank: $0).count * C }
-    return try e.withUnsafeBufferPointer { try comm.allGather($0, counts: counts) }
+    return try e.withUnsafeBufferPointer { try comm.allGather($0, counts: shares.map { $0.count * C }) }
   }
 }

@@ -59,13 +59,31 @@ extension Encoder {
     texts: [String], tokenizer: Tokenizer, prefix: String, maxLength: Int? = nil, pooling: PoolingMode, normalize: Bool,
     batchSize: Int = 32, progress: ((Int) -> Void)? = nil
   ) throws -> [Float] {
+    try embed(
+      count: texts.count, pooling: pooling, normalize: normalize, batchSize: batchSize, progress: progress
+    ) { texts[$0].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) } }
+  }
+
+  /// Embeds tokenized texts the same way.
+  public func embed(
+    sequences: [[Int32]], pooling: PoolingMode, normalize: Bool, batchSize: Int = 32, progress: ((Int) -> Void)? = nil
+  ) throws -> [Float] {
+    try embed(count: sequences.count, pooling: pooling, normalize: normalize, batchSize: batchSize, progress: progress) {
+      Array(sequences[$0])
+    }
+  }
+
+  /// `count` texts in batches of `batchSize`, batch `range` tokenized by `tokens(range)`.
+  func embed(
+    count: Int, pooling: PoolingMode, normalize: Bool, batchSize: Int, progress: ((Int) -> Void)?,
+    tokens: (Range<Int>) -> [[Int32]]
+  ) throws -> [Float] {
     let C = config.hiddenSize
-    var out = [Float](repeating: 0, count: texts.count * C)
+    var out = [Float](repeating: 0, count: count * C)
     var start = 0
-    while start < texts.count {
-      let end = min(start + batchSize, texts.count)
-      let seqs = texts[start..<end].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
-      let e = try embed(TokenBatch(sequences: seqs, config: config), pooling: pooling, normalize: normalize)
+    while start < count {
+      let end = min(start + batchSize, count)
+      let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
       withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
       start = end
       progress?(end)

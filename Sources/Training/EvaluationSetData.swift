@@ -44,16 +44,16 @@ public enum EvaluationSetData {
 
   /// A cross-encoder's metrics on an STS set: Pearson and Spearman of its logits with the gold
   /// scores (sentence-transformers' CrossEncoderCorrelationEvaluator).
-  /// On several ranks each scores its share of the pairs.
+  /// On several ranks each scores a contiguous share of the pairs with near-equal token counts.
   public func evaluateCrossEncoder(
     _ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32, communicator: any Communicator = SingleProcess()
   ) throws -> [Metric] {
     guard case .sts(let pairs) = self else { preconditionFailure("cross-encoders are evaluated on STS sets") }
-    let mine = pairs[communicator.share(of: pairs.count)]
+    let sequences = pairs.map { tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }
+    let mine = sequences[communicator.shares(lengths: sequences.map(\.count))[communicator.rank]]
     var local: [Float] = []
     for start in stride(from: mine.startIndex, to: mine.endIndex, by: batchSize) {
-      let part = mine[start..<min(start + batchSize, mine.endIndex)]
-      let batch = TokenBatch(sequences: part.map { tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }, config: encoder.config)
+      let batch = TokenBatch(sequences: Array(mine[start..<min(start + batchSize, mine.endIndex)]), config: encoder.config)
       local += try encoder.logits(batch).array
     }
     let scores = try communicator.allGather(local).map { Double($0) }

@@ -207,6 +207,21 @@ import Training
     #expect(SingleProcess.balancedOwners(lengths: [9, 3, 7, 7], size: 2) == [0, 0, 1, 1])
   }
 
+  /// Evaluation sets are split in contiguous shares of near-equal tokens: short texts first
+  /// and long ones after (as KorSTS dev is ordered) still give each rank half the tokens.
+  @Test func tokenSharesAreContiguousAndBalanced() {
+    let lengths = [Int](repeating: 10, count: 100) + [Int](repeating: 30, count: 100)
+    let two = SingleProcess.shares(lengths: lengths, size: 2)
+    #expect(two == [0..<133, 133..<200])  // 1,990 and 2,010 tokens
+    for (count, size) in [(200, 3), (3, 4), (0, 2), (7, 1)] {
+      let l = Array(lengths.prefix(count))
+      let shares = SingleProcess.shares(lengths: l, size: size)
+      #expect(shares.count == size && shares.flatMap { Array($0) } == Array(0..<count))
+      let sums = shares.map { l[$0].reduce(0, +) }
+      #expect(sums.max()! - sums.min()! <= 2 * (l.max() ?? 0), "\(sums)")
+    }
+  }
+
   @Test func sharesCoverTheBatchInOrder() {
     for (count, size) in [(32, 2), (32, 3), (2, 4), (0, 2)] {
       let shares = (0..<size).map { SingleProcess.share(of: count, rank: $0, size: size) }
