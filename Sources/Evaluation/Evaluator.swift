@@ -72,15 +72,20 @@ public struct Evaluator {
     return out
   }
 
-  /// Each rank embeds a contiguous share of the texts with near-equal token counts (sets are
-  /// often ordered by source, short captions before long news).
+  /// On several ranks each embeds a contiguous share of the texts with near-equal token counts
+  /// (sets are often ordered by source, short captions before long news).
   func embed(_ texts: [String], prefix: String) throws -> [Float] {
     let comm = communicator, C = encoder.config.hiddenSize
+    guard comm.size > 1 else {
+      // one rank tokenizes batch by batch: a large corpus is never held tokenized whole
+      return try encoder.embed(
+        texts: texts, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
+        batchSize: batchSize)
+    }
     let sequences = texts.map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
     let shares = comm.shares(lengths: sequences.map(\.count))
     let mine = Array(sequences[shares[comm.rank]])
-    let e = mine.isEmpty ? [] : try encoder.embed(sequences: mine, pooling: pooling, normalize: normalize, batchSize: batchSize)
-    guard comm.size > 1 else { return e }
+    let e = try encoder.embed(sequences: mine, pooling: pooling, normalize: normalize, batchSize: batchSize)
     return try e.withUnsafeBufferPointer { try comm.allGather($0, counts: shares.map { $0.count * C }) }
   }
 }

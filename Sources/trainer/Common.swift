@@ -20,17 +20,16 @@ enum Job {
 
   /// Runs a training job's `body` on its ranks: under mpirun on this process's MPI rank, with
   /// `threads` worker threads; otherwise on `ranks` threads of this process (a `ThreadGroup`),
-  /// which share the `threads` worker threads (default: all cores).
+  /// which share the `threads` worker threads.
   ///
   /// By default 2 ranks when there are 2 or more worker threads: two ranks of one thread each
   /// train about 10 % faster than one rank of two threads on a 2-core machine (no
   /// synchronization inside each op, and the elementwise work runs in parallel as a whole; see
   /// the README). Not more: every rank holds its own copy of the weights and of the optimizer
   /// state.
-  static func run(ranks: Int?, threads: Int?, _ body: @escaping @Sendable (any Communicator) throws -> Void) throws {
-    let total = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    let ranks = MPICommunicator.launched ? 1 : max(1, ranks ?? min(2, total))
-    Parallel.threads = max(1, total / ranks)
+  static func run(ranks: Int?, threads: Int, _ body: @escaping @Sendable (any Communicator) throws -> Void) throws {
+    let ranks = MPICommunicator.launched ? 1 : max(1, ranks ?? min(2, threads))
+    Parallel.threads = max(1, threads / ranks)
     if ranks == 1 {
       try body(try start())
       finish()
@@ -50,10 +49,10 @@ struct ComputeOptions: ParsableArguments {
   @Option(help: "Worker threads for BLAS and the elementwise kernels (default: all cores).")
   var threads: Int?
 
-  func apply() {
-    let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-    Parallel.threads = max(1, n)
-  }
+  /// The worker threads in total.
+  var count: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }
+
+  func apply() { Parallel.threads = count }
 }
 
 /// Prints library errors as one clear line and exits non-zero.

@@ -15,22 +15,13 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: options.overrides)
-      let reporter = TrainingReporter()
-      let resume = resume, maxSteps = options.maxSteps
-      try Job.run(ranks: options.ranks, threads: options.compute.threads) { comm in
-        let run = TrainingRun(recipe: r, observer: reporter.report)
-        run.communicator = comm
-        var from: URL?
-        if resume {
-          guard let latest = try run.checkpointToResume() else {
-            throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
-          }
-          from = latest
-        }
-        try run.run(resume: from, maxSteps: maxSteps)
+    let resume = resume
+    try options.train(recipe) { run in
+      guard resume else { return nil }
+      guard let latest = try run.checkpointToResume() else {
+        throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
       }
+      return latest
     }
   }
 }
@@ -46,16 +37,8 @@ struct ResumeCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: options.overrides)
-      let reporter = TrainingReporter()
-      let checkpoint = checkpoint, maxSteps = options.maxSteps
-      try Job.run(ranks: options.ranks, threads: options.compute.threads) { comm in
-        let run = TrainingRun(recipe: r, observer: reporter.report)
-        run.communicator = comm
-        try run.run(resume: URL(fileURLWithPath: checkpoint), maxSteps: maxSteps)
-      }
-    }
+    let checkpoint = URL(fileURLWithPath: checkpoint)
+    try options.train(recipe) { _ in checkpoint }
   }
 }
 
@@ -69,11 +52,25 @@ struct RunOptions: ParsableArguments {
     "Data-parallel ranks as threads of this process, sharing the --threads worker threads (default: 2 when there are 2 or more, else 1; under mpirun: 1 per process).",
     discussion: "Results depend on the number of ranks in the last bits: resume a run with the same number."))
   var ranks: Int?
+  @OptionGroup var compute: ComputeOptions
 
   func validate() throws {
     if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
   }
-  @OptionGroup var compute: ComputeOptions
+
+  /// Trains `recipe` on this job's ranks, each rank's run continuing from `from(run)` (nil: from the start).
+  func train(_ recipe: String, from: @escaping @Sendable (TrainingRun) throws -> URL?) throws {
+    try runReportingErrors {
+      let r = try Recipe.load(path: recipe, overrides: overrides)
+      let reporter = TrainingReporter()
+      let maxSteps = maxSteps
+      try Job.run(ranks: ranks, threads: compute.count) { comm in
+        let run = TrainingRun(recipe: r, observer: reporter.report)
+        run.communicator = comm
+        try run.run(resume: from(run), maxSteps: maxSteps)
+      }
+    }
+  }
 }
 
 /// Prints training events: a progress line redrawn on a terminal, plain lines otherwise.
