@@ -59,7 +59,7 @@ import Training
   /// Trains `recipe` on `ranks` ranks (threads of this process, as `trainer run` does by
   /// default), from its newest checkpoint when `resume`.
   func train(_ recipe: Recipe, ranks: Int, resume: Bool = false, maxSteps: Int? = nil) throws {
-    func body(_ comm: any Communicator) throws {
+    @Sendable func body(_ comm: any Communicator) throws {
       let run = TrainingRun(recipe: recipe, observer: { _ in })
       run.communicator = comm
       try run.run(resume: resume ? try run.checkpointToResume() : nil, maxSteps: maxSteps)
