@@ -72,6 +72,7 @@ let package = Package(
     .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Losses", "SafeTensors", "TestSupport"]),
+    .testTarget(name: "LossesTests", dependencies: ["Losses", "Autograd", "SafeTensors", "TestSupport"]),
     .testTarget(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "TestSupport"]),

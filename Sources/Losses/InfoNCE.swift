@@ -2,23 +2,123 @@ import Autograd
 
 /// InfoNCE (sentence-transformers' MultipleNegativesRankingLoss): for query i,
 ///   scores_i = cos(q_i, candidates) / temperature,   loss = mean_i −log softmax(scores_i)[positive_i],
-/// the candidates being every positive and hard negative of the batch (in-batch negatives).
-/// Candidates masked for a query (e.g. a text equal to its own positive) are left out of its
-/// softmax.
-public struct InfoNCE: Sendable, Equatable {
+/// the candidates being every positive of the batch, then each query's first `hardNegatives`
+/// negatives (in-batch negatives). A candidate with the text of query i's own positive, other
+/// than that positive, is left out of its softmax (a duplicate is no negative).
+///
+/// `symmetric` adds the positive → query direction (sentence-transformers'
+/// MultipleNegativesSymmetricRankingLoss): for positive i, −log softmax(cos(p_i, queries) / T)[i],
+/// queries with the text of query i masked the same way; the loss is the mean of both terms.
+///
+/// With `distill`, the teacher's scores of each query's own candidates (positive first) are
+/// distilled into the student's logits of them:
+///   loss = infoNCEWeight · InfoNCE + weight · Distillation.
+public struct InfoNCE: Objective, Equatable {
   public var temperature: Float
+  public var symmetric: Bool
+  public var hardNegatives: Int
+  public var distill: Distill?
 
-  public init(temperature: Float) {
-    precondition(temperature > 0, "InfoNCE temperature must be positive")
-    self.temperature = temperature
+  public struct Distill: Sendable, Equatable {
+    public var loss: Distillation
+    public var weight: Float
+    public var infoNCEWeight: Float
+
+    public init(loss: Distillation, weight: Float, infoNCEWeight: Float) {
+      self.loss = loss
+      self.weight = weight
+      self.infoNCEWeight = infoNCEWeight
+    }
   }
 
-  /// queries (N, C), candidates (M, C); positives[i] is the candidate row of query i's positive;
-  /// mask (N·M, row-major) marks candidates excluded for a query.
-  public func loss(tape: Tape, queries: Variable, candidates: Variable, positives: [Int], mask: [Bool]? = nil) -> Variable {
-    var logits = tape.scale(tape.cosineSimilarityMatrix(queries, candidates), by: 1 / temperature)
-    if let mask { logits = tape.maskedFill(logits, mask: mask) }
-    return tape.crossEntropy(logits, targets: positives)
+  public init(temperature: Float, symmetric: Bool = false, hardNegatives: Int = 0, distill: Distill? = nil) {
+    precondition(temperature > 0, "InfoNCE temperature must be positive")
+    self.temperature = temperature
+    self.symmetric = symmetric
+    self.hardNegatives = hardNegatives
+    self.distill = distill
+  }
+
+  public var reads: ModelOutput { .embeddings }
+
+  /// Rows: every query, then every positive, then each query's first `hardNegatives` negatives
+  /// in order. Units: the queries.
+  public func batch(_ examples: [LossExample]) throws -> LossBatch {
+    var queries: [LossInput] = [], positives: [LossInput] = [], negatives: [LossInput] = []
+    var queryKeys: [String] = [], positiveKeys: [String] = [], negativeKeys: [String] = []
+    var negativeOwners: [Int] = []
+    for (i, e) in examples.enumerated() {
+      guard e.score == nil else {
+        throw LossError.unsuitableExample(objective: "InfoNCE", example: i, needs: "(query, positive[, negatives]) examples")
+      }
+      queries.append(.text(example: i, .query, role: .query))
+      positives.append(.text(example: i, .positive, role: .passage))
+      queryKeys.append(e.query)
+      positiveKeys.append(e.positive)
+      for (j, key) in e.negatives.prefix(hardNegatives).enumerated() {
+        negatives.append(.text(example: i, .negative(j), role: .passage))
+        negativeKeys.append(key)
+        negativeOwners.append(i)
+      }
+    }
+    let n = queries.count
+    let candidateKeys = positiveKeys + negativeKeys
+    let m = candidateKeys.count
+    let mask = Self.duplicatePositiveMask(positives: positiveKeys, candidates: candidateKeys)
+    let reverseMask = symmetric ? Self.duplicatePositiveMask(positives: queryKeys, candidates: queryKeys) : []
+    let width = 1 + hardNegatives
+    let teacher = try distill.map { _ in
+      try Self.teacherTable(examples.map(\.teacher), negativeOwners: negativeOwners, width: width)
+    }
+    let objective = self
+    return LossBatch(
+      inputs: queries + positives + negatives, units: n, replicated: false,
+      loss: { tape, e, rows in
+        let (loss, cos) = objective.loss(
+          tape: tape, embeddings: e, queries: n, candidates: m, rows: rows, mask: mask, reverseMask: reverseMask,
+          teacher: teacher)
+        return (loss, Self.rankingSums(tape.array(cos), rows: rows, candidates: m, mask: mask))
+      },
+      metrics: { sums in Self.rankingMetrics(sums: sums, queries: n) })
+  }
+
+  /// The loss of queries `rows` (all `n` of them on one rank) as their share of the batch's
+  /// loss, and their (rows, m) cosines: the terms are means over queries (or MarginMSE's pairs),
+  /// weighted by the share of the batch's queries (pairs) these rows hold, so the ranks' losses
+  /// add up to the batch's. `embeddings`: (n + m, C), the queries then the candidates; `mask`
+  /// (n, m) and `reverseMask` (n, n, symmetric only) mark candidates left out of a row's softmax.
+  public func loss(
+    tape: Tape, embeddings e: Variable, queries n: Int, candidates m: Int, rows: Range<Int>, mask: [Bool], reverseMask: [Bool],
+    teacher: TeacherTable?
+  ) -> (loss: Variable, cosines: Variable) {
+    let whole = rows == 0..<n
+    func rowsOf<T>(_ table: [T], width: Int) -> [T] { whole ? table : Array(table[(rows.lowerBound * width)..<(rows.upperBound * width)]) }
+    let queries = tape.rows(e, rows), candidates = tape.rows(e, n..<n + m)
+    let cosines = tape.cosineSimilarityMatrix(queries, candidates)
+    let logits = tape.scale(cosines, by: 1 / temperature)
+    var loss = tape.crossEntropy(tape.maskedFill(logits, mask: rowsOf(mask, width: m)), targets: Array(rows))
+    if symmetric {
+      let allQueries = whole ? queries : tape.rows(e, 0..<n)
+      let backward = tape.scale(tape.cosineSimilarityMatrix(tape.rows(candidates, rows), allQueries), by: 1 / temperature)
+      let reverse = tape.crossEntropy(tape.maskedFill(backward, mask: rowsOf(reverseMask, width: n)), targets: Array(rows))
+      loss = tape.scale(tape.add(loss, reverse), by: 0.5)
+    }
+    let share = Float(rows.count) / Float(max(n, 1))
+    if let distill, let teacher {
+      let W = teacher.width
+      // each query's own candidates, the positive first, as the student's logits
+      let absent = rowsOf(teacher.absent, width: W)
+      let student = tape.gather(logits, columns: rowsOf(teacher.columns, width: W), width: W)
+      var distillShare = share
+      if case .marginMSE = distill.loss, !whole {
+        distillShare = Float(Self.marginPairs(absent, width: W)) / Float(max(Self.marginPairs(teacher.absent, width: W), 1))
+      }
+      let kd = distill.loss.loss(tape: tape, student: student, teacher: rowsOf(teacher.scores, width: W), absent: absent)
+      loss = tape.add(tape.scale(loss, by: distill.infoNCEWeight * share), tape.scale(kd, by: distill.weight * distillShare))
+    } else if !whole {
+      loss = tape.scale(loss, by: share)
+    }
+    return (loss, cosines)
   }
 
   /// The mask for queries whose positives are `positives[i]` (candidate i) among `candidates`:

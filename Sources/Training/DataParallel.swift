@@ -2,31 +2,33 @@ import Autograd
 import Communication
 import TextEncoder
 
-/// Data-parallel steps. Every rank holds the whole global batch (the same examples, from the
-/// same sampler) and embeds its own share of its texts; the embeddings are all-gathered so each
-/// rank's loss sees every rank's candidates, and the loss's gradient with respect to each
-/// embedding goes back to the rank that owns it. The parameter gradients are then summed over
-/// the ranks (`ParameterStore.reduceGradients`), so every rank takes the same optimizer step.
+/// The step's one path. Every rank holds the whole global batch (the same examples, from the
+/// same sampler) and embeds its own share of its texts; the rows are all-gathered so each
+/// rank's loss sees every rank's candidates, and the loss's gradient with respect to each row
+/// goes back to the rank that owns it. The parameter gradients are then summed over the ranks
+/// (`ParameterStore.reduceGradients`), so every rank takes the same optimizer step. One rank
+/// with one part is the plain step.
 extension TrainingStep {
-  /// Embeds this rank's texts of `sequences` (the batch's texts in the loss's order; `owners[i]`
-  /// is the rank that embeds text i), gathers every rank's embeddings into one (texts, C)
-  /// matrix in the loss's order, builds `loss` on it and back-propagates into the encoder.
+  /// Encodes this rank's texts of `sequences` (the batch's inputs in the loss's order;
+  /// `owners[i]` is the rank that encodes input i) into the objective's rows (embeddings, or a
+  /// cross-encoder's logits), gathers every rank's rows into one (inputs, width) matrix in the
+  /// loss's order, builds `loss` on it and back-propagates into the encoder.
   ///
   /// `replicated`: every rank computes the whole loss (CoSENT ranks all pairs against each
-  /// other), so each already holds the full gradient of every embedding. Otherwise each rank's
-  /// loss is its share of the batch's (its queries' terms): the gradients of the embeddings are
-  /// summed over the ranks, and so is the loss.
+  /// other), so each already holds the full gradient of every row. Otherwise each rank's loss
+  /// is its share of the batch's (its units' terms): the gradients of the rows are summed over
+  /// the ranks, and so is the loss.
   ///
   /// Texts go through the encoder rank after rank, each rank's contiguous (one `TokenBatch` of
   /// the whole batch, sliced), so dropout masks follow a text's place in the whole batch and no
-  /// two ranks draw the same. With `miniBatch` below this rank's text count the embedding runs
+  /// two ranks draw the same. With `miniBatch` below this rank's text count the encoding runs
   /// as GradCache: without a graph first, then again on a tape per mini-batch for the backward.
-  /// On one rank this is GradCache alone.
-  func dataParallel(
-    sequences: [[Int32]], owners: [Int], dropout: Bool, seed: UInt64, miniBatch: Int?, replicated: Bool,
+  func embedAndBackward(
+    sequences: [[Int32]], owners: [Int], dropout: Bool, seed: UInt64, miniBatch: Int?, replicated: Bool, profile: Bool = false,
     loss: (Tape, Variable) throws -> Variable
   ) throws -> Result {
-    let comm = communicator, C = encoder.config.hiddenSize, T = sequences.count
+    let comm = communicator, T = sequences.count
+    let C = objective.reads == .embeddings ? encoder.config.hiddenSize : encoder.config.numLabels ?? 1
     var order: [Int] = [], ranges: [Range<Int>] = []
     for r in 0..<comm.size {
       let start = order.count
@@ -38,24 +40,30 @@ extension TrainingStep {
     let local = mine.count
     let size = min(miniBatch ?? local, local)
     let parts = size > 0 ? stride(from: 0, to: local, by: size).map { $0..<min($0 + size, local) } : []
+    func forward(_ batch: TokenBatch, on tape: Tape) throws -> Variable {
+      switch objective.reads {
+      case .embeddings: try encoder.embed(batch, on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      case .logits: try encoder.logits(batch, on: tape, dropout: dropout)
+      }
+    }
 
-    // 1. this rank's embeddings: on one kept tape, or GradCache's first pass without a graph
+    // 1. this rank's rows: on one kept tape, or GradCache's first pass without a graph
     var kept: (tape: Tape, e: Variable)?
     var localE = [Float](repeating: 0, count: local * C)
     if parts.count == 1 {
-      let tape = Tape(seed: seed)
-      let e = try encoder.embed(mine, on: tape, pooling: pooling, normalize: false, dropout: dropout)
+      let tape = Tape(seed: seed, profile: profile)
+      let e = try forward(mine, on: tape)
       localE = tape.array(e)
       kept = (tape, e)
     } else {
       for part in parts {
         let tape = Tape(seed: seed)
-        let e = try encoder.embed(mine.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+        let e = try forward(mine.slice(part), on: tape)
         localE.withUnsafeMutableBufferPointer { ($0.baseAddress! + part.lowerBound * C).update(from: tape.value(e), count: part.count * C) }
       }
     }
 
-    // 2. every rank's embeddings, in the loss's order
+    // 2. every rank's rows, in the loss's order
     let gathered = try localE.withUnsafeBufferPointer { try comm.allGather($0, counts: ranges.map { $0.count * C }) }
     let embeddings = Tensor(shape: [T, C])
     withExtendedLifetime(embeddings) {
@@ -64,8 +72,8 @@ extension TrainingStep {
       }
     }
 
-    // 3. the loss and its gradient with respect to every embedding
-    let lossTape = Tape(seed: seed)
+    // 3. the loss and its gradient with respect to every row
+    let lossTape = Tape(seed: seed, profile: profile)
     let all = lossTape.input(embeddings)
     let l = try loss(lossTape, all)
     var value = lossTape.scalar(l)
@@ -88,22 +96,29 @@ extension TrainingStep {
     }
 
     // 4. back through the encoder
+    var profiled = lossTape.profile
     if let kept {
       try kept.tape.backward(from: kept.e, seed: mineD)
+      profiled = Self.merge(profiled, kept.tape.profile)
     } else {
       for part in parts {
         let tape = Tape(seed: seed)
-        let e = try encoder.embed(mine.slice(part), on: tape, pooling: pooling, normalize: false, dropout: dropout)
+        let e = try forward(mine.slice(part), on: tape)
         try tape.backward(from: e, seed: Array(mineD[(part.lowerBound * C)..<(part.upperBound * C)]))
       }
     }
-    return Result(loss: value, tokens: whole.totalTokens, layout: whole.layout)
+    return Result(loss: value, tokens: whole.totalTokens, layout: whole.layout, profile: profiled)
   }
 
-  /// A tape seed of its own for each rank (cross-encoder steps, whose ranks embed separate batches).
-  static func rankSeed(_ seed: UInt64, rank: Int) -> UInt64 {
-    var g = SplitMix64(seed: seed ^ (UInt64(rank + 1) &* 0x9E37_79B9_7F4A_7C15))
-    return g.next()
+  /// Two tapes' op times added up.
+  static func merge(_ a: [String: Tape.OpTime]?, _ b: [String: Tape.OpTime]?) -> [String: Tape.OpTime]? {
+    guard var merged = a, let b else { return a ?? b }
+    for (op, t) in b {
+      merged[op, default: .init()].forward += t.forward
+      merged[op, default: .init()].backward += t.backward
+      merged[op, default: .init()].calls += t.calls
+    }
+    return merged
   }
 }
 

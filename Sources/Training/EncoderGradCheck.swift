@@ -30,11 +30,13 @@ public enum EncoderGradCheck {
     precondition(sequences.count % 3 == 0, "gradcheck needs whole triplets")
     let n = sequences.count / 3
     let batch = TokenBatch(sequences: sequences, config: encoder.config)
-    let loss = InfoNCE(temperature: 0.05)
+    // the objective `trainer run` trains with, over distinct texts: rows queries, positives, negatives
+    let loss = try InfoNCE(temperature: 0.05, hardNegatives: 1).batch(
+      (0..<n).map { LossExample(query: "q\($0)", positive: "p\($0)", negatives: ["n\($0)"]) })
     func evaluate(backward: Bool) throws -> Double {
       let tape = Tape()
       let e = try encoder.embed(batch, on: tape, pooling: .mean, normalize: false, dropout: false)
-      let l = loss.loss(tape: tape, queries: tape.rows(e, 0..<n), candidates: tape.rows(e, n..<3 * n), positives: Array(0..<n))
+      let l = loss.loss(tape, e, 0..<n).loss
       if backward { try tape.backward(from: l) }
       return Double(tape.scalar(l))
     }

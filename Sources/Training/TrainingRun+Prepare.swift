@@ -25,17 +25,15 @@ extension TrainingRun {
         let teacher = try Recipe.load(path: path)
         let model = Self.modelDirectory(of: teacher)
         if try there(FileManager.default.fileExists(atPath: model + "/config.json")) {
-          observer(.preparing("teacher \(model) is there (from \(path))"))
+          emit(.preparing("teacher \(model) is there (from \(path))"))
           continue
         }
-        observer(.preparing("training the teacher: \(path)"))
-        let run = TrainingRun(recipe: teacher, observer: reportEvent)
-        run.communicator = comm
-        try run.run(resume: try run.checkpointToResume())
+        emit(.preparing("training the teacher: \(path)"))
+        try TrainingRun(recipe: teacher, communicator: comm, observer: observer).run(resume: .latestIfAny)
 
       case .build(let output, let examples, let corpus):
         if try there(FileManager.default.fileExists(atPath: output)) {
-          observer(.preparing("data set \(output) is there"))
+          emit(.preparing("data set \(output) is there"))
           continue
         }
         guard comm.isRoot else {
@@ -48,7 +46,7 @@ extension TrainingRun {
         let s = try DataSetBuilder.build(
           examples: triplets, corpusTexts: try TrainingData.load(corpus).flatMap(\.texts), tokenizer: tokenizer,
           sources: (examples + corpus).flatMap(\.paths), output: output)
-        observer(.preparing("built \(output): \(s.examples) examples, \(s.texts) texts, \(s.tokens) tokens"))
+        emit(.preparing("built \(output): \(s.examples) examples, \(s.texts) texts, \(s.tokens) tokens"))
 
       case .mine(let data, let k, let window, let margin, let relativeMargin, let seed):
         let selection = NegativeSelection(
@@ -59,30 +57,30 @@ extension TrainingRun {
           return settings.allSatisfy { (try? file.attribute($0.key, of: "mined")) == $0.value }
         }
         if try there(mined()) {
-          observer(.preparing("\(data) holds negatives mined with these settings"))
+          emit(.preparing("\(data) holds negatives mined with these settings"))
           continue
         }
-        observer(.preparing("mining \(data) with \(recipe.model.base)"))
+        emit(.preparing("mining \(data) with \(recipe.model.base)"))
         var miner = Miner(
           model: try SentenceEncoder(directory: recipe.model.base), selection: selection, queryPrefix: recipe.model.queryPrefix,
           passagePrefix: recipe.model.passagePrefix, maxLength: recipe.model.maxLength)
         miner.communicator = comm
         if let summary = try miner.mine(dataPath: data) {
-          for line in summary.lines { observer(.preparing("  \(line)")) }
+          for line in summary.lines { emit(.preparing("  \(line)")) }
         }
 
       case .score(let data, let teacherSpec):
         let teacherDir = teacherSpec.hasSuffix(".recipe") ? Self.modelDirectory(of: try Recipe.load(path: teacherSpec)) : teacherSpec
         if try there((try? HDF5File.open(path: data)).flatMap { try? $0.attribute("teacher", of: "teacher") } == teacherDir) {
-          observer(.preparing("\(data) holds the scores of \(teacherDir)"))
+          emit(.preparing("\(data) holds the scores of \(teacherDir)"))
           continue
         }
-        observer(.preparing("scoring \(data) with \(teacherDir)"))
+        emit(.preparing("scoring \(data) with \(teacherDir)"))
         let teacher = try SentenceEncoder(directory: teacherDir)
         var scorer = TeacherScorer(teacher: teacher, maxLength: nil)
         scorer.communicator = comm
         let s = try scorer.score(dataPath: data)
-        observer(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
+        emit(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
       }
     }
   }

@@ -63,8 +63,8 @@ extension BenchCommand {
         }
 
         let step = TrainingStep(
-          encoder: encoder, tokenizer: model.tokenizer, pooling: model.pooling, maxLength: maxLength, queryPrefix: prefix,
-          passagePrefix: prefix)
+          encoder: encoder, pooling: model.pooling, objective: InfoNCE(temperature: 0.05, hardNegatives: hardNegatives),
+          texts: TextPreparation(tokenizer: model.tokenizer, maxLength: maxLength, queryPrefix: prefix, passagePrefix: prefix))
         let optimizer = AdamW(store: encoder.store, settings: .init())
         encoder.store.zeroGrad()
         optimizer.update(lr: 0)  // touch every buffer once so the memory figures are steady
@@ -82,9 +82,7 @@ extension BenchCommand {
           let t0 = Date()
           encoder.store.zeroGrad()
           let t1 = Date()
-          let r = try step.run(
-            examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: hardNegatives), dropout: dropout,
-            seed: UInt64(s), miniBatch: miniBatch, profile: profile && s > 0)
+          let r = try step.run(examples, dropout: dropout, seed: UInt64(s), miniBatch: miniBatch, profile: profile && s > 0)
           let t2 = Date()
           optimizer.update(lr: 1e-9)
           let t3 = Date()

@@ -15,14 +15,7 @@ struct RunCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    let resume = resume
-    try options.train(recipe) { run in
-      guard resume else { return nil }
-      guard let latest = try run.checkpointToResume() else {
-        throw ValidationError("--resume: no checkpoint in \(run.checkpointsDirectory.path)")
-      }
-      return latest
-    }
+    try options.train(recipe, resume: resume ? .latest : .none)
   }
 }
 
@@ -37,8 +30,7 @@ struct ResumeCommand: ParsableCommand {
   @OptionGroup var options: RunOptions
 
   func run() throws {
-    let checkpoint = URL(fileURLWithPath: checkpoint)
-    try options.train(recipe) { _ in checkpoint }
+    try options.train(recipe, resume: .checkpoint(URL(fileURLWithPath: checkpoint)))
   }
 }
 
@@ -58,16 +50,14 @@ struct RunOptions: ParsableArguments {
     if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
   }
 
-  /// Trains `recipe` on this job's ranks, each rank's run continuing from `from(run)` (nil: from the start).
-  func train(_ recipe: String, from: @escaping @Sendable (TrainingRun) throws -> URL?) throws {
+  /// Trains `recipe` on this job's ranks, each starting where `resume` says.
+  func train(_ recipe: String, resume: TrainingRun.Resume) throws {
     try runReportingErrors {
       let r = try Recipe.load(path: recipe, overrides: overrides)
       let reporter = TrainingReporter()
       let maxSteps = maxSteps
       try Job.run(ranks: ranks, threads: compute.count) { comm in
-        let run = TrainingRun(recipe: r, observer: reporter.report)
-        run.communicator = comm
-        try run.run(resume: from(run), maxSteps: maxSteps)
+        try TrainingRun(recipe: r, communicator: comm, observer: reporter.report).run(resume: resume, maxSteps: maxSteps)
       }
     }
   }

@@ -16,8 +16,9 @@ import Testing
   static func infoNCE(_ encoder: Encoder, _ batch: TokenBatch) throws -> Float {
     let tape = Tape()
     let e = try encoder.embed(batch, on: tape, pooling: .mean, normalize: false, dropout: false)
-    let loss = InfoNCE(temperature: 0.05).loss(
-      tape: tape, queries: tape.rows(e, 0..<4), candidates: tape.rows(e, 4..<12), positives: [0, 1, 2, 3])
+    // the objective `trainer run` trains with; rows: queries, positives, negatives
+    let examples = (0..<4).map { LossExample(query: "q\($0)", positive: "p\($0)", negatives: ["n\($0)"]) }
+    let loss = try InfoNCE(temperature: 0.05, hardNegatives: 1).batch(examples).loss(tape, e, 0..<4).loss
     try tape.backward(from: loss)
     return tape.scalar(loss)
   }

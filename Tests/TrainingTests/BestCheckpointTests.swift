@@ -145,9 +145,9 @@ import Training
     let r = try recipe(model: model, ir: ir, output: pieces)
     try TrainingRun(recipe: r, observer: { _ in }).run(maxSteps: 2)  // before the early stop
     let second = TrainingRun(recipe: r, observer: { _ in })
-    try second.run(resume: second.latestCheckpoint(), maxSteps: 4)  // through it, into stage 2
+    try second.run(resume: .latest, maxSteps: 4)  // through it, into stage 2
     let third = TrainingRun(recipe: r, observer: { _ in })
-    try third.run(resume: third.latestCheckpoint())
+    try third.run(resume: .latest)
     for path in ["model/model.safetensors", "checkpoints/step-0000005/optimizer.safetensors"] {
       #expect(
         try Data(contentsOf: straight.appendingPathComponent(path)) == Data(contentsOf: pieces.appendingPathComponent(path)),

@@ -72,7 +72,6 @@ import Training
   @Test func listwiseAndBinaryLossesAreThoseOfThePairLogits() throws {
     guard Self.ready else { return }
     let model = try SentenceEncoder(directory: Fixtures.e5ModelDirectory!, crossEncoderHeadSeed: 9)
-    let step = TrainingStep(encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 40, queryPrefix: "q: ", passagePrefix: "p: ")
     let examples: [TrainingExample] = [
       .triplet(query: "고양이가 잔다.", positive: "고양이가 자고 있다.", negatives: ["개가 뛴다.", "비가 온다."]),
       .triplet(query: "개가 뛴다.", positive: "강아지가 달린다.", negatives: []),
@@ -85,11 +84,13 @@ import Training
       [try logit("개가 뛴다.", "강아지가 달린다.")],
     ]
     // listwise with 2 negatives: the second query has only its positive
-    let listwise = try step.run(examples, loss: .listwise(hardNegatives: 2), dropout: false, seed: 0).loss
+    let listwise = try TrainingStep(model, loss: .listwise(hardNegatives: 2), maxLength: 40, queryPrefix: "q: ", passagePrefix: "p: ")
+      .run(examples, dropout: false, seed: 0).loss
     let expected = l.map { row in log(row.reduce(0) { $0 + exp($1) }) - row[0] }.reduce(0, +) / 2
     #expect(abs(Double(listwise) - expected) < 1e-4 * max(1, expected))
     model.encoder.store.zeroGrad()
-    let binary = try step.run(examples + [.pair("해가 뜬다.", "아침이 온다.", score: 3.5)], loss: .binary(maxScore: 5), dropout: false, seed: 0).loss
+    let binary = try TrainingStep(model, loss: .binary(maxScore: 5), maxLength: 40, queryPrefix: "q: ", passagePrefix: "p: ")
+      .run(examples + [.pair("해가 뜬다.", "아침이 온다.", score: 3.5)], dropout: false, seed: 0).loss
     let flat = l.flatMap { $0 } + [try logit("해가 뜬다.", "아침이 온다.")], labels: [Double] = [1, 0, 0, 1, 0.7]
     let bce = zip(flat, labels).map { x, y in max(x, 0) - x * y + log(1 + exp(-abs(x))) }.reduce(0, +) / 5
     #expect(abs(Double(binary) - bce) < 1e-4 * max(1, bce))

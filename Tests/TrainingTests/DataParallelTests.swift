@@ -35,16 +35,14 @@ import Training
     try ThreadGroup.run(size: ranks) { comm in
       let model = try SentenceEncoder(directory: setup.directory, crossEncoderHeadSeed: setup.crossEncoder ? 7 : nil)
       var step = TrainingStep(
-        encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 24, queryPrefix: "query: ",
-        passagePrefix: "passage: ")
+        model, loss: setup.loss, distill: setup.distill, maxLength: 24, queryPrefix: "query: ", passagePrefix: "passage: ",
+        dataSets: setup.dataSets)
       step.communicator = comm
-      step.dataSets = setup.dataSets
-      step.distill = setup.distill
       let store = model.encoder.store
       store.zeroGrad()
-      let r = try step.run(setup.examples, loss: setup.loss, dropout: false, seed: 5, miniBatch: setup.miniBatch)
+      let r = try step.run(setup.examples, dropout: false, seed: 5, miniBatch: setup.miniBatch)
       try store.reduceGradients(over: comm)
-      return Outcome(loss: r.loss, accuracy: r.accuracy, gradients: Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
+      return Outcome(loss: r.loss, accuracy: r.metrics.accuracy, gradients: Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
     }
   }
 

@@ -108,13 +108,12 @@ import Training
 
     let dataSets = DataSetFiles()
     let examples = try TrainingData.loadSources([source], dataSets: dataSets, teacher: true)[0]
-    var step = TrainingStep(
-      encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 24, queryPrefix: "query: ",
-      passagePrefix: "passage: ")
-    step.dataSets = dataSets
     let tau: Float = 0.05, T: Float = 2
-    step.distill = Recipe.Distill(kind: .kl(temperature: T), weight: 0.7, infoNCEWeight: 0.3)
-    let r = try step.run(examples, loss: .infoNCE(temperature: tau, symmetric: false, hardNegatives: 2), dropout: false, seed: 1)
+    let step = TrainingStep(
+      model, loss: .infoNCE(temperature: tau, symmetric: false, hardNegatives: 2),
+      distill: Recipe.Distill(kind: .kl(temperature: T), weight: 0.7, infoNCEWeight: 0.3), maxLength: 24, queryPrefix: "query: ",
+      passagePrefix: "passage: ", dataSets: dataSets)
+    let r = try step.run(examples, dropout: false, seed: 1)
 
     // by hand: cosine of each query with every candidate (positives, then negatives in order)
     let texts = triplets.map { $0.query } + triplets.map { $0.positive } + triplets.flatMap { $0.negatives }

@@ -17,22 +17,21 @@ import Training
     let batch = BatchSampler.epoch(examples, batchSize: 64, seed: 11)[0].map { examples[$0] }
     #expect(batch.count == 64)
     let step = TrainingStep(
-      encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 32, queryPrefix: "query: ",
-      passagePrefix: "passage: ")
-    let loss = Recipe.Loss.infoNCE(temperature: 0.05, symmetric: symmetric, hardNegatives: hardNegatives)
+      model, loss: .infoNCE(temperature: 0.05, symmetric: symmetric, hardNegatives: hardNegatives), maxLength: 32,
+      queryPrefix: "query: ", passagePrefix: "passage: ")
     let store = model.encoder.store
 
     store.zeroGrad()
-    let plain = try step.run(batch, loss: loss, dropout: true, seed: 99)
+    let plain = try step.run(batch, dropout: true, seed: 99)
     let reference = Array(UnsafeBufferPointer(start: store.gradients, count: store.count))
     store.zeroGrad()
-    let cached = try step.run(batch, loss: loss, dropout: true, seed: 99, miniBatch: 8)
+    let cached = try step.run(batch, dropout: true, seed: 99, miniBatch: 8)
     let got = Array(UnsafeBufferPointer(start: store.gradients, count: store.count))
     #expect(abs(cached.loss - plain.loss) <= 1e-5 * abs(plain.loss), "loss \(cached.loss) vs \(plain.loss)")
-    #expect(cached.accuracy == plain.accuracy && cached.tokens == plain.tokens)
+    #expect(cached.metrics.accuracy == plain.metrics.accuracy && cached.tokens == plain.tokens)
     // dropout really acts (and is replayed, not switched off): without it the loss moves
     store.zeroGrad()
-    #expect(try step.run(batch, loss: loss, dropout: false, seed: 99, miniBatch: 8).loss != cached.loss)
+    #expect(try step.run(batch, dropout: false, seed: 99, miniBatch: 8).loss != cached.loss)
 
     // the attention key biases get no gradient in exact arithmetic (a softmax ignores a constant
     // added to all its scores): both runs must leave them at rounding noise
@@ -84,10 +83,9 @@ import Training
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let model = try SentenceEncoder(directory: BestCheckpointTests.tinyModel(in: dir).path)
-    let step = TrainingStep(
-      encoder: model.encoder, tokenizer: model.tokenizer, pooling: .mean, maxLength: 16, queryPrefix: "", passagePrefix: "")
-    let r = try step.run([.triplet(query: "a", positive: "b", negatives: [])], loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 0), dropout: true, seed: 1)
-    #expect(r.loss == 0 && r.accuracy == 1 && r.hardestNegativeSimilarity == nil)
+    let step = TrainingStep(model, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 0), maxLength: 16)
+    let r = try step.run([.triplet(query: "a", positive: "b", negatives: [])], dropout: true, seed: 1)
+    #expect(r.loss == 0 && r.metrics.accuracy == 1 && r.metrics.hardestNegativeSimilarity == nil)
   }
 
   @Test func droppedElementsDependOnlyOnTheirPlaceInTheWholeBatch() {

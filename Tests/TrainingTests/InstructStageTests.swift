@@ -116,9 +116,9 @@ import Training
     let r = try recipe("pieces")
     try TrainingRun(recipe: r, observer: { _ in }).run(maxSteps: 2)  // inside the pretrain stage
     let second = TrainingRun(recipe: r, observer: { _ in })
-    try second.run(resume: second.latestCheckpoint(), maxSteps: 5)  // inside the instruct stage
+    try second.run(resume: .latest, maxSteps: 5)  // inside the instruct stage
     let third = TrainingRun(recipe: r, observer: { _ in })
-    try third.run(resume: third.latestCheckpoint())
+    try third.run(resume: .latest)
     for path in ["model/model.safetensors", "checkpoints/step-0000004/model.safetensors", "checkpoints/step-0000007/optimizer.safetensors"] {
       let a = try Data(contentsOf: dir.appendingPathComponent("straight/" + path))
       let b = try Data(contentsOf: dir.appendingPathComponent("pieces/" + path))

@@ -60,9 +60,7 @@ import Training
   /// default), from its newest checkpoint when `resume`.
   func train(_ recipe: Recipe, ranks: Int, resume: Bool = false, maxSteps: Int? = nil) throws {
     @Sendable func body(_ comm: any Communicator) throws {
-      let run = TrainingRun(recipe: recipe, observer: { _ in })
-      run.communicator = comm
-      try run.run(resume: resume ? try run.checkpointToResume() : nil, maxSteps: maxSteps)
+      try TrainingRun(recipe: recipe, communicator: comm, observer: { _ in }).run(resume: resume ? .latest : .none, maxSteps: maxSteps)
     }
     if ranks == 1 {
       try body(SingleProcess())
@@ -148,7 +146,7 @@ import Training
     #expect(complete.allSatisfy { $0.state.globalStep <= 2 })
     // the surviving checkpoint resumes and the run completes
     let run = TrainingRun(recipe: r, observer: { _ in })
-    try run.run(resume: complete.first!.url)
+    try run.run(resume: .checkpoint(complete.first!.url))
     #expect(run.latestCheckpoint()?.lastPathComponent == Checkpoint.name(globalStep: 6))
     #expect(!FileManager.default.fileExists(atPath: partial.path))
   }

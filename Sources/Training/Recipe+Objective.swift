@@ -1,0 +1,24 @@
+import Losses
+import Recipes
+
+extension Recipe.Loss {
+  /// The objective this recipe loss names, with the stage's distillation (InfoNCE only): the
+  /// one place a recipe's loss is matched.
+  public func objective(distill: Recipe.Distill? = nil) -> any Objective {
+    switch self {
+    case .infoNCE(let temperature, let symmetric, let hardNegatives):
+      InfoNCE(
+        temperature: temperature, symmetric: symmetric, hardNegatives: hardNegatives,
+        distill: distill.map { d in
+          let loss: Distillation = switch d.kind {
+          case .kl(let t): .kl(temperature: t)
+          case .marginMSE: .marginMSE
+          }
+          return InfoNCE.Distill(loss: loss, weight: d.weight, infoNCEWeight: d.infoNCEWeight)
+        })
+    case .cosent(let scale): CoSENT(scale: scale)
+    case .binary(let maxScore): BinaryCrossEntropy(maxScore: maxScore)
+    case .listwise(let k): Listwise(hardNegatives: k)
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import Autograd
+import Evaluation
+import Foundation
+import SafeTensors
+import TextEncoder
+
+extension TrainingRun {
+  /// Evaluates the sets evaluated during training, or (final) those evaluated once at the end,
+  /// logging and reporting each. True when the recipe's best metric improved (its checkpoint
+  /// must then be kept); early stopping counts the evaluations without improvement.
+  func evaluate(_ setup: Setup, _ progress: inout Progress, final: Bool) throws -> Bool {
+    var improved = false
+    for (set, data) in setup.evalSets where set.final == final {
+      let t0 = Date()
+      var evaluator = setup.evaluator
+      if let task = set.instruction {
+        evaluator.queryPrefix = recipe.model.instructionPrefix(task)
+        evaluator.passagePrefix = ""
+      }
+      let metrics = recipe.model.crossEncoder
+        ? try data.evaluateCrossEncoder(
+          setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
+        : try data.evaluate(with: evaluator, similarities: set.similarities)
+      let e = TrainerState.Evaluation(
+        name: set.name, stage: final ? "final" : progress.state.stageName, globalStep: progress.state.globalStep,
+        mainMetric: set.mainMetric, metrics: metrics, seconds: Date().timeIntervalSince(t0))
+      progress.state.evaluations.append(e)
+      var isBest = false
+      if !final, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] {
+        if best.improves(value, on: progress.state.best?.value) {
+          progress.state.best = .init(
+            set: set.name, metric: best.metric, value: value, globalStep: progress.state.globalStep,
+            checkpoint: Checkpoint.name(globalStep: progress.state.globalStep))
+          progress.state.evaluationsWithoutImprovement = 0
+          improved = true
+          isBest = true
+        } else {
+          progress.state.evaluationsWithoutImprovement = (progress.state.evaluationsWithoutImprovement ?? 0) + 1
+        }
+      }
+      var line: [String: Any] = [
+        "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds, "main_metric": e.mainMetric,
+      ]
+      if isBest { line["best"] = true }
+      for m in metrics { line[m.name] = m.jsonValue }
+      try appendMetrics(line)
+      emit(.evaluation(e, best: isBest))
+    }
+    return improved
+  }
+
+  /// Writes a checkpoint of the current state (rank 0; the replicas are checked first), marks
+  /// it best when it is, and prunes older ones beyond the stage's `keep` (never the best).
+  func checkpoint(_ setup: Setup, _ progress: inout Progress, optimizer: AdamW?) throws {
+    let comm = communicator, state = progress.state
+    let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: state.globalStep))
+    try ReplicaCheck.verify(setup.encoder.store, communicator: comm, when: "step \(state.globalStep)")
+    progress.lastCheckpoint = url
+    // the other ranks go on once the checkpoint is complete (they may load it: the best one at the end)
+    defer { if comm.size > 1 { try? comm.waitForAll() } }
+    guard comm.isRoot else { return }
+    try Checkpoint.write(
+      to: url, encoder: setup.encoder, layout: setup.layout, sentencePieceModel: setup.sentencePieceModel, optimizer: optimizer,
+      state: state, modelCard: modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
+    progress.savedWeights = url.appendingPathComponent("model.safetensors")
+    emit(.checkpoint(url))
+    if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
+    let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
+    for old in Checkpoint.list(in: checkpointsDirectory).dropLast(keep) where old.url.lastPathComponent != state.best?.checkpoint {
+      try? FileManager.default.removeItem(at: old.url)
+    }
+  }
+
+  /// The end: the best checkpoint's weights if the recipe asks, the final evaluation sets, and
+  /// the trained model as a sentence-transformers directory.
+  func finish(_ setup: Setup, _ progress: inout Progress) throws {
+    progress.state.stage = recipe.stages.count - 1
+    if recipe.best?.loadAtEnd == true, let best = progress.state.best {
+      let url = checkpointsDirectory.appendingPathComponent(best.checkpoint)
+      let weights = url.appendingPathComponent("model.safetensors")
+      progress.savedWeights = weights
+      try setup.encoder.load(from: SafeTensorsFile(path: weights.path))
+      emit(.loadedBest(url, best))
+    }
+    _ = try evaluate(setup, &progress, final: true)
+    let state = progress.state
+    let modelURL = outputDirectory.appendingPathComponent("model")
+    var writer = ModelDirectoryWriter(layout: setup.layout)
+    writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
+    writer.weightsFile = progress.savedWeights?.path  // the last (or best) checkpoint's weights are these
+    if communicator.isRoot {
+      try writer.write(encoder: setup.encoder, sentencePieceModel: setup.sentencePieceModel, to: modelURL.path, overwrite: true)
+    }
+    emit(.finished(model: modelURL, evaluations: state.evaluations))
+  }
+}

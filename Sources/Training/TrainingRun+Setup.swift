@@ -1,0 +1,111 @@
+import Autograd
+import Evaluation
+import Foundation
+import Recipes
+import SafeTensors
+import TextEncoder
+
+extension TrainingRun {
+  /// What a run reads once: the training and evaluation data, the model, and how it is exported.
+  struct Setup {
+    var stageData: [StageData]
+    var dataSets: DataSetFiles
+    var evalSets: [(Recipe.EvalSet, EvaluationSetData)]
+    var base: SentenceEncoder
+    var encoder: Encoder { base.encoder }
+    var pooling: PoolingMode
+    /// The exported model's sentence-transformers files (with the instruct stages' prompts).
+    var layout: SentenceTransformersLayout
+    var sentencePieceModel: Data
+    var evaluator: Evaluator
+  }
+
+  /// Where a run stands between its steps.
+  struct Progress {
+    var state: TrainerState
+    /// The optimizer moments to load when the stage starts (a resumed stage).
+    var optimizerToRestore: URL?
+    var lastCheckpoint: URL?
+    /// A model.safetensors on disk that holds exactly the current weights (model/ links it).
+    var savedWeights: URL?
+  }
+
+  /// Loads the data (warning of evaluation texts that occur in it), writes `recipe.yaml` and
+  /// loads the base model.
+  func load() throws -> Setup {
+    let dataSets = DataSetFiles()
+    let stageData = try StageData.load(recipe, dataSets: dataSets)
+    let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
+    let trainingTexts = Set(stageData.flatMap { $0.examples.flatMap(\.texts) })
+    for (set, data) in evalSets {
+      let texts = data.checkedTexts
+      let shared = texts.intersection(trainingTexts).count
+      if shared > 0 {
+        emit(.warning("\(shared) of the \(texts.count) \(data.checkedWhat) of evaluation set '\(set.name)' also occur in the training data"))
+      }
+    }
+    if communicator.isRoot {
+      try Data(recipe.canonicalText.utf8).write(to: outputDirectory.appendingPathComponent("recipe.yaml"), options: .atomic)
+    }
+
+    let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
+    try dataSets.check(tokenizer: base.tokenizer)
+    let pooling = recipe.model.pooling ?? base.pooling
+    // instruct stages' prompts go into the exported model, so sentence-transformers applies them
+    var prompts = base.prompts
+    for stage in recipe.stages where stage.kind == .instruct {
+      for (k, source) in stage.data.enumerated() {
+        prompts[source.promptName ?? "\(stage.name)-\(k + 1)"] = recipe.model.instructionPrefix(source.instruction!)
+      }
+    }
+    let layout = SentenceTransformersLayout(
+      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts)
+    let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
+    var evaluator = Evaluator(
+      encoder: base.encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
+      maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
+    evaluator.communicator = communicator
+    return Setup(
+      stageData: stageData, dataSets: dataSets, evalSets: evalSets, base: base, pooling: pooling, layout: layout,
+      sentencePieceModel: spm, evaluator: evaluator)
+  }
+
+  /// The state to start from: a checkpoint's (its weights loaded, its later metric lines
+  /// dropped), or the start of the recipe.
+  func start(_ setup: Setup, from resume: URL?) throws -> Progress {
+    let fm = FileManager.default
+    let comm = communicator
+    var state: TrainerState
+    var optimizerToRestore: URL?
+    if let resume {
+      state = try TrainerState.read(resume.appendingPathComponent("trainer_state.json"))
+      guard state.recipeHash == recipeHash else {
+        throw TrainingError.checkpoint(
+          path: resume.path, detail: "was written by a different recipe (or other --set overrides); resume with the same recipe")
+      }
+      try setup.encoder.load(from: SafeTensorsFile(path: resume.appendingPathComponent("model.safetensors").path))
+      optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
+      if state.stageStep >= state.stageSteps { state.advanceToNextStage() }  // the checkpoint closed its stage
+      try truncateMetrics(after: state.globalStep)
+      if (state.worldSize ?? 1) != comm.size {
+        emit(.warning(
+          "\(resume.lastPathComponent) was written by a run on \(state.worldSize ?? 1) rank(s), this one has \(comm.size): "
+            + "the batches are the same, the dropout masks are not, so the run will not repeat the original bit for bit"))
+      }
+      // the link follows the resumed state (a later run from this checkpoint may have moved it)
+      if comm.isRoot, let best = state.best, fm.fileExists(atPath: checkpointsDirectory.appendingPathComponent(best.checkpoint).path) {
+        try Checkpoint.markBest(checkpointsDirectory.appendingPathComponent(best.checkpoint))
+      }
+    } else {
+      if comm.isRoot { try? fm.removeItem(at: metricsURL) }
+      state = TrainerState(
+        stage: 0, stageName: recipe.stages[0].name, stageStep: 0, stageSteps: 0, globalStep: 0, epoch: 0,
+        batchInEpoch: 0, optimizerStep: 0, learningRate: 0, seed: recipe.seed, recipeHash: recipeHash, evaluations: [],
+        lastLoss: nil)
+    }
+    state.worldSize = comm.size
+    try ReplicaCheck.verify(
+      setup.encoder.store, communicator: comm, when: resume.map { "loading \($0.path)" } ?? "loading \(recipe.model.base)")
+    return Progress(state: state, optimizerToRestore: optimizerToRestore, lastCheckpoint: resume, savedWeights: nil)
+  }
+}

@@ -1,0 +1,17 @@
+import DataSets
+import Recipes
+import TextEncoder
+import Training
+
+extension TrainingStep {
+  /// A step of the recipe loss `loss` on `model`, the loss mapped to its objective as `trainer run` maps it.
+  init(
+    _ model: SentenceEncoder, loss: Recipe.Loss, distill: Recipe.Distill? = nil, maxLength: Int, queryPrefix: String = "",
+    passagePrefix: String = "", dataSets: DataSetFiles? = nil
+  ) {
+    self.init(
+      encoder: model.encoder, pooling: .mean, objective: loss.objective(distill: distill),
+      texts: TextPreparation(
+        tokenizer: model.tokenizer, maxLength: maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix, dataSets: dataSets))
+  }
+}
