@@ -1,15 +1,16 @@
-import Autograd
-import Evaluation
 import Foundation
 
 /// A training recipe: the base model, how texts are prepared, and an ordered list of stages,
 /// each starting from the previous stage's weights. Read from YAML by `Recipe.load`.
+///
+/// Its values are plain (strings, numbers, its own enums); `Training` maps them to the engine's
+/// types (`Recipe+Engine.swift`).
 public struct Recipe: Sendable {
   public struct Model: Sendable, Equatable {
     /// A Hugging Face / sentence-transformers directory.
     public var base: String
     /// Pooling; nil keeps the model directory's.
-    public var pooling: PoolingMode?
+    public var pooling: Pooling?
     /// Tokens per text at most, special tokens and prefix included.
     public var maxLength: Int
     /// Put before every query text (and before every text of symmetric data such as STS).
@@ -26,6 +27,9 @@ public struct Recipe: Sendable {
     /// The text put before a query of a task with this instruction.
     public func instructionPrefix(_ task: String) -> String { instructionTemplate.prefix(task: task) }
   }
+
+  /// How token rows become one row per text (the engine's `PoolingMode`).
+  public enum Pooling: String, Sendable, CaseIterable { case mean, cls }
 
   /// pretrain: text pairs, in-batch negatives only (hard_negatives defaults to, and must be, 0),
   /// each batch from one source by default (mixing: per_source). finetune and instruct: as
@@ -129,7 +133,21 @@ public struct Recipe: Sendable {
 
   public struct Optimizer: Sendable, Equatable {
     public var lr: Float
-    public var settings: AdamW.Settings
+    public var settings: AdamWSettings
+  }
+
+  /// AdamW's hyperparameters (the engine's `AdamW.Settings`).
+  public struct AdamWSettings: Sendable, Equatable {
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    public var weightDecay: Float
+    public init(beta1: Float, beta2: Float, eps: Float, weightDecay: Float) {
+      self.beta1 = beta1
+      self.beta2 = beta2
+      self.eps = eps
+      self.weightDecay = weightDecay
+    }
   }
 
   public struct Schedule: Sendable, Equatable {
@@ -203,15 +221,10 @@ public struct Recipe: Sendable {
       case .retrieval: "\(similarities[0].rawValue)_ndcg@10"
       }
     }
-    /// Every metric name the set reports.
-    public var metricNames: [String] {
-      if crossEncoder { return ["pearson", "spearman"] }
-      return switch source {
-      case .sts: STSMetrics.names()
-      case .retrieval: similarities.flatMap { RetrievalMetrics.names(similarity: $0.rawValue) }
-      }
-    }
   }
+
+  /// What retrieval sets rank by (the engine's `Similarity`).
+  public enum Similarity: String, Sendable, CaseIterable { case cosine, dot }
 
   /// Which checkpoint is the best, by one metric of one evaluation set evaluated during
   /// training; optionally early stopping on it, and the best weights as the final model.
@@ -227,6 +240,9 @@ public struct Recipe: Sendable {
     /// At the end of the run, load the best checkpoint's weights before the final evaluation and
     /// the export of `model/`.
     public var loadAtEnd: Bool
+    /// Where the metric was named (the `set` key when it is the set's main one); the error of
+    /// `checkMetric(reported:)` points there.
+    var metricKey: RecipeKey
 
     /// Whether `value` beats `best` by more than minDelta.
     public func improves(_ value: Double, on best: Double?) -> Bool {
@@ -270,7 +286,7 @@ public struct Recipe: Sendable {
       let model = try m.required("model").map { mm in
         Model(
           base: try existing(try mm.required("base"), directory: true),
-          pooling: try mm.optional("pooling")?.oneOf(PoolingMode.self, PoolingMode.allCases),
+          pooling: try mm.optional("pooling")?.oneOf(Pooling.self, Pooling.allCases),
           maxLength: try positive(mm.optional("max_length"), default: 512),
           queryPrefix: try mm.optional("query_prefix")?.string() ?? "",
           passagePrefix: try mm.optional("passage_prefix")?.string() ?? "",
@@ -339,11 +355,7 @@ public struct Recipe: Sendable {
         throw em.reader.fail("expected format sts_tsv or retrieval, got '\(format)'", path: em.reader.path + ".format")
       }
       let similarities = try sims.map { r -> [Similarity] in
-        let list = try r.list().map { item -> Similarity in
-          let s = try item.oneOf(Similarity.self, [.cosine, .dot])
-          guard s == .cosine || s == .dot else { throw item.fail("expected one of cosine, dot, got '\(s.rawValue)'") }
-          return s
-        }
+        let list = try r.list().map { try $0.oneOf(Similarity.self, Similarity.allCases) }
         guard !list.isEmpty else { throw r.fail("expected at least one similarity (cosine, dot)") }
         return list
       } ?? [.cosine]
@@ -354,6 +366,8 @@ public struct Recipe: Sendable {
     }
   }
 
+  /// The best-checkpoint policy. Whether its metric is one the set reports is checked by
+  /// `Best.checkMetric(reported:)` when the run starts (the metric names are the evaluators').
   static func parseBest(_ b: RecipeReader, evaluation: [EvalSet]) throws -> Best {
     try b.map { bm in
       let setReader = try bm.required("set")
@@ -364,9 +378,6 @@ public struct Recipe: Sendable {
       guard !set.final else { throw setReader.fail("'\(name)' is evaluated only at the end (final: true); choose a set evaluated during training") }
       let metricReader = bm.optional("metric")
       let metric = try metricReader?.string() ?? set.mainMetric
-      guard set.metricNames.contains(metric) else {
-        throw (metricReader ?? setReader).fail("'\(name)' has no metric '\(metric)' (it reports: \(set.metricNames.joined(separator: ", ")))")
-      }
       let mode = try bm.optional("mode").map { r -> Bool in
         switch try r.string() {
         case "max": return true
@@ -378,7 +389,7 @@ public struct Recipe: Sendable {
       guard minDelta >= 0 else { throw bm.reader.fail("min_delta must not be negative", path: bm.reader.path + ".min_delta") }
       return Best(
         set: name, metric: metric, greaterIsBetter: mode, patience: try bm.optional("patience").map { try positive($0, default: 1) },
-        minDelta: minDelta, loadAtEnd: try bm.optional("load_at_end")?.bool() ?? false)
+        minDelta: minDelta, loadAtEnd: try bm.optional("load_at_end")?.bool() ?? false, metricKey: (metricReader ?? setReader).key)
     }
   }
 
@@ -534,7 +545,7 @@ public struct Recipe: Sendable {
         guard lr > 0 else { throw om.reader.fail("lr must be positive", path: om.reader.path + ".lr") }
         return Optimizer(
           lr: Float(lr),
-          settings: AdamW.Settings(
+          settings: AdamWSettings(
             beta1: Float(betas[0]), beta2: Float(betas[1]), eps: Float(try om.optional("eps")?.double() ?? 1e-8),
             weightDecay: Float(try om.optional("weight_decay")?.double() ?? 0.01)))
       }
@@ -611,4 +622,14 @@ public struct Recipe: Sendable {
     return entries.filter { fnmatch(name, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : dir + "/" + $0 }
   }
 
+}
+
+extension Recipe.Best {
+  /// Throws unless `metric` is one of `reported`, the metric names of the set; the error names
+  /// the recipe file, line and key that gave the metric.
+  public func checkMetric(reported: [String]) throws {
+    guard reported.contains(metric) else {
+      throw metricKey.fail("'\(set)' has no metric '\(metric)' (it reports: \(reported.joined(separator: ", ")))")
+    }
+  }
 }

@@ -82,6 +82,7 @@ public final class TrainingRun {
   /// steps of the whole run (counted from its start), writing a checkpoint.
   @discardableResult
   public func run(resume: URL? = nil, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
+    try recipe.checkBestMetric()
     let fm = FileManager.default
     let comm = communicator, root = comm.isRoot
     try fm.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
@@ -103,7 +104,7 @@ public final class TrainingRun {
     let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
     let encoder = base.encoder
-    let pooling = recipe.model.pooling ?? base.pooling
+    let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
     // instruct stages' prompts go into the exported model, so sentence-transformers applies them
     var prompts = base.prompts
     for stage in recipe.stages where stage.kind == .instruct {
@@ -179,7 +180,7 @@ public final class TrainingRun {
         }
         let metrics = recipe.model.crossEncoder
           ? try data.evaluateCrossEncoder(encoder, tokenizer: base.tokenizer, maxLength: recipe.model.maxLength, communicator: comm)
-          : try data.evaluate(with: setEvaluator, similarities: set.similarities)
+          : try data.evaluate(with: setEvaluator, similarities: set.similarities.map(Similarity.init))
         let e = TrainerState.Evaluation(
           name: set.name, stage: final ? "final" : state.stageName, globalStep: state.globalStep, mainMetric: set.mainMetric,
           metrics: metrics, seconds: Date().timeIntervalSince(t0))
@@ -252,7 +253,7 @@ public final class TrainingRun {
       state.stageName = stage.name
       state.stageSteps = total
       let schedule = LearningRate(peak: stage.optimizer.lr, schedule: stage.schedule, totalSteps: total)
-      let optimizer = AdamW(store: encoder.store, settings: stage.optimizer.settings)
+      let optimizer = AdamW(store: encoder.store, settings: AdamW.Settings(stage.optimizer.settings))
       if let url = optimizerToRestore {
         try Checkpoint.loadOptimizer(optimizer, from: url)
         optimizerToRestore = nil

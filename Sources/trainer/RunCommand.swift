@@ -61,7 +61,7 @@ struct RunOptions: ParsableArguments {
   /// Trains `recipe` on this job's ranks, each rank's run continuing from `from(run)` (nil: from the start).
   func train(_ recipe: String, from: @escaping @Sendable (TrainingRun) throws -> URL?) throws {
     try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: overrides)
+      let r = try Recipe.loadForTraining(path: recipe, overrides: overrides)
       let reporter = TrainingReporter()
       let maxSteps = maxSteps
       try Job.run(ranks: ranks, threads: compute.count) { comm in
