@@ -274,6 +274,8 @@ public struct Recipe: Sendable {
   public var stages: [Stage]
   /// Steps run before the stages (a teacher, data sets, mining, scoring).
   public var prepare: [PrepareStep] = []
-  /// The YAML text after overrides, hashed into checkpoints so a resume uses the same recipe.
+  /// The recipe file's text as read, then a `# overrides` line and the `--set` strings as given
+  /// (one a line; not applied to the text); hashed into checkpoints so a resume uses the same
+  /// recipe and overrides, and written to the run's `recipe.yaml`.
   public var canonicalText: String
 }

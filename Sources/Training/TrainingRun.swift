@@ -65,7 +65,7 @@ public final class TrainingRun {
   /// Reports an event (rank 0 only).
   func observer(_ event: Event) { if communicator.isRoot { reportEvent(event) } }
 
-  /// FNV-1a of the recipe text after overrides, stored in checkpoints.
+  /// FNV-1a of the recipe's text and `--set` strings (`Recipe.canonicalText`), stored in checkpoints.
   public var recipeHash: String { FNV1a.hex(recipe.canonicalText.utf8) }
 
   /// The newest complete checkpoint of this run's output directory, if any.

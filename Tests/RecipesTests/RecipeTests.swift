@@ -75,9 +75,13 @@ import Testing
   }
 
   @Test func overridesReplaceAnyKey() throws {
-    let r = try Recipe.load(
-      path: try write(valid), overrides: ["stages.0.batch_size=64", "output=elsewhere", "stages.1.loss.scale=10", "seed=9"])
+    let path = try write(valid)
+    let r = try Recipe.load(path: path, overrides: ["stages.0.batch_size=64", "output=elsewhere", "stages.1.loss.scale=10", "seed=9"])
     #expect(r.stages[0].batchSize == 64 && r.output == "elsewhere" && r.stages[1].loss == .cosent(scale: 10) && r.seed == 9)
+    // the text hashed into checkpoints: the file as read, then the --set strings as given
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(r.canonicalText == text + "\n# overrides\nstages.0.batch_size=64\noutput=elsewhere\nstages.1.loss.scale=10\nseed=9")
+    #expect(try Recipe.load(path: path).canonicalText == text + "\n# overrides\n")
     try expectError(valid, overrides: ["stages.5.batch_size=1"], "stages.5.batch_size", "not an index")
     try expectError(valid, overrides: ["stages.0.batch_size=many"], "--set", "stages.0.batch_size", "expected an integer")
     try expectError(valid, overrides: ["stages.0.batchsize=3"], "stages.0.batchsize", "unknown key")
