@@ -52,7 +52,7 @@ let package = Package(
     .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: cpuFlags),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "CSentencePiece"], swiftSettings: cpuFlags),
     .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
-    .target(name: "Recipes", dependencies: ["Autograd", "Evaluation", .product(name: "Yams", package: "Yams")]),
+    .target(name: "Recipes", dependencies: [.product(name: "Yams", package: "Yams")]),
     .target(name: "Evaluation", dependencies: ["Autograd", "Communication", "TextEncoder"], swiftSettings: cpuFlags),
     .target(name: "Reports", dependencies: ["Evaluation"]),
     .target(
@@ -79,7 +79,7 @@ let package = Package(
     .testTarget(name: "MiningTests", dependencies: ["Mining", "DataSets", "Autograd", "TextEncoder", "TestSupport"]),
     .testTarget(name: "DataSetsTests", dependencies: ["DataSets", "HDF5Files", "TextEncoder", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
-    .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
+    .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Communication", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),

@@ -1,21 +1,7 @@
 import Foundation
 
+/// `FORMAT:PATH` data specs and reading the `prepare` section.
 extension Recipe {
-  /// A step run before the stages, skipped when its product is already there (so a run that is
-  /// started again, or resumed, does not redo it):
-  ///   - teacher: train another recipe (a cross-encoder) unless its `model/` exists
-  ///   - build: make a data set (`trainer data build`) unless the file exists
-  ///   - mine: mine its hard negatives with the base model (`trainer mine`) unless the file holds
-  ///     negatives mined with these settings
-  ///   - score: score its examples with a teacher (`trainer score`) unless that teacher did
-  public enum PrepareStep: Sendable, Equatable {
-    case teacher(recipe: String)
-    case build(output: String, examples: [DataSource], corpus: [DataSource])
-    case mine(data: String, k: Int, window: ClosedRange<Int>, margin: Double?, relativeMargin: Double?, seed: UInt64)
-    /// `teacher`: a model directory, or the recipe of a teacher step (its model/)
-    case score(data: String, teacher: String)
-  }
-
   /// `FORMAT:PATH` (as `trainer data build` takes them; a `*` in the file name expands).
   public static func dataSpec(_ spec: String) throws -> DataSource {
     guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
@@ -37,7 +23,6 @@ extension Recipe {
     guard !matches.isEmpty else { throw RecipeError(file: "", line: 0, path: spec, message: "no file matches '\(path)'") }
     return matches
   }
-
 
   static func parsePrepare(_ r: RecipeReader) throws -> PrepareStep {
     try r.map { m in

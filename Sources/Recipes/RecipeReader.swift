@@ -9,6 +9,9 @@ struct RecipeReader {
     RecipeError(file: file, line: line ?? tree.line, path: p ?? path, message: message)
   }
 
+  /// Where this value was given, for an error found after reading.
+  var key: RecipeKey { RecipeKey(file: file, line: tree.line, path: path) }
+
   private var describe: String {
     switch tree {
     case .scalar(let s, _): "'\(s)'"
@@ -64,6 +67,15 @@ struct RecipeReader {
     }
     return value
   }
+}
+
+/// The recipe file, line and key path of a value, as `RecipeReader.fail` names them.
+struct RecipeKey: Sendable, Equatable {
+  let file: String
+  let line: Int
+  let path: String
+
+  func fail(_ message: String) -> RecipeError { RecipeError(file: file, line: line, path: path, message: message) }
 }
 
 struct MapReader {

@@ -2,7 +2,8 @@ import Evaluation
 import Foundation
 
 /// A run directory's record, as `trainer run` leaves it: `metrics.jsonl` (a line per step and per
-/// evaluation) and `recipe.yaml` (the recipe after overrides).
+/// evaluation) and `recipe.yaml` (the recipe file's text, then a `# overrides` line and the
+/// `--set` strings, not applied).
 public struct RunLog {
   public struct Step {
     public var stage: String

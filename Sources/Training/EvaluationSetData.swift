@@ -42,6 +42,9 @@ public enum EvaluationSetData {
     }
   }
 
+  /// The names `evaluateCrossEncoder` reports.
+  public static let crossEncoderMetricNames = ["pearson", "spearman"]
+
   /// A cross-encoder's metrics on an STS set: Pearson and Spearman of its logits with the gold
   /// scores (sentence-transformers' CrossEncoderCorrelationEvaluator).
   /// On several ranks each scores a contiguous share of the pairs with near-equal token counts.

@@ -20,7 +20,7 @@ extension TrainingRun {
       let metrics = recipe.model.crossEncoder
         ? try data.evaluateCrossEncoder(
           setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
-        : try data.evaluate(with: evaluator, similarities: set.similarities)
+        : try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
       let e = TrainerState.Evaluation(
         name: set.name, stage: final ? "final" : progress.state.stageName, globalStep: progress.state.globalStep,
         mainMetric: set.mainMetric, metrics: metrics, seconds: Date().timeIntervalSince(t0))

@@ -22,7 +22,7 @@ extension TrainingRun {
     for step in recipe.prepare {
       switch step {
       case .teacher(let path):
-        let teacher = try Recipe.load(path: path)
+        let teacher = try Recipe.loadForTraining(path: path)
         let model = Self.modelDirectory(of: teacher)
         if try there(FileManager.default.fileExists(atPath: model + "/config.json")) {
           emit(.preparing("teacher \(model) is there (from \(path))"))
@@ -70,7 +70,7 @@ extension TrainingRun {
         }
 
       case .score(let data, let teacherSpec):
-        let teacherDir = teacherSpec.hasSuffix(".recipe") ? Self.modelDirectory(of: try Recipe.load(path: teacherSpec)) : teacherSpec
+        let teacherDir = teacherSpec.hasSuffix(".recipe") ? Self.modelDirectory(of: try Recipe.loadForTraining(path: teacherSpec)) : teacherSpec
         if try there((try? HDF5File.open(path: data)).flatMap { try? $0.attribute("teacher", of: "teacher") } == teacherDir) {
           emit(.preparing("\(data) holds the scores of \(teacherDir)"))
           continue

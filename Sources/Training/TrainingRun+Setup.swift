@@ -50,7 +50,7 @@ extension TrainingRun {
 
     let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
-    let pooling = recipe.model.pooling ?? base.pooling
+    let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
     // instruct stages' prompts go into the exported model, so sentence-transformers applies them
     var prompts = base.prompts
     for stage in recipe.stages where stage.kind == .instruct {

@@ -20,7 +20,7 @@ extension TrainingRun {
     progress.state.stageName = stage.name
     progress.state.stageSteps = total
     let schedule = LearningRate(peak: stage.optimizer.lr, schedule: stage.schedule, totalSteps: total)
-    let optimizer = AdamW(store: setup.encoder.store, settings: stage.optimizer.settings)
+    let optimizer = AdamW(store: setup.encoder.store, settings: AdamW.Settings(stage.optimizer.settings))
     if let url = progress.optimizerToRestore {
       try Checkpoint.loadOptimizer(optimizer, from: url)
       progress.optimizerToRestore = nil

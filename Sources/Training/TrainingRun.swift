@@ -68,7 +68,7 @@ public final class TrainingRun {
   /// Reports an event (rank 0 only).
   func emit(_ event: Event) { if communicator.isRoot { observer(event) } }
 
-  /// FNV-1a of the recipe's text and its `--set` overrides, stored in checkpoints.
+  /// FNV-1a of the recipe's text and `--set` strings (`Recipe.canonicalText`), stored in checkpoints.
   public var recipeHash: String { FNV1a.hex(recipe.canonicalText.utf8) }
 
   /// The newest complete checkpoint of this run's output directory, if any.
@@ -90,6 +90,7 @@ public final class TrainingRun {
   /// (counted from its start), writing a checkpoint.
   @discardableResult
   public func run(resume: Resume = .none, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
+    try recipe.checkBestMetric()
     let from = try checkpoint(toResume: resume)
     try FileManager.default.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
     try prepare()

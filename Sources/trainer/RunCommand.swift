@@ -53,7 +53,7 @@ struct RunOptions: ParsableArguments {
   /// Trains `recipe` on this job's ranks, each starting where `resume` says.
   func train(_ recipe: String, resume: TrainingRun.Resume) throws {
     try runReportingErrors {
-      let r = try Recipe.load(path: recipe, overrides: overrides)
+      let r = try Recipe.loadForTraining(path: recipe, overrides: overrides)
       let reporter = TrainingReporter()
       let maxSteps = maxSteps
       try Job.run(ranks: ranks, threads: compute.count) { comm in

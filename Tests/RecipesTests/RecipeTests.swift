@@ -1,13 +1,12 @@
 import Foundation
 import Recipes
-import TestSupport
 import Testing
 
 /// Recipe parsing: the shipped recipes, overrides, and errors that name file, line and key.
 @Suite struct RecipeTests {
   /// Writes a recipe into a temporary directory that also holds a fake model directory and data.
   func write(_ text: String) throws -> String {
-    let dir = Fixtures.temporaryDirectory()
+    let dir = Paths.temporaryDirectory()
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("model"), withIntermediateDirectories: true)
     for name in ["a.ko.tsv", "b.ko.tsv", "sts.tsv"] {
       try "sentence1\tsentence2\tgold_label\n".write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -76,9 +75,13 @@ import Testing
   }
 
   @Test func overridesReplaceAnyKey() throws {
-    let r = try Recipe.load(
-      path: try write(valid), overrides: ["stages.0.batch_size=64", "output=elsewhere", "stages.1.loss.scale=10", "seed=9"])
+    let path = try write(valid)
+    let r = try Recipe.load(path: path, overrides: ["stages.0.batch_size=64", "output=elsewhere", "stages.1.loss.scale=10", "seed=9"])
     #expect(r.stages[0].batchSize == 64 && r.output == "elsewhere" && r.stages[1].loss == .cosent(scale: 10) && r.seed == 9)
+    // the text hashed into checkpoints: the file as read, then the --set strings as given
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(r.canonicalText == text + "\n# overrides\nstages.0.batch_size=64\noutput=elsewhere\nstages.1.loss.scale=10\nseed=9")
+    #expect(try Recipe.load(path: path).canonicalText == text + "\n# overrides\n")
     try expectError(valid, overrides: ["stages.5.batch_size=1"], "stages.5.batch_size", "not an index")
     try expectError(valid, overrides: ["stages.0.batch_size=many"], "--set", "stages.0.batch_size", "expected an integer")
     try expectError(valid, overrides: ["stages.0.batchsize=3"], "stages.0.batchsize", "unknown key")
@@ -110,7 +113,12 @@ import Testing
     #expect(best.set == "ir" && best.metric == "dot_mrr@10" && best.greaterIsBetter && best.patience == 3 && best.minDelta == 0 && !best.loadAtEnd)
     #expect(r.best!.improves(0.5, on: nil) && r.best!.improves(0.5, on: 0.4) && !r.best!.improves(0.4, on: 0.4))
     try expectError(withIR.replacingOccurrences(of: "set: ir", with: "set: nope"), "best.set", "no evaluation set named 'nope'")
-    try expectError(withIR.replacingOccurrences(of: "dot_mrr@10", with: "mrr"), "best.metric", "'ir' has no metric 'mrr'", "cosine_ndcg@10")
+    // the metric names are the evaluators': the run checks best.metric against them when it starts
+    let unknown = try Recipe.load(path: try write(withIR.replacingOccurrences(of: "dot_mrr@10", with: "mrr"))).best!
+    #expect(throws: Never.self) { try best.checkMetric(reported: ["cosine_ndcg@10", "dot_mrr@10"]) }
+    #expect { try unknown.checkMetric(reported: ["cosine_ndcg@10", "dot_mrr@10"]) } throws: { error in
+      "\(error)".hasSuffix("r.recipe:18: best.metric: 'ir' has no metric 'mrr' (it reports: cosine_ndcg@10, dot_mrr@10)")
+    }
     try expectError(withIR.replacingOccurrences(of: "    qrels: DIR/sts.tsv\n", with: ""), "evaluation.1.qrels", "needs 'qrels'")
     try expectError(withIR.replacingOccurrences(of: "format: retrieval", with: "format: sts_tsv"), "evaluation.1", "needs a path")
     try expectError(withIR.replacingOccurrences(of: "[cosine, dot]", with: "[manhattan]"), "evaluation.1.similarities.0", "expected one of cosine, dot")
@@ -153,11 +161,11 @@ import Testing
   }
 
   @Test func theShippedRecipesParse() throws {
-    let root = Fixtures.root.path
+    let root = Paths.root.path
     guard FileManager.default.fileExists(atPath: root + "/models/multilingual-e5-small"),
       FileManager.default.fileExists(atPath: root + "/data/kornlu/KorNLI")
     else {
-      #expect(!Fixtures.requireRealModel, "models/ or data/kornlu missing; run tools/setup.sh")
+      #expect(!Paths.requireRealModel, "models/ or data/kornlu missing; run tools/setup.sh")
       return
     }
     let cwd = FileManager.default.currentDirectoryPath

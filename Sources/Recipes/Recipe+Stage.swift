@@ -1,0 +1,184 @@
+/// Reading a stage: its parts one by one, each key checked as it is read (its type, its range,
+/// whether it applies to the model, the stage's kind or loss, or the source's format), then the
+/// rules between the parts in `validate(stage:crossEncoder:keys:)`.
+extension Recipe {
+  static func parseStage(_ s: RecipeReader, index: Int, crossEncoder: Bool, built: Set<String> = []) throws -> Stage {
+    try s.map { m in
+      let name = try m.optional("name")?.string() ?? "stage\(index + 1)"
+      let kindReader = m.optional("kind")
+      let kind = try kindReader?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
+      if crossEncoder, kind != .finetune, let kindReader { throw kindReader.fail("a cross-encoder recipe has finetune stages only") }
+      let data = try m.required("data").list().map { try parseSource($0, kind: kind, built: built) }
+      let mixingReader = m.optional("mixing")
+      let mixing = try mixingReader?.oneOf(Mixing.self, Mixing.allCases) ?? (kind == .pretrain ? .perSource : .mixed)
+      let lossReader = try m.required("loss")
+      let (loss, distill) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
+      let batchSize = try positive(try m.required("batch_size"), default: 0)
+      let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
+      let steps = try m.optional("steps").map { try positive($0, default: 1) }
+      let optimizer = try parseOptimizer(m.optionalSection("optimizer"))
+      let schedule = try parseSchedule(m.optionalSection("schedule"))
+      let miniReader = m.optional("mini_batch"), budgetReader = m.optional("memory_budget_mb")
+      let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: loss)
+      let clip = try m.optional("max_grad_norm")?.double()
+      let checkpoint = try m.optional("checkpoint").map { try parseCheckpoint($0) }
+      let stage = Stage(
+        name: name, kind: kind, data: data, loss: loss, distill: distill, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
+        steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
+        dropout: try m.optional("dropout")?.bool() ?? true,
+        evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
+        checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing)
+      try validate(
+        stage: stage, crossEncoder: crossEncoder,
+        keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader))
+      return stage
+    }
+  }
+
+  /// The readers of the keys that `validate(stage:crossEncoder:keys:)` errors name.
+  struct StageKeys {
+    var stage: RecipeReader
+    var mixing: RecipeReader?
+    var loss: RecipeReader
+    var miniBatch: RecipeReader?
+  }
+
+  /// The rules between a stage's parts: its sources and their mixing, its loss and its sources'
+  /// formats and the model, epochs and steps, the mini-batch and the batch.
+  static func validate(stage: Stage, crossEncoder: Bool, keys: StageKeys) throws {
+    let m = keys.stage
+    let data = stage.data
+    if stage.mixing == .mixed, data.contains(where: { $0.weight != nil }) {
+      throw (keys.mixing ?? m).fail("source weights need mixing: per_source")
+    }
+    if data.contains(where: { $0.weight != nil }) && data.contains(where: { $0.weight == nil }) {
+      throw m.fail("give every data source of the stage a weight, or none", path: m.path + ".data")
+    }
+    guard !data.isEmpty else { throw m.fail("a stage needs at least one data source", path: m.path + ".data") }
+    let formats = Set(data.map(\.format))
+    let crossLoss = switch stage.loss {
+    case .binary, .listwise: true
+    case .infoNCE, .cosent: false
+    }
+    if crossEncoder, !crossLoss {
+      throw keys.loss.fail("a cross-encoder trains with binary or listwise")
+    }
+    switch stage.loss {
+    case .listwise where formats.contains(.stsTSV) || formats.contains(.pairsTSV):
+      throw keys.loss.fail("listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs")
+    case .infoNCE where formats.contains(.stsTSV):
+      throw keys.loss.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
+    case .infoNCE where stage.distill != nil && formats != [.hdf5]:
+      throw keys.loss.fail("distill needs teacher scores, which only hdf5 sources hold (trainer score)")
+    case .infoNCE(_, _, 0) where stage.distill != nil:
+      throw keys.loss.fail("distill compares each query's positive and hard negatives: give hard_negatives > 0")
+    case .cosent where formats.contains(.hdf5):
+      throw keys.loss.fail("cosent needs graded pairs; hdf5 data sets hold (query, positive, negatives) examples")
+    case .cosent where formats.contains(.nliTSV) || formats.contains(.pairsTSV):
+      throw keys.loss.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets or pairs_tsv pairs")
+    default: break
+    }
+    if stage.epochs != nil && stage.steps != nil { throw m.fail("give epochs or steps, not both") }
+    if let miniReader = keys.miniBatch, case .texts(let n) = stage.miniBatch, n > stage.batchSize {
+      throw miniReader.fail("mini_batch \(n) is larger than the batch (batch_size \(stage.batchSize))")
+    }
+  }
+
+  /// One data source of a stage of this kind; `built` holds the data sets prepare steps make.
+  static func parseSource(_ d: RecipeReader, kind: StageKind, built: Set<String>) throws -> DataSource {
+    try d.map { dm in
+      let format = try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases)
+      let pathReader = try dm.required("path")
+      // a data set a prepare step builds need not exist yet
+      let paths = try format == .hdf5 && built.contains(pathReader.string()) ? [pathReader.string()] : expand(pathReader)
+      var columns = ["sentence1", "sentence2"]
+      if let c = dm.optional("columns") {
+        guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv sources") }
+        columns = try c.list().map { try $0.string() }
+        guard columns.count == 2, columns[0] != columns[1] else { throw c.fail("expected two different column names: [query, positive]") }
+      }
+      let weight = try dm.optional("weight").map { r -> Double in
+        let w = try r.double()
+        guard w > 0 else { throw r.fail("weight must be positive") }
+        return w
+      }
+      let instruction = try dm.optional("instruction").map { r -> String in
+        guard kind == .instruct else { throw r.fail("instruction applies to sources of instruct stages") }
+        return try r.string()
+      }
+      let promptName = try dm.optional("prompt_name")?.string()
+      let minScore = try dm.optional("min_score").map { r -> Double in
+        guard format == .pairsTSV else { throw r.fail("min_score applies to pairs_tsv sources") }
+        return try r.double()
+      }
+      if format == .hdf5 && kind == .instruct {
+        throw dm.reader.fail("instruct stages read text files (their queries get the instruction); hdf5 data sets are tokenized already",
+                             path: dm.reader.path + ".format")
+      }
+      let negatives = try dm.optional("negatives").map { r -> NegativeSource in
+        guard format == .hdf5 else { throw r.fail("negatives applies to hdf5 sources") }
+        return try r.oneOf(NegativeSource.self, NegativeSource.allCases)
+      } ?? .auto
+      if kind == .instruct && instruction == nil {
+        throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
+      }
+      return DataSource(
+        format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName,
+        minScore: minScore, negatives: negatives)
+    }
+  }
+}
+
+/// The stage's training settings: optimizer, schedule, mini-batches, checkpoints.
+extension Recipe {
+  static func parseOptimizer(_ r: RecipeReader) throws -> Optimizer {
+    try r.map { om in
+      let betas = try om.optional("betas")?.list().map { try $0.double() } ?? [0.9, 0.999]
+      guard betas.count == 2, betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
+        throw om.reader.fail("betas must be two numbers in [0, 1)", path: om.reader.path + ".betas")
+      }
+      let lr = try om.optional("lr")?.double() ?? 2e-5
+      guard lr > 0 else { throw om.reader.fail("lr must be positive", path: om.reader.path + ".lr") }
+      return Optimizer(
+        lr: Float(lr),
+        settings: AdamWSettings(
+          beta1: Float(betas[0]), beta2: Float(betas[1]), eps: Float(try om.optional("eps")?.double() ?? 1e-8),
+          weightDecay: Float(try om.optional("weight_decay")?.double() ?? 0.01)))
+    }
+  }
+
+  static func parseSchedule(_ r: RecipeReader) throws -> Schedule {
+    try r.map { sm in
+      let ratio = try sm.optional("warmup_ratio")?.double()
+      let wsteps = try sm.optional("warmup_steps")?.int()
+      if let ratio, !(0...1).contains(ratio) { throw sm.reader.fail("warmup_ratio must be in [0, 1]", path: sm.reader.path + ".warmup_ratio") }
+      if ratio != nil && wsteps != nil { throw sm.reader.fail("give warmup_ratio or warmup_steps, not both") }
+      return Schedule(
+        warmupRatio: ratio, warmupSteps: wsteps,
+        decay: try sm.optional("decay")?.oneOf(Decay.self, Decay.allCases) ?? .linear)
+    }
+  }
+
+  /// `mini_batch` (not for cosent): a number of texts, or `auto` with `memory_budget_mb`.
+  static func parseMiniBatch(_ miniReader: RecipeReader?, budget budgetReader: RecipeReader?, loss: Loss) throws -> MiniBatch? {
+    guard let miniReader else {
+      if let budgetReader { throw budgetReader.fail("memory_budget_mb goes with mini_batch: auto") }
+      return nil
+    }
+    if case .cosent = loss { throw miniReader.fail("mini_batch (GradCache) applies to the infonce loss") }
+    if (try? miniReader.string()) == "auto" {
+      guard let budgetReader else {
+        throw miniReader.fail("mini_batch: auto needs memory_budget_mb (the peak resident memory to stay within)")
+      }
+      return .auto(megabytes: try positive(budgetReader, default: 1))
+    }
+    return .texts(try positive(miniReader, default: 1))
+  }
+
+  /// `checkpoint`: every N steps (nil: only at the end of each stage), keeping the last `keep`.
+  static func parseCheckpoint(_ r: RecipeReader) throws -> (every: Int?, keep: Int?) {
+    try r.map { cm in
+      (try cm.optional("every").map { try positive($0, default: 1) }, try cm.optional("keep").map { try positive($0, default: 1) })
+    }
+  }
+}
