@@ -59,7 +59,7 @@ let package = Package(
       name: "Training", dependencies: ["Autograd", "Communication", "Losses", "TextEncoder", "Recipes", "SafeTensors", "Evaluation", "DataSets", "Mining", "HDF5Files"],
       swiftSettings: cpuFlags),
     .target(name: "DataSets", dependencies: ["Autograd", "HDF5Files", "TextEncoder"]),
-    .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "Communication", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
+    .target(name: "Mining", dependencies: ["Autograd", "Communication", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
     .executableTarget(
       name: "trainer",

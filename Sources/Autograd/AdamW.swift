@@ -82,7 +82,7 @@ public final class AdamW: @unchecked Sendable {
     let bc1 = 1 - powf(s.beta1, Float(step)), bc2 = 1 - powf(s.beta2, Float(step))
     let k = Kernel(
       beta1: s.beta1, beta2: s.beta2, eps: s.eps, stepSize: lr / bc1, bc2Root: bc2.squareRoot(), gradientScale: gradientScale)
-    let p = store.values, g = store.gradientBuffer, m = m.data, v = v.data
+    let p = store.unsettledValues, g = store.gradientBuffer, m = m.data, v = v.data
     for (index, view) in store.views.enumerated() {
       let base = view.offset
       let shrink = 1 - lr * (decayed[index] ? s.weightDecay : 0)

@@ -1,6 +1,7 @@
 import COpenBLAS
 
-/// The one place that calls cblas_sgemm. Row-major throughout; transposes are flags, never copies.
+/// The one place that calls cblas_sgemm (the encoder's kernels and Mining's top-k search go
+/// through `gemm`). Row-major throughout; transposes are flags, never copies.
 ///
 /// Threading: OpenBLAS runs single-threaded and `gemm` splits C into blocks of columns (or
 /// rows) that `parallelFor` workers compute concurrently. OpenBLAS's own worker threads

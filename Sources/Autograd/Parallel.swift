@@ -1,7 +1,8 @@
 import Foundation
 
-/// Row-parallel loops for elementwise kernels. OpenBLAS threads itself: never call BLAS inside
-/// `parallelFor`.
+/// Row-parallel loops: one pool of threads for everything. The elementwise kernels split their
+/// rows with `parallelFor`, and so does `BLAS.gemm` with a product's blocks (OpenBLAS itself
+/// runs single-threaded).
 public enum Parallel {
   /// Worker threads used by `parallelFor` (default: the machine's active cores).
   nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -5,20 +5,11 @@ import Foundation
 /// the same layout (allocated on first use: inference never needs it). Optimizer steps, zeroing
 /// and checkpoint writes are single passes over the buffers.
 ///
-/// Large tables (embedding tables: 2-D views of at least `tableMinimumRows` rows) have their
-/// gradient rows tracked: after `zeroGrad`, only the rows an op declared through the tape (the
-/// embedding gather's scatter-add) can be non-zero, so zeroing, the norm and AdamW visit just those.
-/// Taking the gradient buffer through the public accessors (`gradients`, `gradient(_:)`) makes
-/// every table dense again (any row may be non-zero) until the next `zeroGrad`, so a direct
-/// writer can never be missed.
-///
-/// A table's rows may owe weight decay (`oweDecay`): AdamW defers the shrink of rows that have
-/// no moments yet, most of a multilingual vocabulary, instead of sweeping the whole table at
-/// every step. A row catches up when something reads it: the embedding gather settles the rows
-/// it reads (`settle(view:rows:)`), and whoever reads values wholesale through `values` (saving,
-/// loading, fingerprints) calls `settleAll()` first; `pointer(_:)` settles its view. Catching up
-/// multiplies by the owed factors one at a time, in step order: the same bits as shrinking the
-/// row at every step.
+/// Large tables (embedding tables: 2-D views of at least `tableMinimumRows` rows) carry two
+/// optimizations, each in a file of its own: their gradient rows are tracked
+/// (`ParameterStore+GradientRows.swift`), and their rows may owe weight decay that AdamW deferred
+/// (`ParameterStore+OwedDecay.swift`). Readers outside the store therefore see values only
+/// settled: `pointer(_:)`, `pointer(_:readingRows:)`, `pointer(spanning:)`, `withSettledValues(_:)`.
 public final class ParameterStore: @unchecked Sendable {
   public struct View: Sendable {
     public let name: String
@@ -29,32 +20,16 @@ public final class ParameterStore: @unchecked Sendable {
 
   public let views: [View]
   public let count: Int
-  /// The parameters' values. A table's rows may owe weight decay: settle before reading them
-  /// (see the type's comment).
-  public let values: UnsafeMutablePointer<Float>
+  /// The parameters' values as stored: a table's rows may still owe weight decay. Only the tape
+  /// (which settles on read) and AdamW (which settles before it updates) use it directly.
+  let unsettledValues: UnsafeMutablePointer<Float>
   private let index: [String: Int]
   private var gradientStorage: Tensor?
-
-  /// Which rows of one table's gradient may be non-zero.
-  final class GradientRows {
-    var dense = true
-    var marked: [Bool]
-    var rows: [Int32] = []
-    init(rows: Int) { marked = [Bool](repeating: false, count: rows) }
-  }
-  /// Per table view index.
-  private let tracked: [Int: GradientRows]
-
-  /// Weight decay a table's rows owe: the shrink factors of the steps since the log was last
-  /// emptied, in order, and per row how many of them its values have had.
-  final class OwedDecay {
-    var factors: [Float] = []
-    var applied: [Int32]
-    init(rows: Int) { applied = [Int32](repeating: 0, count: rows) }
-  }
-  /// Per table view index.
-  private let owed: [Int: OwedDecay]
-  private let owedLock = NSLock()
+  /// Per table view index: which rows of its gradient may be non-zero.
+  let tracked: [Int: GradientRows]
+  /// Per table view index: the weight decay its rows owe.
+  let owed: [Int: OwedDecay]
+  let owedLock = NSLock()
 
   /// 2-D views with at least this many rows are tables: gradient rows tracked, AdamW row by row.
   public static let tableMinimumRows = 4096
@@ -83,269 +58,18 @@ public final class ParameterStore: @unchecked Sendable {
     for k in tracked.keys { owed[k] = OwedDecay(rows: views[k].shape[0]) }
     self.owed = owed
     let raw = UnsafeMutableRawPointer.allocate(byteCount: max(offset, 1) * 4, alignment: 64)
-    values = raw.bindMemory(to: Float.self, capacity: max(offset, 1))
-    values.initialize(repeating: 0, count: max(offset, 1))
+    unsettledValues = raw.bindMemory(to: Float.self, capacity: max(offset, 1))
+    unsettledValues.initialize(repeating: 0, count: max(offset, 1))
   }
 
   deinit {
-    UnsafeMutableRawPointer(values).deallocate()
-  }
-
-  /// The gradient buffer, `count` floats laid out like `values`; allocated zeroed on first use.
-  /// Taking it marks every table's gradient dense (see the type's comment).
-  public var gradients: UnsafeMutablePointer<Float> {
-    for t in tracked.values { t.dense = true }
-    return gradientBuffer
-  }
-
-  /// The gradient buffer without touching the row tracking: for the tape, the optimizer and the
-  /// store itself, which keep the tracking right.
-  var gradientBuffer: UnsafeMutablePointer<Float> {
-    if let g = gradientStorage { return g.data }
-    // a Tensor: zero-filled, and mapped from the kernel's zero pages when large
-    let g = Tensor(shape: [max(count, 1)])
-    gradientStorage = g
-    return g.data
-  }
-
-  /// Table views among `views` overlapping the span [offset, offset + count).
-  func tables(overlapping offset: Int, count n: Int) -> [Int] {
-    tracked.keys.filter { k in views[k].offset < offset + n && offset < views[k].offset + views[k].count }
-  }
-
-  /// An op will accumulate into rows `rows` of table `view` (a no-op for views that are no table).
-  func noteGradientRows(view k: Int, rows: UnsafeBufferPointer<Int32>) {
-    guard let t = tracked[k], !t.dense else { return }
-    for r in rows where !t.marked[Int(r)] {
-      t.marked[Int(r)] = true
-      t.rows.append(r)
-    }
-  }
-
-  /// An op will accumulate into any rows of these tables.
-  func noteDenseGradient(views: [Int]) { for k in views { tracked[k]?.dense = true } }
-
-  /// The rows of table `view` whose gradient may be non-zero, ascending; nil when any row may
-  /// be (a dense gradient, or a view that is no table).
-  public func gradientRows(view k: Int) -> [Int32]? {
-    guard let t = tracked[k], !t.dense else { return nil }
-    return t.rows.sorted()
-  }
-
-  /// Walks the gradient buffer in order: `plain(start, count)` for each stretch between tables
-  /// (possibly empty), `table(k)` for each table view k.
-  private func forEachStretch(plain: (Int, Int) -> Void, table: (Int) -> Void) {
-    var start = 0
-    for k in tracked.keys.sorted() {
-      plain(start, views[k].offset - start)
-      table(k)
-      start = views[k].offset + views[k].count
-    }
-    plain(start, count - start)
-  }
-
-  /// Sets every gradient to zero: one pass over the gradient buffer, or for a table only over
-  /// the rows that can be non-zero.
-  public func zeroGrad() {
-    let g = gradientBuffer
-    forEachStretch { start, n in
-      parallelZero(g + start, count: n)
-    } table: { k in
-      let view = views[k], t = tracked[k]!
-      if t.dense {
-        parallelZero(g + view.offset, count: view.count)
-        t.marked = [Bool](repeating: false, count: view.shape[0])
-      } else {
-        let width = view.shape[1]
-        for r in t.rows {
-          (g + view.offset + Int(r) * width).update(repeating: 0, count: width)
-          t.marked[Int(r)] = false
-        }
-      }
-      t.rows = []
-      t.dense = false
-    }
-  }
-
-  /// Sums the gradients over data-parallel ranks. `sum(pointer, count)` sums a span of floats
-  /// elementwise over the ranks, in place; `unionOfRows(rows)` returns, on every rank, the sorted
-  /// union of the ranks' non-zero rows of a table, or nil when any rank passed nil (a dense
-  /// gradient). Plain parameters are summed whole; a table only over the rows some rank touched
-  /// (packed, summed, unpacked), which then count as touched here too.
-  public func reduceGradients(
-    sum: (UnsafeMutablePointer<Float>, Int) throws -> Void, unionOfRows: ([Int32]?) throws -> [Int32]?
-  ) throws {
-    let g = gradientBuffer
-    var start = 0
-    for k in tracked.keys.sorted() {
-      let view = views[k], t = tracked[k]!
-      if view.offset > start { try sum(g + start, view.offset - start) }
-      if let rows = try unionOfRows(t.dense ? nil : t.rows.sorted()) {
-        let width = view.shape[1]
-        var packed = [Float](repeating: 0, count: rows.count * width)
-        try packed.withUnsafeMutableBufferPointer { p in
-          for (i, r) in rows.enumerated() { (p.baseAddress! + i * width).update(from: g + view.offset + Int(r) * width, count: width) }
-          try sum(p.baseAddress!, p.count)
-          for (i, r) in rows.enumerated() { (g + view.offset + Int(r) * width).update(from: p.baseAddress! + i * width, count: width) }
-        }
-        rows.withUnsafeBufferPointer { noteGradientRows(view: k, rows: $0) }
-      } else {
-        t.dense = true
-        try sum(g + view.offset, view.count)
-      }
-      start = view.offset + view.count
-    }
-    if count > start { try sum(g + start, count - start) }
+    UnsafeMutableRawPointer(unsettledValues).deallocate()
   }
 
   public func view(_ name: String) -> View? { index[name].map { views[$0] } }
 
   /// The index of view `name` in `views`.
   public func viewIndex(_ name: String) -> Int? { index[name] }
-
-  /// The values of parameter `name`, settled (see the type's comment); the name must exist.
-  public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
-    guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
-    settle(view: k)
-    return values + views[k].offset
-  }
-
-  // MARK: owed weight decay
-
-  /// Rows `settled` of table `view` have just been updated in full (shrunk by `factor` among
-  /// the rest); every other row owes `factor` too, applied when it is settled. A factor of 1
-  /// owes nothing.
-  public func oweDecay(view k: Int, factor: Float, settled: [Int32]) {
-    guard let o = owed[k], factor != 1 else { return }
-    owedLock.withLock {
-      o.factors.append(factor)
-      let n = Int32(o.factors.count)
-      for r in settled { o.applied[Int(r)] = n }
-    }
-  }
-
-  /// Brings rows `rows` of table `view` up to date (rows may repeat; a view that is no table
-  /// or owes nothing is left as it is).
-  public func settle(view k: Int, rows: UnsafeBufferPointer<Int32>) {
-    guard let o = owed[k] else { return }
-    owedLock.withLock { settle(view: k, owed: o, rows: rows) }
-  }
-
-  public func settle(view k: Int, rows: [Int32]) { rows.withUnsafeBufferPointer { settle(view: k, rows: $0) } }
-
-  /// Brings every row of view `k` up to date.
-  public func settle(view k: Int) {
-    guard let o = owed[k] else { return }
-    owedLock.withLock { settleEveryRow(view: k, owed: o) }
-  }
-
-  /// Brings every table up to date and empties the logs: before reading or writing `values`
-  /// wholesale.
-  public func settleAll() {
-    owedLock.withLock {
-      for (k, o) in owed { settleEveryRow(view: k, owed: o) }
-    }
-  }
-
-  private func settleEveryRow(view k: Int, owed o: OwedDecay) {
-    guard !o.factors.isEmpty else { return }
-    settle(view: k, owed: o, rows: 0..<Int32(o.applied.count))
-    o.factors = []
-    for r in 0..<o.applied.count { o.applied[r] = 0 }
-  }
-
-  /// The rows of `rows` that owe factors, each claimed (applied = −1 − its count, negative, so
-  /// a repeat is skipped), then settled. Under `owedLock`.
-  private func settle<Rows: Sequence<Int32>>(view k: Int, owed o: OwedDecay, rows: Rows) {
-    guard !o.factors.isEmpty else { return }
-    let n = Int32(o.factors.count)
-    var due: [Int32] = []
-    for r in rows where (0..<n).contains(o.applied[Int(r)]) {
-      due.append(r)
-      o.applied[Int(r)] = -1 - o.applied[Int(r)]
-    }
-    settleRows(view: k, owed: o, rows: due)
-  }
-
-  /// Applies the owed factors to rows `rows`, each marked claimed (applied = −1 − its count),
-  /// and marks them up to date.
-  private func settleRows(view k: Int, owed o: OwedDecay, rows: [Int32]) {
-    guard !rows.isEmpty else { return }
-    let width = views[k].shape[1], base = values + views[k].offset, n = o.factors.count
-    o.factors.withUnsafeBufferPointer { f in
-      o.applied.withUnsafeMutableBufferPointer { applied in
-        parallelFor(rows.count, minChunk: 64) { range in
-          for j in range {
-            let r = Int(rows[j]), from = Int(-1 - applied[r])
-            let p = base + r * width
-            var i = 0
-            while i + 8 <= width {
-              var x = load8(p, i)
-              for t in from..<n { x = x * f[t] }
-              store8(x, p, i)
-              i += 8
-            }
-            while i < width {
-              var x = p[i]
-              for t in from..<n { x = x * f[t] }
-              p[i] = x
-              i += 1
-            }
-            applied[r] = Int32(n)
-          }
-        }
-      }
-    }
-  }
-
-  /// The L2 norm of all gradients together. The buffer is cut into fixed segments (a table's
-  /// rows that can be non-zero, and blocks of 4096 floats elsewhere), each summed in 8 Float
-  /// lanes, and the segments added in Double in order: the same bits whatever the thread count.
-  public func gradientNorm() -> Double {
-    let g = gradientBuffer
-    var segments: [(start: Int, count: Int)] = []
-    func blocks(_ from: Int, _ to: Int) {
-      var s = from
-      while s < to {
-        segments.append((s, min(4096, to - s)))
-        s += 4096
-      }
-    }
-    forEachStretch { start, n in
-      blocks(start, start + n)
-    } table: { k in
-      let view = views[k]
-      if let rows = gradientRows(view: k) {
-        let width = view.shape[1]
-        for r in rows { segments.append((view.offset + Int(r) * width, width)) }
-      } else {
-        blocks(view.offset, view.offset + view.count)
-      }
-    }
-    let segs = segments
-    var partial = [Double](repeating: 0, count: segs.count)
-    partial.withUnsafeMutableBufferPointer { part in
-      parallelFor(segs.count, minChunk: 16) { range in
-        for i in range {
-          let (s, n) = segs[i]
-          var acc = SIMD8<Float>()
-          var j = 0
-          while j + 8 <= n {
-            let x = load8(g, s + j)
-            acc += x * x
-            j += 8
-          }
-          var total = Double(laneTotal(acc))
-          while j < n {
-            total += Double(g[s + j]) * Double(g[s + j])
-            j += 1
-          }
-          part[i] = total
-        }
-      }
-    }
-    return partial.reduce(0, +).squareRoot()
-  }
 
   /// The offset of parameters `names` when they lie back to back in this order (no padding
   /// between them), so that together they form one larger tensor; nil otherwise.
@@ -359,10 +83,75 @@ public final class ParameterStore: @unchecked Sendable {
     return first.offset
   }
 
-  /// The gradient of parameter `name`; the name must exist. Marks a table's gradient dense.
-  public func gradient(_ name: String) -> UnsafeMutablePointer<Float> {
+  // MARK: reading and writing values, settled
+
+  /// The values of parameter `name`, settled (every row up to date); the name must exist. They
+  /// stay settled until the next optimizer step.
+  public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
     guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
-    tracked[k]?.dense = true
+    settle(view: k)
+    return unsettledValues + views[k].offset
+  }
+
+  /// The values of parameter `name` for a reader of rows `rows` only (an embedding gather): of
+  /// a table only those rows are settled, the others may still owe weight decay.
+  public func pointer(_ name: String, readingRows rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float> {
+    guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
+    settle(view: k, rows: rows)
+    return unsettledValues + views[k].offset
+  }
+
+  /// The values of parameters `names` as one tensor when they lie back to back (see
+  /// `contiguousOffset`), settled; nil otherwise.
+  public func pointer(spanning names: [String]) -> UnsafeMutablePointer<Float>? {
+    guard let offset = contiguousOffset(names) else { return nil }
+    for name in names { settle(view: index[name]!) }
+    return unsettledValues + offset
+  }
+
+  /// Calls `body` with the whole values buffer (`count` floats, laid out as `views`), every
+  /// table settled first: for reading or replacing the parameters wholesale (saving, loading,
+  /// fingerprints). Writes through the pointer are the parameters' new values.
+  public func withSettledValues<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+    settleAll()
+    return try body(unsettledValues)
+  }
+
+  // MARK: gradients
+
+  /// The gradient buffer, `count` floats laid out like the values; allocated zeroed on first
+  /// use. For the tape, the optimizer and the store itself, which keep the row tracking right.
+  var gradientBuffer: UnsafeMutablePointer<Float> {
+    if let g = gradientStorage { return g.data }
+    // a Tensor: zero-filled, and mapped from the kernel's zero pages when large
+    let g = Tensor(shape: [max(count, 1)])
+    gradientStorage = g
+    return g.data
+  }
+
+  /// The gradient buffer for any reader or writer: marks every table's gradient dense (any row
+  /// may be non-zero) until the next `zeroGrad`, so that a direct write is never missed.
+  public func denseGradients() -> UnsafeMutablePointer<Float> {
+    noteDenseGradient(views: Array(tracked.keys))
+    return gradientBuffer
+  }
+
+  /// The gradient of parameter `name`; the name must exist. Marks a table's gradient dense (see
+  /// `denseGradients()`).
+  public func denseGradient(_ name: String) -> UnsafeMutablePointer<Float> {
+    guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
+    noteDenseGradient(views: [k])
     return gradientBuffer + views[k].offset
+  }
+
+  /// Sets every gradient to zero: one pass over the gradient buffer, or for a table only over
+  /// the rows that can be non-zero.
+  public func zeroGrad() {
+    let g = gradientBuffer
+    forEachStretch { start, n in
+      parallelZero(g + start, count: n)
+    } table: { k in
+      zeroGradientRows(view: k)
+    }
   }
 }

@@ -91,7 +91,7 @@ public final class Tape {
     let key = ObjectIdentifier(store)
     if let v = parameters[key]?[name] { return v }
     guard let view = store.view(name) else { preconditionFailure("no parameter named \(name)") }
-    let node = Node(shape: view.shape, value: store.values + view.offset, storage: nil, requiresGrad: true,
+    let node = Node(shape: view.shape, value: store.unsettledValues + view.offset, storage: nil, requiresGrad: true,
                     isLeaf: true, grad: store.gradientBuffer + view.offset)
     node.store = store
     node.tables = store.tables(overlapping: view.offset, count: view.count)
@@ -108,7 +108,7 @@ public final class Tape {
     if let v = parameters[key]?[joined] { return v }
     guard let offset = store.contiguousOffset(names) else { preconditionFailure("parameters \(names) are not contiguous") }
     precondition(names.reduce(0) { $0 + (store.view($1)?.count ?? 0) } == shape.reduce(1, *), "span \(names) is not \(shape)")
-    let node = Node(shape: shape, value: store.values + offset, storage: nil, requiresGrad: true, isLeaf: true,
+    let node = Node(shape: shape, value: store.unsettledValues + offset, storage: nil, requiresGrad: true, isLeaf: true,
                     grad: store.gradientBuffer + offset)
     node.store = store
     node.tables = store.tables(overlapping: offset, count: node.count)
@@ -121,7 +121,9 @@ public final class Tape {
 
   public func shape(_ v: Variable) -> [Int] { nodes[v.id].shape }
   public func count(_ v: Variable) -> Int { nodes[v.id].count }
-  /// The values of `v`; a parameter that covers a table is settled first (see `ParameterStore`).
+  /// The values of `v`, up to date: not a plain getter. When `v` is a parameter that covers a
+  /// table, the store first applies the weight decay the table's rows still owe (it writes the
+  /// store; see `ParameterStore+OwedDecay.swift`). Ops read their inputs through it.
   public func value(_ v: Variable) -> UnsafeMutablePointer<Float> {
     let n = nodes[v.id]
     if let store = n.store { for k in n.tables { store.settle(view: k) } }
@@ -129,7 +131,8 @@ public final class Tape {
   }
 
   /// The values of `v` for a kernel that reads only rows `rows` of it (an embedding gather): of
-  /// a parameter table only those rows are settled.
+  /// a parameter table only those rows are brought up to date (settled), the rest may still owe
+  /// weight decay.
   func value(_ v: Variable, readingRows rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float> {
     let n = nodes[v.id]
     if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].count == n.count {
@@ -138,7 +141,8 @@ public final class Tape {
     }
     return value(v)
   }
-  public func array(_ v: Variable) -> [Float] { Array(UnsafeBufferPointer(start: nodes[v.id].value, count: nodes[v.id].count)) }
+  /// A copy of the values of `v`, up to date (see `value(_:)`).
+  public func array(_ v: Variable) -> [Float] { Array(UnsafeBufferPointer(start: value(v), count: nodes[v.id].count)) }
   public func scalar(_ v: Variable) -> Float {
     precondition(nodes[v.id].count == 1, "scalar() of a value of shape \(nodes[v.id].shape)")
     return nodes[v.id].value[0]

@@ -1,9 +1,8 @@
 import Autograd
-import COpenBLAS
 import Foundation
 
 /// Exact top-k search by inner product: the queries against the corpus in blocks, each block's
-/// scores from one sgemm, kept per query in a bounded heap. Memory is the queries, one corpus
+/// scores from one matrix product (`BLAS.gemm`), kept per query in a bounded heap. Memory is the queries, one corpus
 /// block, its (queries × block) scores and the heaps, whatever the corpus size.
 public struct TopK: Sendable {
   /// (queries, k) row-major; a row of fewer than k hits is padded with id −1 and score −∞.
@@ -25,12 +24,17 @@ public struct TopK: Sendable {
       let n = rows.count / dim
       if n == 0 { continue }
       if scores.count < q * n { scores = [Float](repeating: 0, count: q * n) }
-      queries.withUnsafeBufferPointer { qp in
-        rows.withUnsafeBufferPointer { rp in
-          scores.withUnsafeMutableBufferPointer { sp in
-            cblas_sgemm(
-              CblasRowMajor, CblasNoTrans, CblasTrans, Int32(q), Int32(n), Int32(dim), 1, qp.baseAddress, Int32(dim),
-              rp.baseAddress, Int32(dim), 0, sp.baseAddress, Int32(n))
+      // one sgemm over the whole block, in this thread: split into column blocks (BLAS.gemm's
+      // threading) OpenBLAS rounds some scores differently, and the mined negatives must not
+      // depend on the thread count
+      if q > 0 {
+        queries.withUnsafeBufferPointer { qp in
+          rows.withUnsafeBufferPointer { rp in
+            scores.withUnsafeMutableBufferPointer { sp in
+              BLAS.gemm(
+                transA: false, transB: true, m: q, n: n, k: dim, a: qp.baseAddress!, lda: dim, b: rp.baseAddress!, ldb: dim,
+                c: sp.baseAddress!, ldc: n, threaded: false)
+            }
           }
         }
       }

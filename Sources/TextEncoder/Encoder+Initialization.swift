@@ -5,10 +5,9 @@ extension Encoder {
   /// embeddings ~ N(0, std²) (std = `initializer_range`, 0.02), biases 0, LayerNorm weight 1 and
   /// bias 0, the padding row of the word embeddings 0. For fresh models and tiny test configs.
   public func initializeRandom(seed: UInt64, std: Float = 0.02) {
-    store.settleAll()  // no row may owe weight decay on values about to be replaced
     var rng = SplitMix64(seed: seed)
     for view in store.views {
-      let p = store.values + view.offset
+      let p = store.pointer(view.name)
       if view.name.hasSuffix("LayerNorm.weight") {
         p.update(repeating: 1, count: view.count)
       } else if view.shape.count == 1 {

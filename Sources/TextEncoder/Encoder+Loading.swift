@@ -14,13 +14,12 @@ extension Encoder {
     let prefix = ["", "roberta.", "xlm_roberta.", "bert.", "model.", "0.auto_model."].first {
       file.entries[$0 + WeightNames.wordEmbeddings] != nil
     } ?? ""
-    store.settleAll()  // no row may owe weight decay on values about to be replaced
     var used = Set<String>()
     for view in store.views {
       let name = WeightNames.isHead(view.name) ? view.name : prefix + view.name
       if let headSeed, WeightNames.isHead(view.name), file.entries[name] == nil {
         var rng = SplitMix64(seed: headSeed &+ UInt64(view.offset))
-        let p = store.values + view.offset
+        let p = store.pointer(view.name)
         for i in 0..<view.count { p[i] = view.shape.count == 1 ? 0 : 0.02 * rng.nextNormal() }
         continue
       }
@@ -28,7 +27,7 @@ extension Encoder {
       guard entry.shape == view.shape else {
         throw TextEncoderError.wrongShape(path: file.path, tensor: name, expected: view.shape, got: entry.shape)
       }
-      try file.copyFloats(name, into: store.values + view.offset)
+      try file.copyFloats(name, into: store.pointer(view.name))
       used.insert(name)
     }
     return file.names.filter { !used.contains($0) }
@@ -37,12 +36,11 @@ extension Encoder {
   /// Writes every parameter under its Hugging Face name; a cross-encoder's encoder tensors get
   /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`.
   public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
-    store.settleAll()
     var writer = SafeTensorsWriter(metadata: metadata)
     let prefix = config.numLabels == nil ? "" : "roberta."
     for view in store.views {
       writer.add(WeightNames.isHead(view.name) ? view.name : prefix + view.name, shape: view.shape,
-                 floats: UnsafeBufferPointer(start: store.values + view.offset, count: view.count), as: dtype)
+                 floats: UnsafeBufferPointer(start: store.pointer(view.name), count: view.count), as: dtype)
     }
     try writer.write(to: path)
   }

@@ -24,11 +24,9 @@ public final class Encoder: @unchecked Sendable {
 
     batch.ids.withUnsafeBufferPointer { ids in
       batch.positions.withUnsafeBufferPointer { pos in
-        // of the word embeddings only the rows read are settled (they may owe weight decay)
-        let words = s.viewIndex(WeightNames.wordEmbeddings)!
-        s.settle(view: words, rows: ids)
         embeddingSumForward(
-          out: x.data, word: s.values + s.views[words].offset, position: s.pointer(WeightNames.positionEmbeddings),
+          out: x.data, word: s.pointer(WeightNames.wordEmbeddings, readingRows: ids),
+          position: s.pointer(WeightNames.positionEmbeddings),
           tokenType: s.pointer(WeightNames.tokenTypeEmbeddings), ids: ids.baseAddress!, positions: pos.baseAddress!,
           types: nil, rows: T, width: C)
       }
@@ -39,9 +37,9 @@ public final class Encoder: @unchecked Sendable {
 
     for l in 0..<c.numHiddenLayers {
       let n = WeightNames.Layer(l)
-      if let w = s.contiguousOffset(n.qkvWeights), let b = s.contiguousOffset(n.qkvBiases) {
+      if let w = s.pointer(spanning: n.qkvWeights), let b = s.pointer(spanning: n.qkvBiases) {
         // q, k, v as one (T, 3C) product
-        linearForward(out: qkv.data, x: x.data, weight: s.values + w, bias: s.values + b, rows: T, inFeatures: C, outFeatures: 3 * C)
+        linearForward(out: qkv.data, x: x.data, weight: w, bias: b, rows: T, inFeatures: C, outFeatures: 3 * C)
         attentionForward(
           ctx: ctx.data, probs: nil, probOffsets: nil, q: qkv.data, k: qkv.data + C, v: qkv.data + 2 * C, inputStride: 3 * C,
           layout: batch.layout, heads: c.numAttentionHeads, headDim: c.headDim)

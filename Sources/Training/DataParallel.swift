@@ -142,13 +142,14 @@ extension ParameterStore {
 enum ReplicaCheck {
   /// A 64-bit fingerprint of every parameter's bits, in four lanes.
   static func fingerprint(_ store: ParameterStore) -> [Int32] {
-    store.settleAll()
-    let words = UnsafeRawPointer(store.values).bindMemory(to: UInt32.self, capacity: store.count)
     var a: UInt32 = 0x811C_9DC5, b: UInt32 = 0x1234_5678
-    for i in 0..<store.count {
-      let w = words[i]
-      a = (a ^ w) &* 0x0100_0193
-      b = b &+ (w &* 0x9E37_79B1) ^ UInt32(truncatingIfNeeded: i)
+    store.withSettledValues { values in
+      let words = UnsafeRawPointer(values).bindMemory(to: UInt32.self, capacity: store.count)
+      for i in 0..<store.count {
+        let w = words[i]
+        a = (a ^ w) &* 0x0100_0193
+        b = b &+ (w &* 0x9E37_79B1) ^ UInt32(truncatingIfNeeded: i)
+      }
     }
     return [a, b, UInt32(truncatingIfNeeded: store.count), UInt32(truncatingIfNeeded: store.count >> 32)].map { Int32(bitPattern: $0) }
   }

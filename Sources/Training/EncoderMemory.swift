@@ -6,13 +6,16 @@ import TextEncoder
 /// moments) and what a step adds per text (the tape's activations, and about as much again for
 /// the gradients of backward).
 public enum EncoderMemory {
-  /// Bytes of the activations the tape keeps for a packed batch: per layer the layer input, q,
-  /// k, v, the attention context, two pre-LayerNorm sums, the LayerNorm outputs (7·T·C), the
-  /// FFN activation and GELU slope (2·T·F) and the attention probabilities (H·ΣL²).
+  /// Bytes of the activations the tape keeps for a packed batch (`Encoder.hiddenStates(_:on:
+  /// dropout:)`): the embedding sum and its LayerNorm output (2·T·C) with that LayerNorm's mean
+  /// and rstd (2·T); per layer q, k, v, the attention context, the two pre-LayerNorm sums and
+  /// the two LayerNorm outputs, the second of which is the next layer's input (8·T·C), the
+  /// LayerNorms' means and rstds (4·T), the FFN activation and its GELU slope (2·T·F) and the
+  /// attention probabilities (H·ΣL²).
   public static func activationBytes(_ c: EncoderConfig, _ layout: SequenceLayout) -> Double {
     let T = Double(layout.totalTokens), C = Double(c.hiddenSize), F = Double(c.intermediateSize)
     let probs = (0..<layout.count).reduce(0.0) { $0 + Double(layout.length($1) * layout.length($1)) } * Double(c.numAttentionHeads)
-    return 4 * (Double(c.numHiddenLayers) * (7 * T * C + 2 * T * F + probs) + 2 * T * C)
+    return 4 * (Double(c.numHiddenLayers) * (8 * T * C + 4 * T + 2 * T * F + probs) + 2 * T * C + 2 * T)
   }
 
   /// Weights, gradients and the two AdamW moments: 16 bytes per parameter.

@@ -1,7 +1,8 @@
-import Autograd
 import Foundation
 import TestSupport
 import Testing
+
+@testable import Autograd
 
 /// Row tracking of table gradients: after zeroGrad, the embedding gather declares the rows it
 /// touches; zeroing, the norm and AdamW then visit those rows only, and give exactly what the
@@ -16,7 +17,7 @@ import Testing
       ("word", [vocabulary, width]), ("position", [16, width]), ("type", [1, width]), ("dense.weight", [3, width]),
     ])
     var rng = SplitMix64(seed: 5)
-    for i in 0..<store.count { store.values[i] = rng.nextNormal() }
+    store.withSettledValues { values in for i in 0..<store.count { values[i] = rng.nextNormal() } }
     return store
   }
 
@@ -41,23 +42,23 @@ import Testing
     #expect(store.gradientRows(view: position) == nil, "a 16-row table is no tracked table")
     store.zeroGrad()
     #expect(store.gradientRows(view: word) == [])
-    #expect(Array(UnsafeBufferPointer(start: store.gradients, count: store.count)).allSatisfy { $0 == 0 })
+    #expect(Array(UnsafeBufferPointer(start: store.denseGradients(), count: store.count)).allSatisfy { $0 == 0 })
   }
 
-  @Test func thePublicAccessorsMakeTheGradientDense() throws {
+  @Test func theDenseAccessorsMakeTheGradientDense() throws {
     let store = Self.store()
     let word = store.views.firstIndex { $0.name == "word" }!
     store.zeroGrad()
     try Self.backward(store, ids: [3])
-    _ = store.gradient("word")
+    _ = store.denseGradient("word")
     #expect(store.gradientRows(view: word) == nil)
     store.zeroGrad()
-    _ = store.gradients
+    _ = store.denseGradients()
     #expect(store.gradientRows(view: word) == nil)
     // a direct write after the accessor is seen by zeroGrad
-    store.gradient("word")[100 * Self.width] = 1
+    store.denseGradient("word")[100 * Self.width] = 1
     store.zeroGrad()
-    #expect(store.gradients[100 * Self.width] == 0)
+    #expect(store.denseGradients()[100 * Self.width] == 0)
   }
 
   /// The tracked path against the same steps with the tracking defeated (the store's dense path),
@@ -70,12 +71,11 @@ import Testing
       for step in 0..<4 {
         store.zeroGrad()
         try Self.backward(store, ids: step % 2 == 0 ? [4999, 1, 4999] : [250, 1])
-        if dense { _ = store.gradients }
+        if dense { _ = store.denseGradients() }
         norms.append(store.gradientNorm())
         optimizer.update(lr: 0.01, gradientScale: 0.5)
       }
-      store.settleAll()
-      return (norms, Array(UnsafeBufferPointer(start: store.values, count: store.count)),
+      return (norms, store.withSettledValues { Array(UnsafeBufferPointer(start: $0, count: store.count)) },
               Array(UnsafeBufferPointer(start: optimizer.m.data, count: store.count)))
     }
     let tracked = try run(dense: false), dense = try run(dense: true)
@@ -86,7 +86,8 @@ import Testing
     let store = Self.store()
     store.zeroGrad()
     try Self.backward(store, ids: [9, 4321])
-    let plain = (0..<store.count).reduce(0.0) { $0 + Double(store.gradients[$1]) * Double(store.gradients[$1]) }.squareRoot()
+    let g = store.denseGradients()
+    let plain = (0..<store.count).reduce(0.0) { $0 + Double(g[$1]) * Double(g[$1]) }.squareRoot()
     store.zeroGrad()
     try Self.backward(store, ids: [9, 4321])
     #expect(abs(store.gradientNorm() - plain) <= 1e-6 * plain)

@@ -47,10 +47,10 @@ import Testing
       #expect(tape.parameter("a", of: store) == a)
       try tape.backward(from: tape.sum(tape.scale(a, by: 5)))
     }
-    #expect(Array(UnsafeBufferPointer(start: store.gradient("a"), count: 2)) == [10, 10])
-    #expect(store.gradient("b")[0] == 0)
+    #expect(Array(UnsafeBufferPointer(start: store.denseGradient("a"), count: 2)) == [10, 10])
+    #expect(store.denseGradient("b")[0] == 0)
     store.zeroGrad()
-    #expect(Array(UnsafeBufferPointer(start: store.gradients, count: store.count)).allSatisfy { $0 == 0 })
+    #expect(Array(UnsafeBufferPointer(start: store.denseGradients(), count: store.count)).allSatisfy { $0 == 0 })
   }
 
   @Test func nonScalarRootsNeedASeed() throws {

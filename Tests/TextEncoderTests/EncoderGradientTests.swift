@@ -50,7 +50,7 @@ import Testing
 
   static func gradient(_ encoder: Encoder, _ name: String) -> [Float] {
     let v = encoder.store.view(name)!
-    return Array(UnsafeBufferPointer(start: encoder.store.gradient(name), count: v.count))
+    return Array(UnsafeBufferPointer(start: encoder.store.denseGradient(name), count: v.count))
   }
 
   @Test func tinyEncoderGradientsMatchPyTorch() throws {

@@ -42,7 +42,7 @@ import Training
       store.zeroGrad()
       let r = try step.run(setup.examples, dropout: false, seed: 5, miniBatch: setup.miniBatch)
       try store.reduceGradients(over: comm)
-      return Outcome(loss: r.loss, accuracy: r.metrics.accuracy, gradients: Array(UnsafeBufferPointer(start: store.gradients, count: store.count)))
+      return Outcome(loss: r.loss, accuracy: r.metrics.accuracy, gradients: Array(UnsafeBufferPointer(start: store.denseGradients(), count: store.count)))
     }
   }
 

@@ -27,7 +27,8 @@ import Training
     a.initializeRandom(seed: 1)
     b.initializeRandom(seed: 1)
     let n = a.store.count
-    #expect(Array(UnsafeBufferPointer(start: a.store.values, count: n)) == Array(UnsafeBufferPointer(start: b.store.values, count: n)))
+    #expect(a.store.withSettledValues { Array(UnsafeBufferPointer(start: $0, count: n)) }
+      == b.store.withSettledValues { Array(UnsafeBufferPointer(start: $0, count: n)) })
     #expect(a.store.pointer("embeddings.LayerNorm.weight")[5] == 1 && a.store.pointer("encoder.layer.0.attention.self.query.bias")[3] == 0)
     let w = UnsafeBufferPointer(start: a.store.pointer("encoder.layer.1.intermediate.dense.weight"), count: 64 * 32)
     let std = (w.reduce(0) { $0 + Double($1 * $1) } / Double(w.count)).squareRoot()

@@ -84,29 +84,6 @@ public func geluBackward(into d: UnsafeMutablePointer<Float>, dOut: UnsafePointe
   }
 }
 
-/// exp(v) for v ≤ 0 (Cephes' expf: v = n·ln2 + r, a degree-5 polynomial in r, times 2ⁿ), to a
-/// few ulp; inputs below −87 give 0.
-@inline(__always)
-func expNonPositive(_ v: SIMD8<Float>) -> SIMD8<Float> {
-  let x = v.replacing(with: -87, where: v .< -87)
-  // round x/ln2 to an integer n with the 1.5·2²³ trick: n sits in the low mantissa bits of t
-  let magic = SIMD8<Float>(repeating: 12_582_912)
-  let t = x * 1.442_695_040_888_963_4 + magic
-  let n = t - magic
-  let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(magic, to: SIMD8<Int32>.self)
-  var r = x - n * 0.693_359_375
-  r = r - n * -2.121_944_400_546_905_8e-4
-  var p = SIMD8<Float>(repeating: 1.987_569_150_0e-4)
-  p = p * r + 1.398_199_950_7e-3
-  p = p * r + 8.333_451_907_3e-3
-  p = p * r + 4.166_579_589_4e-2
-  p = p * r + 1.666_666_545_9e-1
-  p = p * r + 5.000_000_120_1e-1
-  p = p * r * r + r + 1
-  let scaled = p * unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
-  return scaled.replacing(with: 0, where: v .< -87)
-}
-
 /// gelu'(x) = Φ(x) + x·φ(x), 8 lanes at a time.
 @inline(__always)
 func geluDerivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
