@@ -1,5 +1,5 @@
 import DataSets
-import TextEncoder
+import Tokenization
 
 /// A cross-encoder's batch: every (query, candidate) pair as `<s> q </s></s> c </s>` (no
 /// prefixes), with its label, and per example the pairs it contributed (positive first).

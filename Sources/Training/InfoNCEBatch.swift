@@ -1,5 +1,5 @@
 import DataSets
-import TextEncoder
+import Tokenization
 
 /// The token sequences and identities of an InfoNCE batch: every query, then every positive,
 /// then each query's first `hardNegatives` negatives in order; texts of hdf5 data sets are

@@ -4,6 +4,7 @@ import DataSets
 import Losses
 import Recipes
 import TextEncoder
+import Tokenization
 
 /// One forward + backward of a stage's loss over a batch of examples; gradients accumulate into
 /// the encoder's store. All texts of the batch go through the encoder as one packed batch.
