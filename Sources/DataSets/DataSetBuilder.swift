@@ -1,7 +1,7 @@
 import Autograd
 import Foundation
 import HDF5Files
-import TextEncoder
+import Tokenization
 
 /// Makes a data set file from examples given as texts: every distinct text goes into the corpus
 /// once and is tokenized once; examples refer to corpus rows.

@@ -1,6 +1,6 @@
 import Foundation
 import HDF5Files
-import TextEncoder
+import Tokenization
 
 /// A data set file opened for reading, its structure checked: the corpus offsets, every
 /// example's corpus rows, and any mined negatives and teacher scores. Token ids are read from
@@ -97,16 +97,6 @@ public final class DataSetFile {
   /// The hard negatives (corpus rows) of example `row` from the data.
   public func negatives(of row: Int) -> [Int] {
     (0..<negativeWidth).compactMap { c in negatives[row * negativeWidth + c] >= 0 ? Int(negatives[row * negativeWidth + c]) : nil }
-  }
-}
-
-extension Tokenizer {
-  /// `<s> prefix text </s>` from piece ids, truncated as `encode` truncates: what training feeds
-  /// the encoder for a corpus text of a data set.
-  public func compose(prefix: [Int32], text: [Int32], maxLength limit: Int? = nil) -> [Int32] {
-    let room = min(limit ?? maxLength, maxLength) - 2
-    let content = (prefix + text).prefix(room)
-    return [Tokenizer.bos] + content + [Tokenizer.eos]
   }
 }
 

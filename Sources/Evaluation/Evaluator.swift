@@ -1,6 +1,7 @@
 import Autograd
 import Communication
 import TextEncoder
+import Tokenization
 
 /// Embeds evaluation sets with an encoder (dropout off) and computes their metrics: STS as
 /// sentence-transformers' EmbeddingSimilarityEvaluator, retrieval as its

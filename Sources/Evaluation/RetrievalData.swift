@@ -1,5 +1,5 @@
 import Foundation
-import TextEncoder
+import TextFiles
 
 /// A retrieval evaluation set: a corpus and queries (id → text) and, per query, its relevant
 /// documents. As in sentence-transformers' InformationRetrievalEvaluator, queries without a

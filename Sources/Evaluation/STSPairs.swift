@@ -1,4 +1,4 @@
-import TextEncoder
+import TextFiles
 
 /// A graded sentence pair (KorSTS): for CoSENT training and for STS evaluation.
 public struct ScoredPair: Sendable, Equatable {

@@ -3,6 +3,8 @@ import Foundation
 import DataSets
 import HDF5Files
 import TextEncoder
+import TextFiles
+import Tokenization
 
 /// Mines hard negatives for every example of a data set: embeds the corpus (passage prefix) and
 /// the examples' queries (query prefix) with a model, retrieves each query's top hits by exact

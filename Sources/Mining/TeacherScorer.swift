@@ -2,6 +2,7 @@ import Communication
 import DataSets
 import Foundation
 import TextEncoder
+import Tokenization
 
 /// Scores every example's candidates — its positive, then its mined negatives (or, without
 /// any, the negatives from the data) — with a cross-encoder teacher, and writes them to the

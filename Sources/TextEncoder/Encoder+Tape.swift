@@ -12,10 +12,11 @@ extension Encoder {
   public func hiddenStates(_ batch: TokenBatch, on tape: Tape, dropout: Bool) throws -> Variable {
     try batch.validate(for: config)
     let c = config
-    let hiddenP = dropout ? c.hiddenDropoutProb : 0, attentionP = dropout ? c.attentionProbsDropoutProb : 0
-    // where this batch's elements sit in the batch it was sliced from (0 for a whole batch)
-    let hiddenOffset = batch.precedingTokens * c.hiddenSize
-    let attentionOffset = batch.precedingSquaredLengths * c.numAttentionHeads
+    let ops = TapeOps(
+      tape: tape, store: store, layout: batch.layout, heads: c.numAttentionHeads, eps: c.layerNormEps,
+      hiddenP: dropout ? c.hiddenDropoutProb : 0, attentionP: dropout ? c.attentionProbsDropoutProb : 0,
+      // where this batch's elements sit in the batch it was sliced from (0 for a whole batch)
+      hiddenOffset: batch.precedingTokens * c.hiddenSize, attentionOffset: batch.precedingSquaredLengths * c.numAttentionHeads)
     func p(_ name: String) -> Variable { tape.parameter(name, of: store) }
 
     let e = tape.embeddings(
@@ -23,33 +24,8 @@ extension Encoder {
       position: p(WeightNames.positionEmbeddings), tokenType: p(WeightNames.tokenTypeEmbeddings))
     var x = tape.layerNorm(
       e, weight: p(WeightNames.embeddingsNormWeight), bias: p(WeightNames.embeddingsNormBias), eps: c.layerNormEps,
-      dropout: tape.dropout(p: hiddenP, offset: hiddenOffset))
-
-    for l in 0..<c.numHiddenLayers {
-      let n = WeightNames.Layer(l)
-      let ctx: Variable
-      if store.contiguousOffset(n.qkvWeights) != nil && store.contiguousOffset(n.qkvBiases) != nil {
-        // one (T, 3C) projection: a wider matrix product than three (T, C) ones
-        let C = c.hiddenSize
-        let qkv = tape.linear(
-          x, weight: tape.parameter(spanning: n.qkvWeights, of: store, shape: [3 * C, C]),
-          bias: tape.parameter(spanning: n.qkvBiases, of: store, shape: [3 * C]))
-        ctx = tape.attention(qkv: qkv, layout: batch.layout, heads: c.numAttentionHeads, dropout: tape.dropout(p: attentionP, offset: attentionOffset))
-      } else {
-        let q = tape.linear(x, weight: p(n.queryWeight), bias: p(n.queryBias))
-        let k = tape.linear(x, weight: p(n.keyWeight), bias: p(n.keyBias))
-        let v = tape.linear(x, weight: p(n.valueWeight), bias: p(n.valueBias))
-        ctx = tape.attention(q: q, k: k, v: v, layout: batch.layout, heads: c.numAttentionHeads, dropout: tape.dropout(p: attentionP, offset: attentionOffset))
-      }
-      let a = tape.linear(
-        ctx, weight: p(n.attentionOutputWeight), bias: p(n.attentionOutputBias), dropout: tape.dropout(p: hiddenP, offset: hiddenOffset),
-        residual: x)
-      let h = tape.layerNorm(a, weight: p(n.attentionNormWeight), bias: p(n.attentionNormBias), eps: c.layerNormEps)
-      let mid = tape.linear(h, weight: p(n.intermediateWeight), bias: p(n.intermediateBias), gelu: true)
-      let o = tape.linear(
-        mid, weight: p(n.outputWeight), bias: p(n.outputBias), dropout: tape.dropout(p: hiddenP, offset: hiddenOffset), residual: h)
-      x = tape.layerNorm(o, weight: p(n.outputNormWeight), bias: p(n.outputNormBias), eps: c.layerNormEps)
-    }
+      dropout: ops.hiddenDropout())
+    for layer in layers { x = layer.forward(x, ops) }
     return x
   }
 
@@ -59,5 +35,45 @@ extension Encoder {
   ) throws -> Variable {
     let pooled = tape.pool(try hiddenStates(batch, on: tape, dropout: dropout), layout: batch.layout, mode: pooling)
     return normalize ? tape.l2Normalize(pooled) : pooled
+  }
+}
+
+/// A layer's forward pass recorded on a tape, each parameter a view into the store; the hidden
+/// and attention-probability dropout (probability 0 without dropout) draw a seed per use.
+struct TapeOps: LayerOps {
+  let tape: Tape
+  let store: ParameterStore
+  let layout: SequenceLayout
+  let heads: Int
+  let eps: Float
+  let hiddenP: Float, attentionP: Float
+  let hiddenOffset: Int, attentionOffset: Int
+
+  /// The hidden dropout of one use (a fresh seed), nil without dropout.
+  func hiddenDropout() -> Dropout? { tape.dropout(p: hiddenP, offset: hiddenOffset) }
+
+  /// Parameter `names` (one, or several back to back as one tensor of `shape`) of the store.
+  func parameter(_ names: [String], shape: [Int]) -> Variable {
+    names.count == 1 ? tape.parameter(names[0], of: store) : tape.parameter(spanning: names, of: store, shape: shape)
+  }
+
+  func dense(
+    _ d: EncoderLayer.Dense, _ x: Variable, gelu: Bool, dropout: Bool, residual: Variable?, into _: LayerBuffer
+  ) -> Variable {
+    tape.linear(
+      x, weight: parameter(d.weight, shape: [d.outFeatures, d.inFeatures]), bias: parameter(d.bias, shape: [d.outFeatures]),
+      gelu: gelu, dropout: dropout ? hiddenDropout() : nil, residual: residual)
+  }
+
+  func attention(qkv: Variable) -> Variable {
+    tape.attention(qkv: qkv, layout: layout, heads: heads, dropout: tape.dropout(p: attentionP, offset: attentionOffset))
+  }
+
+  func attention(q: Variable, k: Variable, v: Variable) -> Variable {
+    tape.attention(q: q, k: k, v: v, layout: layout, heads: heads, dropout: tape.dropout(p: attentionP, offset: attentionOffset))
+  }
+
+  func layerNorm(_ n: EncoderLayer.LayerNorm, _ x: Variable, into _: LayerBuffer) -> Variable {
+    tape.layerNorm(x, weight: tape.parameter(n.weight, of: store), bias: tape.parameter(n.bias, of: store), eps: eps)
   }
 }

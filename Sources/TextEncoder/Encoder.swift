@@ -5,11 +5,13 @@ import Autograd
 public final class Encoder: @unchecked Sendable {
   public let config: EncoderConfig
   public let store: ParameterStore
+  public let layers: [EncoderLayer]
 
   /// An encoder with zeroed parameters; fill them with `load(from:)` or `initializeRandom(seed:)`.
   public init(config: EncoderConfig) {
     self.config = config
     self.store = ParameterStore(specs: WeightNames.specs(config))
+    self.layers = (0..<config.numHiddenLayers).map { [store] in EncoderLayer($0, config: config, store: store) }
   }
 
   /// The final hidden states (T, C) of a packed batch, dropout off.
@@ -35,42 +37,10 @@ public final class Encoder: @unchecked Sendable {
       out: x.data, mean: nil, rstd: nil, x: x.data, weight: s.pointer(WeightNames.embeddingsNormWeight),
       bias: s.pointer(WeightNames.embeddingsNormBias), rows: T, width: C, eps: c.layerNormEps)
 
-    for l in 0..<c.numHiddenLayers {
-      let n = WeightNames.Layer(l)
-      if let w = s.pointer(spanning: n.qkvWeights), let b = s.pointer(spanning: n.qkvBiases) {
-        // q, k, v as one (T, 3C) product
-        linearForward(out: qkv.data, x: x.data, weight: w, bias: b, rows: T, inFeatures: C, outFeatures: 3 * C)
-        attentionForward(
-          ctx: ctx.data, probs: nil, probOffsets: nil, q: qkv.data, k: qkv.data + C, v: qkv.data + 2 * C, inputStride: 3 * C,
-          layout: batch.layout, heads: c.numAttentionHeads, headDim: c.headDim)
-      } else {
-        let q = qkv.data, k = qkv.data + T * C, v = qkv.data + 2 * T * C
-        linearForward(out: q, x: x.data, weight: s.pointer(n.queryWeight), bias: s.pointer(n.queryBias), rows: T, inFeatures: C, outFeatures: C)
-        linearForward(out: k, x: x.data, weight: s.pointer(n.keyWeight), bias: s.pointer(n.keyBias), rows: T, inFeatures: C, outFeatures: C)
-        linearForward(out: v, x: x.data, weight: s.pointer(n.valueWeight), bias: s.pointer(n.valueBias), rows: T, inFeatures: C, outFeatures: C)
-        attentionForward(
-          ctx: ctx.data, probs: nil, probOffsets: nil, q: q, k: k, v: v, layout: batch.layout, heads: c.numAttentionHeads,
-          headDim: c.headDim)
-      }
-      linearForward(
-        out: tmp.data, x: ctx.data, weight: s.pointer(n.attentionOutputWeight), bias: s.pointer(n.attentionOutputBias),
-        rows: T, inFeatures: C, outFeatures: C)
-      residualForward(out: tmp.data, a: tmp.data, b: x.data, count: T * C)
-      layerNormForward(
-        out: x.data, mean: nil, rstd: nil, x: tmp.data, weight: s.pointer(n.attentionNormWeight),
-        bias: s.pointer(n.attentionNormBias), rows: T, width: C, eps: c.layerNormEps)
-      linearForward(
-        out: mid.data, x: x.data, weight: s.pointer(n.intermediateWeight), bias: s.pointer(n.intermediateBias),
-        rows: T, inFeatures: C, outFeatures: F)
-      geluForward(out: mid.data, x: mid.data, count: T * F)
-      linearForward(
-        out: tmp.data, x: mid.data, weight: s.pointer(n.outputWeight), bias: s.pointer(n.outputBias),
-        rows: T, inFeatures: F, outFeatures: C)
-      residualForward(out: tmp.data, a: tmp.data, b: x.data, count: T * C)
-      layerNormForward(
-        out: x.data, mean: nil, rstd: nil, x: tmp.data, weight: s.pointer(n.outputNormWeight),
-        bias: s.pointer(n.outputNormBias), rows: T, width: C, eps: c.layerNormEps)
-    }
+    let ops = KernelOps(
+      store: s, layout: batch.layout, heads: c.numAttentionHeads, headDim: c.headDim, eps: c.layerNormEps, rows: T, width: C,
+      hidden: x.data, qkv: qkv.data, context: ctx.data, sum: tmp.data, intermediate: mid.data)
+    for layer in layers { _ = layer.forward(x.data, ops) }  // each leaves its output in x
     return x
   }
 
@@ -81,6 +51,69 @@ public final class Encoder: @unchecked Sendable {
     let out = Tensor(shape: [batch.count, C])
     poolForward(out: out.data, x: h.data, layout: batch.layout, width: C, mode: pooling)
     if normalize { l2NormalizeForward(out: out.data, norms: nil, x: out.data, rows: batch.count, width: C) }
+    return out
+  }
+}
+
+/// A layer's forward pass on the kernels, into buffers allocated once per batch: each layer
+/// reads its input from `hidden` and leaves its output there. No dropout.
+struct KernelOps: LayerOps {
+  let store: ParameterStore
+  let layout: SequenceLayout
+  let heads: Int, headDim: Int
+  let eps: Float
+  /// T tokens of width C.
+  let rows: Int, width: Int
+  let hidden, qkv, context, sum, intermediate: UnsafeMutablePointer<Float>
+
+  func buffer(_ b: LayerBuffer) -> UnsafeMutablePointer<Float> {
+    switch b {
+    case .hidden: hidden
+    case .qkv, .query: qkv
+    case .key: qkv + rows * width
+    case .value: qkv + 2 * rows * width
+    case .sum: sum
+    case .intermediate: intermediate
+    }
+  }
+
+  /// Parameter `names` (one, or several back to back) of the store.
+  func parameter(_ names: [String]) -> UnsafeMutablePointer<Float> {
+    names.count == 1 ? store.pointer(names[0]) : store.values + store.contiguousOffset(names)!
+  }
+
+  func dense(
+    _ d: EncoderLayer.Dense, _ x: UnsafeMutablePointer<Float>, gelu: Bool, dropout: Bool, residual: UnsafeMutablePointer<Float>?,
+    into b: LayerBuffer
+  ) -> UnsafeMutablePointer<Float> {
+    let out = buffer(b), n = rows * d.outFeatures
+    linearForward(
+      out: out, x: x, weight: parameter(d.weight), bias: parameter(d.bias), rows: rows, inFeatures: d.inFeatures,
+      outFeatures: d.outFeatures)
+    if gelu { geluForward(out: out, x: out, count: n) }
+    if let residual { residualForward(out: out, a: out, b: residual, count: n) }
+    return out
+  }
+
+  func attention(qkv: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
+    attentionForward(
+      ctx: context, probs: nil, probOffsets: nil, q: qkv, k: qkv + width, v: qkv + 2 * width, inputStride: 3 * width,
+      layout: layout, heads: heads, headDim: headDim)
+    return context
+  }
+
+  func attention(
+    q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+  ) -> UnsafeMutablePointer<Float> {
+    attentionForward(ctx: context, probs: nil, probOffsets: nil, q: q, k: k, v: v, layout: layout, heads: heads, headDim: headDim)
+    return context
+  }
+
+  func layerNorm(_ n: EncoderLayer.LayerNorm, _ x: UnsafeMutablePointer<Float>, into b: LayerBuffer) -> UnsafeMutablePointer<Float> {
+    let out = buffer(b)
+    layerNormForward(
+      out: out, mean: nil, rstd: nil, x: x, weight: store.pointer(n.weight), bias: store.pointer(n.bias), rows: rows, width: width,
+      eps: eps)
     return out
   }
 }

@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import SafeTensors
+import Tokenization
 
 /// A sentence-embedding model loaded from a Hugging Face / sentence-transformers directory:
 /// `config.json`, `model.safetensors`, `sentencepiece.bpe.model`, and optionally `modules.json`,

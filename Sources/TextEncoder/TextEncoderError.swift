@@ -5,7 +5,6 @@ public enum TextEncoderError: Error, CustomStringConvertible {
   case unsupported(path: String, key: String, value: String, supported: String)
   case missingTensor(path: String, tensor: String)
   case wrongShape(path: String, tensor: String, expected: [Int], got: [Int])
-  case badTokenizer(path: String, reason: String)
   case tokenOutOfRange(detail: String)
 
   public var description: String {
@@ -17,7 +16,6 @@ public enum TextEncoderError: Error, CustomStringConvertible {
     case .missingTensor(let path, let tensor): return "\(path): missing tensor '\(tensor)'"
     case .wrongShape(let path, let tensor, let expected, let got):
       return "\(path): tensor '\(tensor)' has shape \(got), expected \(expected)"
-    case .badTokenizer(let path, let reason): return "\(path): cannot load tokenizer model: \(reason)"
     case .tokenOutOfRange(let detail): return detail
     }
   }

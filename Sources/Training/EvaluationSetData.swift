@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import Recipes
 import TextEncoder
+import Tokenization
 
 /// A recipe's evaluation set, read: STS pairs or a retrieval set.
 public enum EvaluationSetData {

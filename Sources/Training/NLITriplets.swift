@@ -1,4 +1,4 @@
-import TextEncoder
+import TextFiles
 
 /// A (query, positive, hard negative) training example.
 public struct Triplet: Sendable, Equatable, Hashable {

@@ -2,7 +2,8 @@ import DataSets
 import Evaluation
 import Foundation
 import Recipes
-import TextEncoder
+import TextFiles
+import Tokenization
 
 /// One training example: a query with its positive and any number of hard negatives, or a
 /// graded pair.

@@ -5,6 +5,7 @@ import HDF5Files
 import Mining
 import Recipes
 import TextEncoder
+import Tokenization
 
 extension TrainingRun {
   /// The model directory a recipe's run ends with.

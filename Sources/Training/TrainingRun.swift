@@ -5,6 +5,8 @@ import Foundation
 import Recipes
 import SafeTensors
 import TextEncoder
+import TextFiles
+import Tokenization
 
 /// Runs a recipe: its stages in order, each from the previous stage's weights, with AdamW, the
 /// learning-rate schedule, gradient clipping, evaluation and checkpoints; resumes exactly from

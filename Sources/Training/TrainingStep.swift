@@ -2,6 +2,7 @@ import Autograd
 import Communication
 import Losses
 import TextEncoder
+import Tokenization
 
 /// One forward + backward of a stage's objective over a batch of examples; gradients
 /// accumulate into the encoder's store. One path for every case: this rank embeds its share of

@@ -3,6 +3,7 @@ import Autograd
 import Foundation
 import Losses
 import TextEncoder
+import Tokenization
 import Training
 
 extension BenchCommand {

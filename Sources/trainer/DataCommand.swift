@@ -4,6 +4,8 @@ import Foundation
 import HDF5Files
 import Recipes
 import TextEncoder
+import TextFiles
+import Tokenization
 import Training
 
 struct DataCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import HDF5Files
 import Recipes
 import TextEncoder
+import TextFiles
 
 struct EmbedCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import TextEncoder
+import Tokenization
 import Training
 
 struct EvalCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import TextEncoder
+import TextFiles
+import Tokenization
 
 struct TokenizeCommand: ParsableCommand {
   static let configuration = CommandConfiguration(

@@ -3,7 +3,7 @@ import Foundation
 import HDF5Files
 import TestSupport
 import Testing
-import TextEncoder
+import Tokenization
 
 @Suite struct DataSetTests {
   static let modelDir = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")

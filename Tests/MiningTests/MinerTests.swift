@@ -5,6 +5,8 @@ import Mining
 import TestSupport
 import Testing
 import TextEncoder
+import TextFiles
+import Tokenization
 
 @Suite struct MinerTests {
   static let modelDir = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")

@@ -6,6 +6,7 @@ import SafeTensors
 import TestSupport
 import Testing
 import TextEncoder
+import Tokenization
 
 @Suite struct TeacherScorerTests {
   static let e5 = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")

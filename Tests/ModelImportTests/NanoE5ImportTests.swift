@@ -2,6 +2,7 @@ import Foundation
 import SafeTensors
 import TestSupport
 import Testing
+import Tokenization
 
 @testable import ModelImport
 @testable import TextEncoder

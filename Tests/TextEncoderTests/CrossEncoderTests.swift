@@ -74,15 +74,4 @@ import Testing
       #expect(c.relative <= 3e-3, "\(c)")
     }
   }
-
-  @Test func pairsAreComposedAndTruncatedLongestFirst() {
-    let model = try? SentencePieceModel(path: Fixtures.root.appendingPathComponent("models/multilingual-e5-small/sentencepiece.bpe.model").path)
-    guard let model else { return }
-    let tok = Tokenizer(model: model, maxLength: 12)
-    #expect(tok.composePair([5, 6], [7]) == [0, 5, 6, 2, 2, 7, 2])
-    // 8 content tokens fit in 12: the longer side loses from its end first, b on a tie
-    #expect(tok.composePair([10, 11, 12, 13, 14, 15, 16], [20, 21, 22]) == [0, 10, 11, 12, 13, 14, 2, 2, 20, 21, 22, 2])
-    #expect(tok.composePair([10, 11, 12, 13, 14], [20, 21, 22, 23, 24]) == [0, 10, 11, 12, 13, 2, 2, 20, 21, 22, 23, 2])
-    #expect(tok.encodePair("고양이", "개") == tok.composePair(tok.pieceIds("고양이"), tok.pieceIds("개")))
-  }
 }

@@ -61,34 +61,4 @@ import Testing
     let e2 = #expect(throws: TextEncoderError.self) { try Encoder(config: config).load(from: rewrite(skipping: nil, reshape: q)) }
     #expect("\(e2!)".contains(q) && "\(e2!)".contains("[1024]") && "\(e2!)".contains("[32, 32]"))
   }
-
-  @Test func unreadableTokenizerModel() throws {
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("sentencepiece.bpe.model").path
-    try Data("this is not a model".utf8).write(to: URL(fileURLWithPath: path))
-    let e = #expect(throws: TextEncoderError.self) { try SentencePieceModel(path: path) }
-    #expect("\(e!)".contains(path) && "\(e!)".contains("tokenizer"))
-    let missing = #expect(throws: TextEncoderError.self) { try SentencePieceModel(path: path + ".missing") }
-    #expect("\(missing!)".contains("not found"))
-  }
-
-  @Test func nonUTF8InputLineIsNamed() throws {
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("in.txt").path
-    var d = Data("first\nsecond\r\n".utf8)
-    d.append(contentsOf: [0x66, 0xFF, 0xFE, 0x0A])
-    d.append(Data("fourth\n".utf8))
-    try d.write(to: URL(fileURLWithPath: path))
-    let e = #expect(throws: TextEncoderError.self) { try TextLines.read(path: path) }
-    #expect("\(e!)".contains("line 3") && "\(e!)".contains("UTF-8"))
-    try Data("a\r\nb\n\nc".utf8).write(to: URL(fileURLWithPath: path))
-    #expect(try TextLines.read(path: path) == ["a", "b", "", "c"])
-  }
-
-  @Test func tsvWithWrongColumnCountNamesTheLine() throws {
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("x.tsv").path
-    try Data("sentence1\tsentence2\tscore\na\tb\t1\nc\td\n".utf8).write(to: URL(fileURLWithPath: path))
-    let e = #expect(throws: TextEncoderError.self) { try TextLines.readTSV(path: path, required: ["sentence1"]) }
-    #expect("\(e!)".contains("line 3") && "\(e!)".contains("2 columns, expected 3"))
-    let e2 = #expect(throws: TextEncoderError.self) { try TextLines.readTSV(path: path, required: ["label"]) }
-    #expect("\(e2!)".contains("no column 'label'"))
-  }
 }

@@ -5,6 +5,7 @@ import SafeTensors
 import TestSupport
 import Testing
 import TextEncoder
+import Tokenization
 import Training
 
 /// Training a cross-encoder: a bi-encoder base gets a seeded head, binary and listwise stages

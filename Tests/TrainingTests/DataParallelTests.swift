@@ -6,6 +6,7 @@ import Recipes
 import TestSupport
 import Testing
 import TextEncoder
+import Tokenization
 import Training
 
 /// Data-parallel steps (ranks as threads, `ThreadGroup`): with dropout off, a batch split over 2

@@ -7,6 +7,8 @@ import Recipes
 import TestSupport
 import Testing
 import TextEncoder
+import TextFiles
+import Tokenization
 import Training
 
 /// Training from hdf5 data sets: the same weights as from the texts they were built from, and

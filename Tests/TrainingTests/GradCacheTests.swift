@@ -3,6 +3,7 @@ import Foundation
 import Recipes
 import TestSupport
 import TextEncoder
+import Tokenization
 import Testing
 import Training
 

@@ -3,6 +3,8 @@ import Foundation
 import HDF5Files
 import SafeTensors
 import TextEncoder
+import TextFiles
+import Tokenization
 import TestSupport
 import Testing
 import Training

@@ -6,6 +6,7 @@ import SafeTensors
 import TestSupport
 import Testing
 import TextEncoder
+import TextFiles
 import Training
 
 /// A recipe's prepare steps: a data set is built, mined with the base model and scored by a

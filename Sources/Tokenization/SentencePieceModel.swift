@@ -1,5 +1,6 @@
 import CSentencePiece
 import Foundation
+import TextFiles
 
 /// A loaded SentencePiece model (libsentencepiece), returning raw SentencePiece ids.
 public final class SentencePieceModel: @unchecked Sendable {
@@ -11,11 +12,11 @@ public final class SentencePieceModel: @unchecked Sendable {
 
   public init(path: String) throws {
     guard FileManager.default.fileExists(atPath: path) else {
-      throw TextEncoderError.badTokenizer(path: path, reason: "file not found")
+      throw TokenizationError.badTokenizer(path: path, reason: "file not found")
     }
     var err = [CChar](repeating: 0, count: 512)
     guard let h = csp_load_file(path, &err, err.count) else {
-      throw TextEncoderError.badTokenizer(path: path, reason: String(cString: err))
+      throw TokenizationError.badTokenizer(path: path, reason: String(cString: err))
     }
     handle = h
     self.path = path

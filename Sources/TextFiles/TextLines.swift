@@ -6,7 +6,7 @@ public enum TextLines {
   /// A line that is not valid UTF-8 is an error naming its line number.
   public static func read(path: String) throws -> [String] {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw TextEncoderError.cannotRead(path: path, reason: "cannot read input file")
+      throw TextFilesError.cannotRead(path: path, reason: "cannot read input file")
     }
     var lines: [String] = []
     var lineNumber = 0
@@ -16,7 +16,7 @@ public enum TextLines {
       lineNumber += 1
       if part.last == UInt8(ascii: "\r") { part = part.dropLast() }
       guard let s = String(validating: part, as: UTF8.self) else {
-        throw TextEncoderError.cannotRead(path: path, reason: "line \(lineNumber) is not valid UTF-8")
+        throw TextFilesError.cannotRead(path: path, reason: "line \(lineNumber) is not valid UTF-8")
       }
       lines.append(s)
     }
@@ -33,16 +33,16 @@ public enum TextLines {
   /// `readTSV` on lines already read from `path` (named in errors).
   public static func parseTSV(lines: [String], path: String, required: [String]) throws -> [TSVRow] {
     guard let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) else {
-      throw TextEncoderError.cannotRead(path: path, reason: "empty TSV file (no header line)")
+      throw TextFilesError.cannotRead(path: path, reason: "empty TSV file (no header line)")
     }
     for name in required where !header.contains(name) {
-      throw TextEncoderError.cannotRead(path: path, reason: "line 1: header has no column '\(name)' (columns: \(header.joined(separator: ", ")))")
+      throw TextFilesError.cannotRead(path: path, reason: "line 1: header has no column '\(name)' (columns: \(header.joined(separator: ", ")))")
     }
     var rows: [TSVRow] = []
     for (i, line) in lines.enumerated().dropFirst() where !line.isEmpty {
       let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
       guard fields.count == header.count else {
-        throw TextEncoderError.cannotRead(path: path, reason: "line \(i + 1): \(fields.count) columns, expected \(header.count)")
+        throw TextFilesError.cannotRead(path: path, reason: "line \(i + 1): \(fields.count) columns, expected \(header.count)")
       }
       rows.append(TSVRow(line: i + 1, fields: Dictionary(zip(header, fields), uniquingKeysWith: { first, _ in first })))
     }
