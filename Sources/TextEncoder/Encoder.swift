@@ -79,7 +79,7 @@ struct KernelOps: LayerOps {
 
   /// Parameter `names` (one, or several back to back) of the store.
   func parameter(_ names: [String]) -> UnsafeMutablePointer<Float> {
-    names.count == 1 ? store.pointer(names[0]) : store.values + store.contiguousOffset(names)!
+    names.count == 1 ? store.pointer(names[0]) : store.pointer(spanning: names)!
   }
 
   func dense(

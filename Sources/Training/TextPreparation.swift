@@ -1,6 +1,6 @@
 import DataSets
 import Losses
-import TextEncoder
+import Tokenization
 
 /// How a stage turns examples into token sequences: its tokenizer, prefixes and length limit,
 /// and the hdf5 data sets `.indexed` examples refer to (whose texts are composed from their
