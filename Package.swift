@@ -61,13 +61,15 @@ let package = Package(
     .target(name: "DataSets", dependencies: ["Autograd", "HDF5Files", "TextEncoder"]),
     .target(name: "Mining", dependencies: ["Autograd", "COpenBLAS", "Communication", "DataSets", "TextEncoder", "HDF5Files"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["SafeTensors", "TextEncoder", "CSentencePiece"]),
-    .executableTarget(
-      name: "trainer",
+    // The command line as a library, so that tests can parse argument lists; `trainer` runs it.
+    .target(
+      name: "TrainerCLI",
       dependencies: [
         "TextEncoder", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation", "Reports", "DataSets",
-        "Mining", "Communication",
+        "Mining", "Communication", "SafeTensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
 
     .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
