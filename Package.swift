@@ -84,6 +84,9 @@ let package = Package(
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TextEncoder", "TestSupport"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["Training", "Communication", "Evaluation", "TextEncoder", "Autograd", "Losses", "Recipes", "TestSupport"]),
+    .testTarget(
+      name: "TrainerCLITests",
+      dependencies: ["TrainerCLI", "Evaluation", "Mining", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
   ],
   swiftLanguageModes: [.v5]
 )
