@@ -71,7 +71,7 @@ let package = Package(
       ]),
     .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
 
-    .target(name: "TestSupport", dependencies: ["Autograd", "SafeTensors"], path: "Tests/TestSupport"),
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(
