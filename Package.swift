@@ -69,13 +69,15 @@ let package = Package(
       name: "Mining",
       dependencies: ["Autograd", "Communication", "DataSets", "TextEncoder", "TextFiles", "Tokenization", "HDF5Files"], swiftSettings: cpuFlags),
     .target(name: "ModelImport", dependencies: ["Autograd", "TextEncoder", "CSentencePiece"]),
-    .executableTarget(
-      name: "trainer",
+    // The command line as a library, so that tests can parse argument lists; `trainer` runs it.
+    .target(
+      name: "TrainerCLI",
       dependencies: [
         "TextEncoder", "TextFiles", "Tokenization", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation",
         "Reports", "DataSets", "Mining", "Communication", "SafeTensors",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
@@ -91,7 +93,7 @@ let package = Package(
       dependencies: ["Mining", "DataSets", "Autograd", "TextEncoder", "TextFiles", "Tokenization", "HDF5Files", "SafeTensors", "TestSupport"]),
     .testTarget(name: "DataSetsTests", dependencies: ["DataSets", "HDF5Files", "Tokenization", "TestSupport"]),
     .testTarget(name: "HDF5FilesTests", dependencies: ["HDF5Files", "TestSupport"]),
-    .testTarget(name: "RecipesTests", dependencies: ["Recipes"]),
+    .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
     .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
     .testTarget(name: "ReportsTests", dependencies: ["Reports", "TestSupport"]),
     .testTarget(
@@ -100,6 +102,9 @@ let package = Package(
         "Training", "Communication", "DataSets", "Evaluation", "HDF5Files", "TextEncoder", "TextFiles", "Tokenization", "Autograd", "Losses",
         "Recipes", "SafeTensors", "TestSupport",
       ]),
+    .testTarget(
+      name: "TrainerCLITests",
+      dependencies: ["TrainerCLI", "Evaluation", "Mining", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -5,9 +5,8 @@ import TestSupport
 import Testing
 import Tokenization
 
-@Suite struct DataSetTests {
-  static let modelDir = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")
-  static var ready: Bool { FileManager.default.fileExists(atPath: modelDir.appendingPathComponent("sentencepiece.bpe.model").path) }
+@Suite(.needsRealModel) struct DataSetTests {
+  static let modelDir = URL(fileURLWithPath: Fixtures.e5Model)
 
   static func tokenizer() throws -> Tokenizer {
     Tokenizer(model: try SentencePieceModel(path: modelDir.appendingPathComponent("sentencepiece.bpe.model").path), maxLength: 16)
@@ -20,10 +19,6 @@ import Tokenization
   ]
 
   @Test func buildsACorpusOfDistinctTextsThatReadsBackAndComposesAsTheTokenizerEncodes() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small missing")
-      return
-    }
     let tok = try Self.tokenizer()
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -51,10 +46,6 @@ import Tokenization
   }
 
   @Test func badFilesGetClearErrorsAndAFailedBuildKeepsTheOldFile() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small missing")
-      return
-    }
     let tok = try Self.tokenizer()
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

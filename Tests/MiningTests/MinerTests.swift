@@ -9,22 +9,15 @@ import TextFiles
 import Tokenization
 
 @Suite struct MinerTests {
-  static let modelDir = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")
+  static let modelDir = URL(fileURLWithPath: Fixtures.e5Model)
   static let nli = Fixtures.root.appendingPathComponent("data/kornlu/KorNLI/xnli.dev.ko.tsv")
-  static var ready: Bool {
-    FileManager.default.fileExists(atPath: modelDir.path) && FileManager.default.fileExists(atPath: nli.path)
-  }
 
   struct Stop: Error {}
 
   /// 30 KorNLI triplets plus 50 more sentences: mined with multilingual-e5-small, the negatives
   /// are those an exhaustive ranking of the model's own embeddings allows; a run stopped after
   /// its first chunk and started again gives the same file as one uninterrupted run.
-  @Test func minedNegativesFollowAnExhaustiveRankingAndAStoppedRunResumes() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func minedNegativesFollowAnExhaustiveRankingAndAStoppedRunResumes() throws {
     let model = try SentenceEncoder(directory: Self.modelDir.path)
     let rows = try TextLines.readTSV(path: Self.nli.path, required: ["sentence1", "sentence2", "gold_label"])
     var byPremise: [String: [String: String]] = [:]

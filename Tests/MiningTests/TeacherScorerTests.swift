@@ -9,7 +9,7 @@ import TextEncoder
 import Tokenization
 
 @Suite struct TeacherScorerTests {
-  static let e5 = Fixtures.root.appendingPathComponent("models/multilingual-e5-small")
+  static let e5 = URL(fileURLWithPath: Fixtures.e5Model)
 
   /// multilingual-e5-small with a fresh one-logit (or `labels`-logit) head, written as a model directory.
   static func crossEncoder(at dir: URL, labels: Int = 1) throws -> String {
@@ -23,11 +23,7 @@ import Tokenization
     return path
   }
 
-  @Test func scoresArePairLogitsOfEachCandidateAndBadTeachersAreRefused() throws {
-    guard FileManager.default.fileExists(atPath: Self.e5.path) else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small missing")
-      return
-    }
+  @Test(.needsRealModel) func scoresArePairLogitsOfEachCandidateAndBadTeachersAreRefused() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let teacherPath = try Self.crossEncoder(at: dir)

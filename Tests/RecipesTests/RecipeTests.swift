@@ -160,14 +160,8 @@ import Testing
     try expectError(valid.replacingOccurrences(of: "kind: cosent", with: "kind: infonce"), "infonce needs")
   }
 
-  @Test func theShippedRecipesParse() throws {
-    let root = Paths.root.path
-    guard FileManager.default.fileExists(atPath: root + "/models/multilingual-e5-small"),
-      FileManager.default.fileExists(atPath: root + "/data/kornlu/KorNLI")
-    else {
-      #expect(!Paths.requireRealModel, "models/ or data/kornlu missing; run tools/setup.sh")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func theShippedRecipesParse() throws {
+    let root = Fixtures.root.path
     let cwd = FileManager.default.currentDirectoryPath
     _ = FileManager.default.changeCurrentDirectoryPath(root)
     defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }

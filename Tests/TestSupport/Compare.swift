@@ -23,13 +23,3 @@ public func difference(_ got: [Float], _ expected: [Float]) -> Difference {
                     expected: expected.isEmpty ? 0 : expected[index])
 }
 
-/// Cosine similarity of two vectors, in Double.
-public func cosine(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
-  var dot = 0.0, na = 0.0, nb = 0.0
-  for (x, y) in zip(a, b) {
-    dot += Double(x) * Double(y)
-    na += Double(x) * Double(x)
-    nb += Double(y) * Double(y)
-  }
-  return dot / max((na * nb).squareRoot(), 1e-30)
-}

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Paths of test fixtures and of the repository, independent of the working directory.
+/// Paths of test fixtures and of the repository, independent of the working directory, and
+/// whether the large fixtures that tools/setup.sh makes are present.
 public enum Fixtures {
   /// The repository root (two levels above Tests/TestSupport).
   public static let root: URL = URL(fileURLWithPath: #filePath)
@@ -10,16 +11,40 @@ public enum Fixtures {
     root.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative).path
   }
 
-  /// The imported multilingual-e5-small, if set up (`models/multilingual-e5-small`, or
-  /// `$TRAINER_E5_MODEL`).
-  public static var e5ModelDirectory: String? {
-    let dir = ProcessInfo.processInfo.environment["TRAINER_E5_MODEL"]
-      ?? root.appendingPathComponent("models/multilingual-e5-small").path
-    return FileManager.default.fileExists(atPath: dir + "/model.safetensors") ? dir : nil
+  /// Where the imported multilingual-e5-small is looked for: `$TRAINER_E5_MODEL`, else
+  /// `models/multilingual-e5-small`.
+  public static var e5Model: String {
+    ProcessInfo.processInfo.environment["TRAINER_E5_MODEL"] ?? root.appendingPathComponent("models/multilingual-e5-small").path
   }
 
-  /// True under CI, where the real model must be present and its tests must not be skipped.
-  public static var requireRealModel: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+  /// True when multilingual-e5-small is set up (its weights and SentencePiece model).
+  public static var realModelReady: Bool {
+    FileManager.default.fileExists(atPath: e5Model + "/model.safetensors")
+      && FileManager.default.fileExists(atPath: e5Model + "/sentencepiece.bpe.model")
+  }
+
+  /// True when data/kornlu holds KorNLI and KorSTS.
+  public static var kornluReady: Bool {
+    FileManager.default.fileExists(atPath: root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
+      && FileManager.default.fileExists(atPath: root.path + "/data/kornlu/KorSTS/sts-dev.tsv")
+  }
+
+  /// The release build of trainer, which the tests that start the binary run.
+  public static var trainerBinary: String { root.appendingPathComponent(".build/release/trainer").path }
+
+  /// True when the release build of trainer exists.
+  public static var releaseBuildReady: Bool { FileManager.default.isExecutableFile(atPath: trainerBinary) }
+
+  /// Open MPI's mpirun, if installed.
+  public static var mpirun: String? {
+    ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// True when mpirun is installed.
+  public static var mpirunReady: Bool { mpirun != nil }
+
+  /// True under CI (`CI` set), where every fixture above must be present (`RequiredFixturesTests`).
+  public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
   /// A fresh temporary directory.
   public static func temporaryDirectory() -> URL {

@@ -6,8 +6,9 @@ import Testing
 @testable import TextEncoder
 
 /// The imported multilingual-e5-small against sentence-transformers on the same directory
-/// (tools/reference/e5_embeddings.py): identical token ids and cosine ≥ 0.99999 for every one
-/// of the 234 KorSTS / KorNLI / edge-case texts. Needs `models/multilingual-e5-small` (CI sets it up).
+/// (tools/reference/e5_embeddings.py): identical token ids, and every value of the 234
+/// KorSTS / KorNLI / edge-case embeddings within 1e-6 of PyTorch's. Needs
+/// `models/multilingual-e5-small` (CI sets it up).
 @Suite struct E5ParityTests {
   struct Reference: Decodable {
     let texts: [String]
@@ -15,11 +16,8 @@ import Testing
     let ids: [[Int32]]
   }
 
-  @Test func tokenIdsAndEmbeddingsMatchSentenceTransformers() throws {
-    guard let dir = Fixtures.e5ModelDirectory else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small is missing; run .ci/run or the README setup")
-      return
-    }
+  @Test(.needsRealModel) func tokenIdsAndEmbeddingsMatchSentenceTransformers() throws {
+    let dir = Fixtures.e5Model
     let ref = try JSONDecoder().decode(
       Reference.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("e5-small/reference.json"))))
     #expect(ref.texts.count >= 200)
@@ -39,11 +37,8 @@ import Testing
       let seqs = (start..<end).map { model.tokenizer.encode(ref.texts[$0], prefix: ref.prefixes[$0]) }
       got += try model.encoder.embed(TokenBatch(sequences: seqs, config: model.config), pooling: model.pooling, normalize: model.normalize).array
     }
-    var worst = (1.0, -1)
-    for i in 0..<ref.texts.count {
-      let c = cosine(got[i * C..<(i + 1) * C], expected[i * C..<(i + 1) * C])
-      if c < worst.0 { worst = (c, i) }
-    }
-    #expect(worst.0 >= 0.99999, "lowest cosine \(worst.0) for text #\(worst.1)")
+    // measured: max |diff| 2.2e-7 (text #233; values up to 0.16), float32 noise; the bound is about 5x that
+    let d = difference(got, expected)
+    #expect(d.maxAbs <= 1e-6, "\(d) (text #\(d.index / C))")
   }
 }

@@ -83,11 +83,8 @@ import Testing
     #expect(losses.last! < losses.first! / 5, "the optimizer did not reduce the loss: \(losses)")
   }
 
-  @Test func e5SmallGradientsMatchPyTorch() throws {
-    guard let dir = Fixtures.e5ModelDirectory else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small is missing; run .ci/run or the README setup")
-      return
-    }
+  @Test(.needsRealModel) func e5SmallGradientsMatchPyTorch() throws {
+    let dir = Fixtures.e5Model
     let encoder = Encoder(config: try EncoderConfig.load(path: dir + "/config.json"))
     try encoder.load(from: SafeTensorsFile(path: dir + "/model.safetensors"))
     let ref = try SafeTensorsFile(path: Fixtures.path("e5-small/grads.safetensors"))

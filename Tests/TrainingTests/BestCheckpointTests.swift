@@ -10,23 +10,7 @@ import Training
 /// Evaluation during training: STS and retrieval sets, the best checkpoint kept, marked and
 /// loaded at the end, early stopping, and exact resume across an early stop. A tiny random
 /// encoder with multilingual-e5-small's tokenizer keeps it fast (checkpoints of ~50 MB).
-@Suite(.serialized) struct BestCheckpointTests {
-  /// A random small XLM-R with e5's vocabulary and SentencePiece model.
-  static func tinyModel(in dir: URL, layers: Int = 1, width: Int = 16, heads: Int = 2) throws -> URL {
-    let e5 = URL(fileURLWithPath: Fixtures.e5ModelDirectory!)
-    let vocab = try EncoderConfig.load(path: e5.appendingPathComponent("config.json").path).vocabSize
-    let config = EncoderConfig(
-      vocabSize: vocab, hiddenSize: width, numHiddenLayers: layers, numAttentionHeads: heads, intermediateSize: 2 * width,
-      maxPositionEmbeddings: 66)
-    let encoder = Encoder(config: config)
-    encoder.initializeRandom(seed: 3, std: 0.2)
-    let out = dir.appendingPathComponent("tiny-model")
-    try ModelDirectoryWriter(layout: .init(pooling: .mean, normalize: true)).write(
-      encoder: encoder, sentencePieceModel: try Data(contentsOf: e5.appendingPathComponent("sentencepiece.bpe.model")),
-      to: out.path)
-    return out
-  }
-
+@Suite(.serialized, .needsRealModel, .needsKorNLU) struct BestCheckpointTests {
   /// A retrieval set from KorSTS dev: the first sentences as queries, the second ones as the
   /// corpus, each query's own pair relevant.
   static func retrievalSet(in dir: URL) throws -> (corpus: String, queries: String, qrels: String) {
@@ -85,13 +69,9 @@ import Training
   }
 
   @Test func bestCheckpointIsKeptMarkedAndLoadedAtTheEndAndEarlyStoppingEndsTheStage() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try Self.tinyModel(in: dir), ir = try Self.retrievalSet(in: dir)
+    let model = try tinyModel(in: dir), ir = try Self.retrievalSet(in: dir)
     let out = dir.appendingPathComponent("run")
     var events: [String] = []
     try TrainingRun(recipe: try recipe(model: model, ir: ir, output: out), observer: { e in
@@ -133,13 +113,9 @@ import Training
   }
 
   @Test func resumingAcrossAnEarlyStopIsExact() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try Self.tinyModel(in: dir), ir = try Self.retrievalSet(in: dir)
+    let model = try tinyModel(in: dir), ir = try Self.retrievalSet(in: dir)
     let straight = dir.appendingPathComponent("straight"), pieces = dir.appendingPathComponent("pieces")
     try TrainingRun(recipe: try recipe(model: model, ir: ir, output: straight), observer: { _ in }).run()
     let r = try recipe(model: model, ir: ir, output: pieces)

@@ -11,22 +11,13 @@ import Training
 /// Training a cross-encoder: a bi-encoder base gets a seeded head, binary and listwise stages
 /// train it, STS sets are evaluated by the correlation of its logits, and what it writes loads
 /// back as a cross-encoder with the same logits.
-@Suite(.serialized) struct CrossEncoderTrainingTests {
-  static var ready: Bool {
-    Fixtures.e5ModelDirectory != nil
-      && FileManager.default.fileExists(atPath: Fixtures.root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
-  }
-
+@Suite(.serialized, .needsRealModel, .needsKorNLU) struct CrossEncoderTrainingTests {
   @Test func binaryThenListwiseStagesTrainAndWriteATransformersCrossEncoder() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let root = Fixtures.root.path
     let text = """
-      model: {base: \(Fixtures.e5ModelDirectory!), max_length: 48, cross_encoder: true}
+      model: {base: \(Fixtures.e5Model), max_length: 48, cross_encoder: true}
       seed: 2
       output: \(dir.path)/run
       evaluation:
@@ -66,13 +57,12 @@ import Training
     let batch = TokenBatch(sequences: [loaded.tokenizer.encodePair("고양이가 잔다.", "고양이가 자고 있다.")], config: loaded.config)
     #expect(try loaded.encoder.logits(batch).array == ckpt.encoder.logits(batch).array)
     // the head started from the seed and moved
-    let fresh = try SentenceEncoder(directory: Fixtures.e5ModelDirectory!, crossEncoderHeadSeed: 2)
+    let fresh = try SentenceEncoder(directory: Fixtures.e5Model, crossEncoderHeadSeed: 2)
     #expect(try fresh.encoder.logits(batch).array != loaded.encoder.logits(batch).array)
   }
 
   @Test func listwiseAndBinaryLossesAreThoseOfThePairLogits() throws {
-    guard Self.ready else { return }
-    let model = try SentenceEncoder(directory: Fixtures.e5ModelDirectory!, crossEncoderHeadSeed: 9)
+    let model = try SentenceEncoder(directory: Fixtures.e5Model, crossEncoderHeadSeed: 9)
     let examples: [TrainingExample] = [
       .triplet(query: "고양이가 잔다.", positive: "고양이가 자고 있다.", negatives: ["개가 뛴다.", "비가 온다."]),
       .triplet(query: "개가 뛴다.", positive: "강아지가 달린다.", negatives: []),

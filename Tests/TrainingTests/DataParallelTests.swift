@@ -110,14 +110,10 @@ import Training
 
   /// The Done-means case on multilingual-e5-small: a global batch of 32 on 2 ranks, InfoNCE
   /// with 2 hard negatives and KL distillation from teacher scores.
-  @Test func twoRanksGiveOneRanksLossAndGradientsOnMultilingualE5Small() throws {
-    guard DataSetTrainingTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func twoRanksGiveOneRanksLossAndGradientsOnMultilingualE5Small() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let e5 = Fixtures.e5ModelDirectory!
+    let e5 = Fixtures.e5Model
     let (dataSets, examples) = try Self.distillationData(in: dir, tokenizer: try Tokenizer.load(directory: URL(fileURLWithPath: e5)))
     let setup = Setup(
       directory: e5, examples: examples, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 2),
@@ -133,15 +129,11 @@ import Training
   /// The other losses on a tiny random encoder. Float rounding weighs more in its random weights
   /// (1e-5 to 4e-5 measured), so the bound is 1e-4, as for GradCache; its last LayerNorm bias is
   /// measured against the model's largest gradient. A lost or doubled share shows as O(1).
-  @Test(arguments: ["infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise"])
+  @Test(.needsRealModel, .needsKorNLU, arguments: ["infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise"])
   func everyLossOnATinyEncoder(_ variant: String) throws {
-    guard DataSetTrainingTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let tiny = try BestCheckpointTests.tinyModel(in: dir, layers: 2, width: 32, heads: 4).path
+    let tiny = try tinyModel(in: dir, layers: 2, width: 32, heads: 4).path
     let infoNCE = Recipe.Loss.infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1)
     var setup = Setup(directory: tiny, examples: try Self.nli(32), loss: infoNCE)
     var ranks = 2

@@ -13,12 +13,7 @@ import Training
 
 /// Training from hdf5 data sets: the same weights as from the texts they were built from, and
 /// distillation on each query's own candidates with the stored teacher scores.
-@Suite(.serialized) struct DataSetTrainingTests {
-  static var ready: Bool {
-    Fixtures.e5ModelDirectory != nil
-      && FileManager.default.fileExists(atPath: Fixtures.root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
-  }
-
+@Suite(.serialized, .needsRealModel, .needsKorNLU) struct DataSetTrainingTests {
   /// 24 KorNLI (premise, entailment, [contradiction, neutral]) examples.
   static func triplets(count: Int = 24) throws -> [TextTriplet] {
     let rows = try TextLines.readTSV(
@@ -34,7 +29,7 @@ import Training
 
   func recipe(_ dir: URL, name: String, source: String, loss: String = "{kind: infonce, hard_negatives: 2}") throws -> Recipe {
     let text = """
-      model: {base: \(Fixtures.e5ModelDirectory!), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
+      model: {base: \(Fixtures.e5Model), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
       seed: 3
       output: \(dir.path)/\(name)
       stages:
@@ -51,10 +46,6 @@ import Training
   }
 
   @Test func aDataSetTrainsToTheSameWeightsAsTheTextsItWasBuiltFrom() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let triplets = try Self.triplets()
@@ -63,7 +54,7 @@ import Training
       String(decoding: try JSONSerialization.data(withJSONObject: ["query": t.query, "positive": t.positive, "negatives": t.negatives]), as: UTF8.self)
     }
     try lines.joined(separator: "\n").write(toFile: jsonl, atomically: true, encoding: .utf8)
-    let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: Fixtures.e5ModelDirectory!))
+    let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: Fixtures.e5Model))
     let h5 = dir.appendingPathComponent("t.h5").path
     let built = try DataSetBuilder.build(
       examples: triplets, tokenizer: tokenizer, sources: [jsonl], checkPrefixes: ["query: ", "passage: "], output: h5)
@@ -84,13 +75,9 @@ import Training
   }
 
   @Test func distillationScoresEachQuerysOwnCandidatesAgainstTheTeacher() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try SentenceEncoder(directory: Fixtures.e5ModelDirectory!)
+    let model = try SentenceEncoder(directory: Fixtures.e5Model)
     var triplets = Array(try Self.triplets().prefix(4))
     triplets[2].negatives.removeLast()  // a query short of negatives
     let h5 = dir.appendingPathComponent("d.h5").path
@@ -151,7 +138,6 @@ import Training
   }
 
   @Test func recipeChecksForDataSetsAndDistillation() throws {
-    guard Self.ready else { return }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let nli = Fixtures.root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv"

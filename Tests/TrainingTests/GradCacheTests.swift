@@ -50,12 +50,8 @@ import Training
     return worst
   }
 
-  @Test func cachedInfoNCEEqualsUncachedOnMultilingualE5Small() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
-    let model = try SentenceEncoder(directory: Fixtures.e5ModelDirectory!)
+  @Test(.needsRealModel, .needsKorNLU) func cachedInfoNCEEqualsUncachedOnMultilingualE5Small() throws {
+    let model = try SentenceEncoder(directory: Fixtures.e5Model)
     let (worst, name) = try compare(model: model, hardNegatives: 1, symmetric: true)
     #expect(worst <= 1e-5, "worst relative gradient difference \(worst) in \(name)")
   }
@@ -63,27 +59,19 @@ import Training
   /// A tiny random encoder for the other variants. Its random weights make the last LayerNorm
   /// bias's gradient (a sum over every token with much cancellation) poorly conditioned, so the
   /// bound is 1e-4 here; a wrong mask or a lost gradient shows as an O(1) difference.
-  @Test(arguments: [(1, false), (0, false), (0, true)])
+  @Test(.needsRealModel, .needsKorNLU, arguments: [(1, false), (0, false), (0, true)])
   func cachedInfoNCEEqualsUncachedOnATinyEncoder(hardNegatives: Int, symmetric: Bool) throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try SentenceEncoder(directory: BestCheckpointTests.tinyModel(in: dir, layers: 2, width: 32, heads: 4).path)
+    let model = try SentenceEncoder(directory: tinyModel(in: dir, layers: 2, width: 32, heads: 4).path)
     let (worst, name) = try compare(model: model, hardNegatives: hardNegatives, symmetric: symmetric)
     #expect(worst <= 1e-4, "worst relative gradient difference \(worst) in \(name)")
   }
 
-  @Test func aBatchOfOnePairHasNoHardestNegative() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func aBatchOfOnePairHasNoHardestNegative() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try SentenceEncoder(directory: BestCheckpointTests.tinyModel(in: dir).path)
+    let model = try SentenceEncoder(directory: tinyModel(in: dir).path)
     let step = TrainingStep(model, loss: .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 0), maxLength: 16)
     let r = try step.run([.triplet(query: "a", positive: "b", negatives: [])], dropout: true, seed: 1)
     #expect(r.loss == 0 && r.metrics.accuracy == 1 && r.metrics.hardestNegativeSimilarity == nil)

@@ -8,14 +8,10 @@ import Training
 /// Instruct stages: queries formatted with their source's instruction, passages bare, and the
 /// prompts saved in the exported model for sentence-transformers.
 @Suite struct InstructStageTests {
-  @Test func instructionsBecomePromptsOfTheExportedModel() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func instructionsBecomePromptsOfTheExportedModel() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try BestCheckpointTests.tinyModel(in: dir)
+    let model = try tinyModel(in: dir)
     let root = Fixtures.root.path
     let text = """
       model: {base: \(model.path), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
@@ -72,14 +68,10 @@ import Training
 /// with dropout) then an instruct stage, stopped and resumed inside each, end with the weights
 /// of the uninterrupted run.
 @Suite struct StageKindsResumeTests {
-  @Test func pretrainAndInstructStagesResumeBitIdentically() throws {
-    guard ResumeTests.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func pretrainAndInstructStagesResumeBitIdentically() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let model = try BestCheckpointTests.tinyModel(in: dir)
+    let model = try tinyModel(in: dir)
     let root = Fixtures.root.path
     func recipe(_ name: String) throws -> Recipe {
       let text = """

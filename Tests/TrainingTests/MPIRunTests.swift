@@ -13,13 +13,9 @@ import Training
 /// repeats an uninterrupted 2-rank run bit for bit, and a rank that dies or hangs stopping the
 /// job with a message while the last checkpoint stays loadable. Each rank runs one thread (the
 /// machine has two cores).
-@Suite(.serialized) struct MPIRunTests {
-  static let binary = Fixtures.root.appendingPathComponent(".build/release/trainer").path
-  static let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
-  static var ready: Bool {
-    ResumeTests.ready && FileManager.default.isExecutableFile(atPath: binary) && mpirun != nil
-  }
+@Suite(.serialized, .needsRealModel, .needsKorNLU, .needsReleaseBuild, .needsMPIRun) struct MPIRunTests {
+  static let binary = Fixtures.trainerBinary
+  static let mpirun = Fixtures.mpirun
 
   /// The tiny recipe's arguments: output `out`, one thread per rank, `extra` overrides.
   static func arguments(_ out: URL, _ extra: [String]) -> [String] {
@@ -67,10 +63,6 @@ import Training
   /// order of the sums moves it: one rank on 1 thread and on 2 threads differ by 2.7e-6 there
   /// (26 of 118 M weights above 1e-6), as 1 and 2 ranks do (2.9e-6, 20 weights).
   @Test func twoRanksEndWithOneRanksWeights() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models, data, the release build of trainer or mpirun missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let settings = [
@@ -81,7 +73,7 @@ import Training
     try Self.run(ranks: 2, Self.arguments(dir.appendingPathComponent("two"), settings))
     let a = try Self.weights(dir.appendingPathComponent("one/checkpoints/step-0000005"))
     let b = try Self.weights(dir.appendingPathComponent("two/checkpoints/step-0000005"))
-    let base = try Self.weights(URL(fileURLWithPath: Fixtures.e5ModelDirectory!))
+    let base = try Self.weights(URL(fileURLWithPath: Fixtures.e5Model))
     var worst: Float = 0, moved: Float = 0
     for (name, w) in a {
       worst = max(worst, zip(w, b[name]!).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) })
@@ -104,10 +96,6 @@ import Training
   /// Dropout on: stopped after step 2 and resumed on 2 ranks (across the stage boundary at step
   /// 3), the run ends with the bits of an uninterrupted 2-rank run.
   @Test func aTwoRankResumeRepeatsAnUninterruptedTwoRankRun() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models, data, the release build of trainer or mpirun missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let straight = dir.appendingPathComponent("straight"), resumed = dir.appendingPathComponent("resumed")
@@ -127,10 +115,6 @@ import Training
   /// checkpoint loads.
   @Test(arguments: ["killed", "hung"])
   func aRankThatDiesOrHangsStopsTheJob(_ failure: String) throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models, data, the release build of trainer or mpirun missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("run"), log = dir.appendingPathComponent("stderr.txt")
@@ -177,21 +161,17 @@ import Training
   /// `trainer mine` and `trainer score` on 2 ranks (the ranks embed the corpus chunks in turn,
   /// score their shares of the pairs; rank 0 writes) write what one rank writes.
   @Test func miningAndScoringOnTwoRanksWriteWhatOneRankWrites() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models, data, the release build of trainer or mpirun missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     // a data set of 120 KorNLI triplets with 200 more corpus texts, and a tiny cross-encoder teacher
     let triplets = try DataSetTrainingTests.triplets(count: 120)
     let rows = try TextLines.readTSV(path: Fixtures.root.path + "/data/kornlu/KorSTS/sts-dev.tsv", required: ["sentence1"])
-    let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: Fixtures.e5ModelDirectory!))
+    let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: Fixtures.e5Model))
     let one = dir.appendingPathComponent("one.h5").path, two = dir.appendingPathComponent("two.h5").path
     _ = try DataSetBuilder.build(
       examples: triplets, corpusTexts: rows.prefix(200).map { $0["sentence1"]! }, tokenizer: tokenizer, sources: ["t"], output: one)
     try FileManager.default.copyItem(atPath: one, toPath: two)
-    let tiny = try BestCheckpointTests.tinyModel(in: dir, layers: 2, width: 32, heads: 4)
+    let tiny = try tinyModel(in: dir, layers: 2, width: 32, heads: 4)
     let teacher = try SentenceEncoder(directory: tiny.path, crossEncoderHeadSeed: 5)
     let teacherDir = dir.appendingPathComponent("teacher").path
     try ModelDirectoryWriter(layout: .init()).write(
@@ -199,7 +179,7 @@ import Training
       to: teacherDir)
 
     let mine = [
-      "--model", Fixtures.e5ModelDirectory!, "--k", "2", "--rank-window", "3-30", "--chunk-rows", "96",
+      "--model", Fixtures.e5Model, "--k", "2", "--rank-window", "3-30", "--chunk-rows", "96",
       "--query-prefix", "query: ", "--passage-prefix", "passage: ", "--max-length", "32", "--threads", "1",
     ]
     try Self.run(ranks: 1, ["mine", one] + mine)

@@ -9,14 +9,10 @@ import TextEncoder
 /// `optimizer.safetensors` keeps an embedding table's moments only for rows that have them
 /// ("packed"), restores them exactly, and still reads the whole buffers earlier versions wrote.
 @Suite struct OptimizerCheckpointTests {
-  @Test func momentsArePackedAndRestoredBitForBit() throws {
-    guard Fixtures.e5ModelDirectory != nil else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small missing")
-      return
-    }
+  @Test(.needsRealModel) func momentsArePackedAndRestoredBitForBit() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let tiny = try BestCheckpointTests.tinyModel(in: dir)
+    let tiny = try tinyModel(in: dir)
     let model = try SentenceEncoder(directory: tiny.path)
     let store = model.encoder.store
     let optimizer = AdamW(store: store, settings: .init())
@@ -61,7 +57,7 @@ import TextEncoder
     #expect(Array(UnsafeBufferPointer(start: fromOld.v.data, count: store.count)) == Array(UnsafeBufferPointer(start: optimizer.v.data, count: store.count)))
 
     // a packed file of another model is refused, naming the tensor
-    let other = try SentenceEncoder(directory: try BestCheckpointTests.tinyModel(in: dir.appendingPathComponent("w"), width: 32, heads: 4).path)
+    let other = try SentenceEncoder(directory: try tinyModel(in: dir.appendingPathComponent("w"), width: 32, heads: 4).path)
     #expect { try Checkpoint.loadOptimizer(AdamW(store: other.encoder.store, settings: .init()), from: checkpoint) } throws: {
       "\($0)".contains("exp_avg") && "\($0)".contains("packed moments")
     }

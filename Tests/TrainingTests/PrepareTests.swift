@@ -13,13 +13,8 @@ import Training
 /// teacher before a distilling stage trains on it; run again, every step sees its product and
 /// is skipped.
 @Suite(.serialized) struct PrepareTests {
-  @Test func buildMineAndScoreRunOnceThenAreSkipped() throws {
-    guard let e5 = Fixtures.e5ModelDirectory,
-      FileManager.default.fileExists(atPath: Fixtures.root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
-    else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
+  @Test(.needsRealModel, .needsKorNLU) func buildMineAndScoreRunOnceThenAreSkipped() throws {
+    let e5 = Fixtures.e5Model
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     // a teacher: the base model with a seeded one-logit head

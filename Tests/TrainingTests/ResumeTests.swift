@@ -8,18 +8,13 @@ import Training
 /// Exact resume on the real model: N steps straight equal N/2 + resume (and across a stage
 /// boundary) bit for bit, on one rank and on two, and a process killed while writing a checkpoint leaves the previous
 /// one loadable. Needs models/multilingual-e5-small and data/kornlu (CI sets both up).
-@Suite(.serialized) struct ResumeTests {
-  static var ready: Bool {
-    let root = Fixtures.root.path
-    return Fixtures.e5ModelDirectory != nil && FileManager.default.fileExists(atPath: root + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")
-  }
-
+@Suite(.serialized, .needsRealModel, .needsKorNLU) struct ResumeTests {
   /// Two stages of 3 steps (InfoNCE with dropout, then CoSENT), batch 2, short texts.
   func recipe(output: URL, checkpointEvery: Int = 100, temperature: String = "0.05") throws -> Recipe {
     let root = Fixtures.root.path
     let text = """
       model:
-        base: \(Fixtures.e5ModelDirectory!)
+        base: \(Fixtures.e5Model)
         max_length: 16
         query_prefix: "query: "
         passage_prefix: "query: "
@@ -73,10 +68,6 @@ import Training
   /// summed before the step).
   @Test(arguments: [1, 2])
   func stoppingAndResumingGivesBitIdenticalWeights(ranks: Int) throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let straight = dir.appendingPathComponent("straight"), pieces = dir.appendingPathComponent("pieces")
@@ -105,10 +96,6 @@ import Training
   }
 
   @Test func aNonFiniteLossStopsTheRunWithAClearMessage() throws {
-    guard Self.ready else {
-      #expect(!Fixtures.requireRealModel, "models/multilingual-e5-small or data/kornlu missing")
-      return
-    }
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     // 1 / 1e-45 overflows: the logits are infinite and the loss is not a number
@@ -118,12 +105,8 @@ import Training
     }
   }
 
-  @Test func aKillDuringACheckpointWriteKeepsThePreviousOne() throws {
-    let binary = Fixtures.root.appendingPathComponent(".build/release/trainer").path
-    guard Self.ready, FileManager.default.isExecutableFile(atPath: binary) else {
-      #expect(!Fixtures.requireRealModel, "models, data or the release build of trainer missing")
-      return
-    }
+  @Test(.needsReleaseBuild) func aKillDuringACheckpointWriteKeepsThePreviousOne() throws {
+    let binary = Fixtures.trainerBinary
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("killed")

@@ -3,7 +3,7 @@ sentence; relevant: the pairs scored 4 or more), written in BEIR layout (corpus.
 queries.jsonl, qrels.tsv) into OUT_DIR, then evaluated by sentence-transformers'
 InformationRetrievalEvaluator (cosine, "query: " / "passage: " prompts, max length 64, 2 threads).
 Compare with `trainer eval MODEL --retrieval OUT_DIR/corpus.jsonl OUT_DIR/queries.jsonl
-OUT_DIR/qrels.tsv --query-prompt "query: " --passage-prompt "passage: " --max-length 64`.
+OUT_DIR/qrels.tsv --query-prefix "query: " --passage-prefix "passage: " --max-length 64`.
 Usage: bench_st_retrieval.py OUT_DIR [MODEL_DIR]"""
 import csv, json, os, sys, time
 os.environ["HF_HUB_OFFLINE"] = "1"

@@ -2,7 +2,7 @@
 sentence-transformers as is and embeds like `trainer embed`:
 
   .build/release/trainer export checkpoints/kornli/checkpoints/step-NNNNNNN --output /tmp/exported
-  .build/release/trainer embed /tmp/exported --input examples/sentences.txt --output /tmp/exported.h5 --prefix "query: "
+  .build/release/trainer embed /tmp/exported --input examples/sentences.txt --output /tmp/exported.h5 --prompt "query: "
   python tools/reference/check_export.py /tmp/exported examples/sentences.txt /tmp/exported.h5 "query: "
 
 Prints the minimum cosine between the two embeddings of each line; fails below 0.99999."""

@@ -29,7 +29,7 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(src, "w", encoding="utf-8") as f:
         f.write("한 남자가 음식을 먹고 있다.\nA man is eating food.\n\n")
     out = os.path.join(tmp, "emb.h5")
-    subprocess.run([trainer, "embed", model, "--input", src, "--output", out, "--prefix", "query: "], check=True)
+    subprocess.run([trainer, "embed", model, "--input", src, "--output", out, "--prompt", "query: "], check=True)
     with h5py.File(out, "r") as h:
         e = h["embeddings"][:]
         check("h5py: embeddings float32 [3, 384]", e.dtype == np.float32 and e.shape == (3, 384))

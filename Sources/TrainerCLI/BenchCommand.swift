@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Sentences per forward pass.")
     var batch: Int = 32
     @Option(help: "Text put before every sentence.")
-    var prefix: String = ""
+    var prompt: String = ""
     @Option(help: "Timed repetitions (the best is reported); one untimed warm-up runs first.")
     var repeats: Int = 3
     @OptionGroup var compute: ComputeOptions
@@ -30,12 +30,12 @@ struct BenchCommand: ParsableCommand {
         let model = try SentenceEncoder(directory: self.model)
         let rows = try TextLines.readTSV(path: tsv, required: ["sentence1", "sentence2"])
         let texts = rows.map { $0["sentence1"]! } + rows.map { $0["sentence2"]! }
-        let tokens = texts.reduce(0) { $0 + model.tokenizer.encode($1, prefix: prefix).count }
-        _ = try model.embed(Array(texts.prefix(batch * 2)), prefix: prefix, batchSize: batch)
+        let tokens = texts.reduce(0) { $0 + model.tokenizer.encode($1, prefix: prompt).count }
+        _ = try model.embed(Array(texts.prefix(batch * 2)), prefix: prompt, batchSize: batch)
         var best = Double.infinity
         for _ in 0..<max(1, repeats) {
           let t0 = Date()
-          _ = try model.embed(texts, prefix: prefix, batchSize: batch)
+          _ = try model.embed(texts, prefix: prompt, batchSize: batch)
           best = min(best, Date().timeIntervalSince(t0))
         }
         print(String(format: "embed: %d sentences (%d tokens) in %.3fs: %.1f sentences/s, %.0f tokens/s (batch %d, %d threads)",

@@ -16,18 +16,18 @@ extension BenchCommand {
     var model: String
     @Option(help: "NLI TSV (sentence1, sentence2, gold_label) the triplets come from; repeat for several.")
     var tsv: [String] = ["data/kornlu/KorNLI/xnli.dev.ko.tsv"]
-    @Option(help: "Triplets per step.")
-    var batch: Int = 32
+    @Option(help: "Triplets per step (the recipe's batch_size).")
+    var batchSize: Int = 32
     @Option(help: "Hard negatives per query (0: in-batch negatives only, as in pretraining).")
     var hardNegatives: Int = 1
     @Option(help: "GradCache: texts per forward pass (default: the whole batch at once).")
     var miniBatch: Int?
     @Flag(inversion: .prefixedNo, help: "Run one untimed step first (its memory is reported).")
     var warmup: Bool = true
-    @Option(help: "Tokens per sequence at most (with the prefix and special tokens).")
+    @Option(help: "Tokens per sequence at most (with the prompt and special tokens).")
     var maxLength: Int = 64
-    @Option(help: "Text put before every sentence.")
-    var prefix: String = "query: "
+    @Option(help: "Text put before every sentence (queries, positives and negatives).")
+    var prompt: String = "query: "
     @Option(help: "Timed steps (after one untimed warm-up step).")
     var steps: Int = 5
     @Flag(inversion: .prefixedNo, help: "Hidden and attention dropout from the model config, as in training.")
@@ -36,18 +36,21 @@ extension BenchCommand {
     var profile = false
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+      guard (0...1).contains(hardNegatives) else { throw ValidationError("--hard-negatives: 0 or 1 (the triplets hold one)") }
+      if let miniBatch, miniBatch < 1 || miniBatch > batchSize {
+        throw ValidationError("--mini-batch must be between 1 and the batch (\(batchSize))")
+      }
+    }
+
     func run() throws {
       compute.apply()
       try runReportingErrors {
         let model = try SentenceEncoder(directory: self.model)
         let encoder = model.encoder, config = model.config
         let triplets = try tsv.flatMap { try NLITriplets.read(path: $0) }
-        guard triplets.count >= batch else {
-          throw ValidationError("\(tsv.joined(separator: ", ")) give \(triplets.count) triplets; a step of \(batch) needs \(batch)")
-        }
-        guard (0...1).contains(hardNegatives) else { throw ValidationError("--hard-negatives: 0 or 1 (the triplets hold one)") }
-        if let miniBatch, miniBatch < 1 || miniBatch > batch {
-          throw ValidationError("--mini-batch must be between 1 and the batch (\(batch))")
+        guard triplets.count >= batchSize else {
+          throw ValidationError("\(tsv.joined(separator: ", ")) give \(triplets.count) triplets; a step of \(batchSize) needs \(batchSize)")
         }
         let peak = BenchTrain.sgemmPeak()
         print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
@@ -65,11 +68,11 @@ extension BenchCommand {
 
         let step = TrainingStep(
           encoder: encoder, pooling: model.pooling, objective: InfoNCE(temperature: 0.05, hardNegatives: hardNegatives),
-          texts: TextPreparation(tokenizer: model.tokenizer, maxLength: maxLength, queryPrefix: prefix, passagePrefix: prefix))
+          texts: TextPreparation(tokenizer: model.tokenizer, maxLength: maxLength, queryPrefix: prompt, passagePrefix: prompt))
         let optimizer = AdamW(store: encoder.store, settings: .init())
         encoder.store.zeroGrad()
         optimizer.update(lr: 0)  // touch every buffer once so the memory figures are steady
-        func lengths(_ texts: [String]) -> [Int] { texts.map { model.tokenizer.encode($0, prefix: prefix, maxLength: maxLength).count } }
+        func lengths(_ texts: [String]) -> [Int] { texts.map { model.tokenizer.encode($0, prefix: prompt, maxLength: maxLength).count } }
 
         var profiled: [String: Tape.OpTime] = [:]
         var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
@@ -77,7 +80,7 @@ extension BenchCommand {
         var stepPeak = 0.0
         for s in first...steps {
           // consecutive triplets, wrapping around the file (each step's are distinct)
-          let chunk = (0..<batch).map { triplets[(s * batch + $0) % triplets.count] }
+          let chunk = (0..<batchSize).map { triplets[(s * batchSize + $0) % triplets.count] }
           let examples = chunk.map { TrainingExample.triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
           let before = Memory.resetPeak()
           let t0 = Date()
@@ -93,7 +96,7 @@ extension BenchCommand {
             let kept = miniBatch.map { m in SequenceLayout(lengths: (0..<min(m, r.layout.count)).map { r.layout.length($0) }) } ?? r.layout
             let activations = EncoderMemory.activationBytes(config, kept)
             print(String(format: "memory: %.0f MB resident before the step (weights, gradients, AdamW moments); peak %.0f MB during one forward+backward of %d triplets (%d tokens); the tape's activations %.0f MB",
-                         before / 1e6, Memory.peak() / 1e6, batch, r.tokens, activations / 1e6))
+                         before / 1e6, Memory.peak() / 1e6, batchSize, r.tokens, activations / 1e6))
             if warmup { continue }
           }
           zero += t1.timeIntervalSince(t0); fb += t2.timeIntervalSince(t1); opt += t3.timeIntervalSince(t2)
@@ -107,7 +110,7 @@ extension BenchCommand {
           tokenCount += r.tokens
           realTokens += r.tokens
           // the peer pads each column (queries, positives, negatives) to its longest
-          padded += batch * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].prefix(2 + hardNegatives)
+          padded += batchSize * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].prefix(2 + hardNegatives)
             .reduce(0) { $0 + (lengths($1).max() ?? 0) }
         }
         for (op, t) in profiled.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
@@ -123,7 +126,7 @@ extension BenchCommand {
                      fb / n, Double(tokenCount) / fb, flops / fb / 1e9, 100 * flops / fb / 1e9 / peak))
         print(String(format: "zero-grad %.3fs/step, AdamW %.3fs/step (%d parameters)", zero / n, opt / n, encoder.store.count))
         print(String(format: "full step: %.3fs, %.2f triplets/s (batch %d, max length %d, %@dropout, %d threads; padding would add %.0f%% tokens)",
-                     total / n, Double(batch) * n / total, batch, maxLength, dropout ? "" : "no ", Parallel.threads,
+                     total / n, Double(batchSize) * n / total, batchSize, maxLength, dropout ? "" : "no ", Parallel.threads,
                      100 * Double(padded - realTokens) / Double(realTokens)))
       }
     }
@@ -131,7 +134,7 @@ extension BenchCommand {
 }
 
 enum BenchTrain {
-  /// GFLOP/s of a 2048×1536×384 product through BLAS.gemm (the best of 5).
+  /// GFLOP/s of a 2048×1536×384 product through BLAS.gemm (the best of 5 after a warm-up).
   static func sgemmPeak() -> Double { sgemmRate(m: 2048, n: 1536, k: 384, transA: false, transB: true) }
 
   /// GFLOP/s of one product shape through BLAS.gemm (the best of 5 after a warm-up).
@@ -140,11 +143,11 @@ enum BenchTrain {
     for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.1 }
     for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.1 }
     var best = Double.infinity
-    for _ in 0..<6 {
+    for run in 0..<6 {
       let t0 = Date()
       BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data, lda: transA ? m : k, b: b.data,
                 ldb: transB ? k : n, beta: beta, c: c.data, ldc: n)
-      best = min(best, Date().timeIntervalSince(t0))
+      if run > 0 { best = min(best, Date().timeIntervalSince(t0)) }  // run 0 is the warm-up
     }
     return 2 * Double(m * n * k) / best / 1e9
   }

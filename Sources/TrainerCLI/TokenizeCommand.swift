@@ -13,13 +13,13 @@ struct TokenizeCommand: ParsableCommand {
   @Option(help: "UTF-8 text file, one text per line.")
   var input: String
   @Option(help: "Text put before every line, e.g. \"query: \".")
-  var prefix: String = ""
+  var prompt: String = ""
 
   func run() throws {
     try runReportingErrors {
       let tok = try Tokenizer.load(directory: URL(fileURLWithPath: model))
       for line in try TextLines.read(path: input) {
-        print("[" + tok.encode(line, prefix: prefix).map(String.init).joined(separator: ", ") + "]")
+        print("[" + tok.encode(line, prefix: prompt).map(String.init).joined(separator: ", ") + "]")
       }
     }
   }

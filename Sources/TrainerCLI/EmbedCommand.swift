@@ -16,7 +16,7 @@ struct EmbedCommand: ParsableCommand {
   @Option(help: "HDF5 file to write (dataset 'embeddings', float32 [n, dim]).")
   var output: String
   @Option(help: "Text put before every sentence, e.g. \"query: \".")
-  var prefix: String = ""
+  var prompt: String = ""
   @Option(help: "A task instruction: every sentence is formatted as a query of that task with --instruction-template.")
   var instruction: String?
   @Option(help: "The template --instruction uses; {task} is the instruction, {text} (at the end) the sentence.")
@@ -28,7 +28,7 @@ struct EmbedCommand: ParsableCommand {
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
     if instruction != nil {
-      guard prefix.isEmpty else { throw ValidationError("give --prefix or --instruction, not both") }
+      guard prompt.isEmpty else { throw ValidationError("give --prompt or --instruction, not both") }
       guard InstructionTemplate(instructionTemplate) != nil else {
         throw ValidationError("--instruction-template must end with {text} (once)")
       }
@@ -42,7 +42,7 @@ struct EmbedCommand: ParsableCommand {
       let texts = try TextLines.read(path: input)
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()
-      let prefix = instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? self.prefix
+      let prefix = instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? prompt
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
       // written under a temporary name and renamed, so a failure never leaves a partial file

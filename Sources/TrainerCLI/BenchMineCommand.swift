@@ -21,14 +21,13 @@ extension BenchCommand {
     var chunkRows: Int = 8192
     @Option(help: "Queries searched together.")
     var queriesPerBlock: Int = 16_384
-    @Option(help: "Precision of the stored corpus: f32 or f16.")
-    var precision: String = "f32"
+    @Option(help: "Precision of the stored corpus.")
+    var precision: EmbeddingChunks.Precision = .f32
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
       compute.apply()
       try runReportingErrors {
-        guard let p = EmbeddingChunks.Precision(rawValue: precision) else { throw ValidationError("--precision must be f32 or f16") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-bench-mine-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         var rng = SplitMix64(seed: 1)
@@ -43,7 +42,7 @@ extension BenchCommand {
           return v
         }
         let chunks = try EmbeddingChunks(
-          directory: dir, key: "bench", rows: passages, dim: dim, rowsPerChunk: chunkRows, precision: p)
+          directory: dir, key: "bench", rows: passages, dim: dim, rowsPerChunk: chunkRows, precision: precision)
         for c in 0..<chunks.chunkCount { try chunks.write(c, unitRows(chunks.range(c).count)) }
         let q = unitRows(queries)
         let before = Memory.resetPeak()
@@ -56,7 +55,7 @@ extension BenchCommand {
         print(String(
           format: "mine: %d queries x %d passages (dim %d, k %d, %@ chunks of %d) in %.2fs: %.0f passages/s, %.2e scores/s; "
             + "peak RSS %.0f MB (%.0f MB before the search), %d threads",
-          queries, passages, dim, k, precision, chunkRows, seconds, Double(passages) / seconds,
+          queries, passages, dim, k, precision.rawValue, chunkRows, seconds, Double(passages) / seconds,
           Double(passages) * Double(queries) / seconds, Memory.peak() / 1e6, before / 1e6,
           compute.threads ?? ProcessInfo.processInfo.activeProcessorCount))
       }

@@ -21,16 +21,11 @@ struct MineCommand: ParsableCommand {
   var relativeMargin: Float?
   @Option(help: "Seed of the draw.")
   var seed: UInt64 = 0
-  @Option(help: "Text put before queries.")
-  var queryPrefix: String = ""
-  @Option(help: "Text put before corpus texts.")
-  var passagePrefix: String = ""
-  @Option(help: "Tokens per text at most (default: the model's).")
-  var maxLength: Int?
+  @OptionGroup var encode: EncodeOptions
   @Option(help: "Texts per forward pass.")
   var batch: Int = 64
-  @Option(help: "Precision of the stored corpus embeddings: f32 or f16.")
-  var precision: String = "f32"
+  @Option(help: "Precision of the stored corpus embeddings.")
+  var precision: EmbeddingChunks.Precision = .f32
   @Option(help: "Embeddings per stored chunk (the unit of resuming, and of sharing the work between MPI ranks).")
   var chunkRows: Int = 8192
   @OptionGroup var compute: ComputeOptions
@@ -47,7 +42,6 @@ struct MineCommand: ParsableCommand {
     _ = try window()
     guard k > 0 else { throw ValidationError("--k must be positive") }
     guard chunkRows > 0 else { throw ValidationError("--chunk-rows must be positive") }
-    guard EmbeddingChunks.Precision(rawValue: precision) != nil else { throw ValidationError("--precision must be f32 or f16") }
   }
 
   func run() throws {
@@ -58,9 +52,9 @@ struct MineCommand: ParsableCommand {
       var miner = Miner(
         model: encoder,
         selection: NegativeSelection(count: k, window: try window(), margin: margin, relativeMargin: relativeMargin, seed: seed),
-        queryPrefix: queryPrefix, passagePrefix: passagePrefix, maxLength: maxLength)
+        queryPrefix: encode.queryPrefix, passagePrefix: encode.passagePrefix, maxLength: encode.maxLength)
       miner.batchSize = batch
-      miner.precision = EmbeddingChunks.Precision(rawValue: precision)!
+      miner.precision = precision
       miner.communicator = comm
       miner.rowsPerChunk = chunkRows
       var bars: [Miner.Phase: ProgressBar] = [:]

@@ -14,7 +14,8 @@ struct EvalCommand: ParsableCommand {
       Euclidean, Manhattan and dot similarity (EmbeddingSimilarityEvaluator). --retrieval: a corpus and queries \
       (JSONL with _id, text and optional title, or TSV with a header naming id or _id and text) and qrels (TSV with \
       a header naming query-id, corpus-id and optional score); reports accuracy, precision and recall @1/3/5/10, \
-      nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator).
+      nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator). --query-prefix goes before STS sentences and \
+      retrieval queries, --passage-prefix before retrieval documents.
       """)
 
   @Argument(help: "A Hugging Face / sentence-transformers model directory (or a checkpoint).")
@@ -23,14 +24,9 @@ struct EvalCommand: ParsableCommand {
   var sts: [String] = []
   @Option(parsing: .upToNextOption, help: "CORPUS QUERIES QRELS of a retrieval set; repeat for several.")
   var retrieval: [String] = []
-  @Option(help: "Text put before STS sentences and retrieval queries, e.g. \"query: \".")
-  var queryPrompt: String = ""
-  @Option(help: "Text put before retrieval documents, e.g. \"passage: \".")
-  var passagePrompt: String = ""
-  @Option(help: "Retrieval similarities, comma-separated: cosine, dot.")
-  var similarity: String = "cosine"
-  @Option(help: "Tokens per text at most (default: the model's max_seq_length).")
-  var maxLength: Int?
+  @OptionGroup var encode: EncodeOptions
+  @Option(help: "Retrieval similarities, comma-separated.")
+  var similarity = RetrievalSimilarities([.cosine])
   @Option(help: "Texts per forward pass.")
   var batch: Int = 256
   @Option(help: "Also write the results as JSON to this file ('-': standard output, instead of the table).")
@@ -43,17 +39,6 @@ struct EvalCommand: ParsableCommand {
       throw ValidationError("--retrieval takes three files: CORPUS QUERIES QRELS (got \(retrieval.count))")
     }
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
-    if let maxLength, maxLength < 2 { throw ValidationError("--max-length must be at least 2") }
-    _ = try similarities()
-  }
-
-  func similarities() throws -> [Similarity] {
-    try similarity.split(separator: ",").map { name in
-      guard let s = Similarity(rawValue: String(name)), s == .cosine || s == .dot else {
-        throw ValidationError("--similarity: expected cosine or dot, got '\(name)'")
-      }
-      return s
-    }
   }
 
   func run() throws {
@@ -69,12 +54,12 @@ struct EvalCommand: ParsableCommand {
       let model = try SentenceEncoder(directory: self.model)
       let evaluator = Evaluator(
         encoder: model.encoder, tokenizer: model.tokenizer, pooling: model.pooling, normalize: model.normalize,
-        maxLength: maxLength, queryPrefix: queryPrompt, passagePrefix: passagePrompt, batchSize: batch)
+        maxLength: encode.maxLength, queryPrefix: encode.queryPrefix, passagePrefix: encode.passagePrefix, batchSize: batch)
       var results: [[String: Any]] = []
       let toStdout = json == "-"
       for set in sets {
         let t0 = Date()
-        let metrics = try set.load.evaluate(with: evaluator, similarities: try similarities())
+        let metrics = try set.load.evaluate(with: evaluator, similarities: similarity.similarities)
         var description: String
         switch set.load {
         case .sts(let pairs): description = "\(pairs.count) pairs"
@@ -95,7 +80,7 @@ struct EvalCommand: ParsableCommand {
       }
       if let json {
         let payload: [String: Any] = [
-          "model": self.model, "query_prompt": queryPrompt, "passage_prompt": passagePrompt, "sets": results,
+          "model": self.model, "query_prompt": encode.queryPrefix, "passage_prompt": encode.passagePrefix, "sets": results,
         ]
         let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
         if toStdout {

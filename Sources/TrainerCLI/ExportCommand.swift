@@ -11,32 +11,26 @@ struct ExportCommand: ParsableCommand {
   var checkpoint: String
   @Option(help: "The directory to write.")
   var output: String
-  @Option(help: "Weight precision: f32 or f16.")
-  var dtype: String = "f32"
+  @Option(help: "Weight precision.")
+  var dtype: WeightPrecision = .f32
   @Flag(help: "Replace the output directory if it exists.")
   var overwrite = false
 
   func run() throws {
     try runReportingErrors {
-      let weights: DType
-      switch dtype {
-      case "f32": weights = .f32
-      case "f16": weights = .f16
-      default: throw ValidationError("--dtype must be f32 or f16, not '\(dtype)'")
-      }
       let model = try SentenceEncoder(directory: checkpoint)
       let dir = URL(fileURLWithPath: checkpoint)
       var writer = ModelDirectoryWriter(
         layout: SentenceTransformersLayout(
           pooling: model.pooling, normalize: model.normalize, maxSeqLength: model.maxSeqLength, prompts: model.prompts))
-      writer.weightsDType = weights
+      writer.weightsDType = dtype.dtype
       var card = (try? String(contentsOf: dir.appendingPathComponent("README.md"), encoding: .utf8)) ?? "# \(dir.lastPathComponent)\n"
-      card += "\nExported from `\(checkpoint)` with `trainer export` (weights \(dtype)).\n"
+      card += "\nExported from `\(checkpoint)` with `trainer export` (weights \(dtype.rawValue)).\n"
       writer.extraFiles["README.md"] = Data(card.utf8)
       try writer.write(
         encoder: model.encoder, sentencePieceModel: try Data(contentsOf: dir.appendingPathComponent("sentencepiece.bpe.model")),
         to: output, overwrite: overwrite)
-      print("exported \(checkpoint) to \(output) (\(dtype))")
+      print("exported \(checkpoint) to \(output) (\(dtype.rawValue))")
     }
   }
 }

@@ -1,0 +1,3 @@
+import TrainerCLI
+
+TrainerCommand.main()
