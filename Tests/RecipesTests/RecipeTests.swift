@@ -1,12 +1,13 @@
 import Foundation
 import Recipes
+import TestSupport
 import Testing
 
 /// Recipe parsing: the shipped recipes, overrides, and errors that name file, line and key.
 @Suite struct RecipeTests {
   /// Writes a recipe into a temporary directory that also holds a fake model directory and data.
   func write(_ text: String) throws -> String {
-    let dir = Paths.temporaryDirectory()
+    let dir = Fixtures.temporaryDirectory()
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("model"), withIntermediateDirectories: true)
     for name in ["a.ko.tsv", "b.ko.tsv", "sts.tsv"] {
       try "sentence1\tsentence2\tgold_label\n".write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)

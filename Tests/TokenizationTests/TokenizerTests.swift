@@ -6,10 +6,8 @@ import Tokenization
 
 /// The XLM-R tokenizer: `<s> … </s>` truncation, pairs, and the error for a bad model file.
 @Suite struct TokenizerTests {
-  static let model = Fixtures.e5ModelDirectory.flatMap { try? SentencePieceModel(path: $0 + "/sentencepiece.bpe.model") }
+  static let model = Fixtures.realModelReady ? try? SentencePieceModel(path: Fixtures.e5Model + "/sentencepiece.bpe.model") : nil
   static let data = Fixtures.root.path + "/data/kornlu"
-  static let haveData = FileManager.default.fileExists(atPath: data + "/KorSTS/sts-dev.tsv")
-    && FileManager.default.fileExists(atPath: data + "/KorNLI/xnli.dev.ko.tsv")
 
   @Test func unreadableTokenizerModel() throws {
     let path = Fixtures.temporaryDirectory().appendingPathComponent("sentencepiece.bpe.model").path
@@ -22,7 +20,7 @@ import Tokenization
 
   /// `encode` is `<s>`, the first `maxLength − 2` piece ids of prefix + text, `</s>`, which is
   /// `compose` of those ids; on 400 KorSTS and KorNLI sentences, with and without a prefix.
-  @Test(.enabled(if: model != nil && haveData))
+  @Test(.needsRealModel, .needsKorNLU)
   func encodeTruncatesAsCompose() throws {
     let tok = Tokenizer(model: Self.model!, maxLength: 512)
     let rows = try TextLines.readTSV(path: Self.data + "/KorSTS/sts-dev.tsv", required: ["sentence1", "sentence2"]).prefix(100)
@@ -51,7 +49,7 @@ import Tokenization
     #expect(texts.contains { tok.pieceIds($0).count > 14 }, "some texts must be truncated at 16")
   }
 
-  @Test(.enabled(if: model != nil))
+  @Test(.needsRealModel)
   func pairsAreComposedAndTruncatedLongestFirst() {
     let tok = Tokenizer(model: Self.model!, maxLength: 12)
     #expect(tok.composePair([5, 6], [7]) == [0, 5, 6, 2, 2, 7, 2])
