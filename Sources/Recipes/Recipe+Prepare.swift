@@ -46,10 +46,12 @@ extension Recipe {
           guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else {
             throw windowReader.fail("expected [first, last] ranks with 1 <= first <= last, e.g. [10, 100]")
           }
+          let seed = try nm.optional("seed")?.int() ?? 0
+          guard seed >= 0 else { throw nm.reader.fail("seed must not be negative", path: nm.reader.path + ".seed") }
           return .mine(
             data: try nm.required("data").string(), k: try positive(nm.optional("k"), default: 4), window: bounds[0]...bounds[1],
             margin: try nm.optional("margin")?.double(), relativeMargin: try nm.optional("relative_margin")?.double(),
-            seed: UInt64(try nm.optional("seed")?.int() ?? 0))
+            seed: UInt64(seed))
         }
       }
       if let s = m.optional("score") {

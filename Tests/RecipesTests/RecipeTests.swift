@@ -99,6 +99,11 @@ import Testing
     try expectError(valid.replacingOccurrences(of: "DIR/*.ko.tsv", with: "DIR/*.en.tsv"), "no file matches")
     try expectError(valid.replacingOccurrences(of: "base: DIR/model", with: "base: DIR/nomodel"), "r.recipe:2:", "model.base", "not found")
     #expect(try Recipe.load(path: try write(valid.replacingOccurrences(of: "  max_length: 64\n", with: ""))).model.maxLength == 512)
+    // a negative seed is refused (it used to trap in the mine step's conversion to UInt64)
+    try expectError(valid, overrides: ["seed=-1"], "seed must not be negative")
+    let mining = valid.replacingOccurrences(
+      of: "stages:\n  - name: nli", with: "prepare:\n  - mine: {data: DIR/d.h5, rank_window: [1, 5], seed: -1}\nstages:\n  - name: nli")
+    try expectError(mining, "r.recipe:", "prepare.0.mine.seed", "seed must not be negative")
   }
 
   @Test func evaluationSetsOfBothKindsAndTheBestMetric() throws {
