@@ -9,6 +9,7 @@ public struct BinaryCrossEntropy: Objective, Equatable {
   public init(maxScore: Float) { self.maxScore = maxScore }
 
   public var reads: ModelOutput { .logits }
+  public var textsPerExample: Int { 2 }
 
   /// Rows: every pair's logit; units: the pairs, every rank computing the whole loss (the
   /// logits are small). Accuracy: the share of pairs on the side of 0 their label (≥ 0.5) is on.

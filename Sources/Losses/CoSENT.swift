@@ -12,6 +12,7 @@ public struct CoSENT: Objective, Equatable {
   public init(scale: Float) { self.scale = scale }
 
   public var reads: ModelOutput { .embeddings }
+  public var textsPerExample: Int { 2 }
 
   /// Rows: every pair's first text, then every second text. It ranks every pair against every
   /// other, so each rank computes the whole (small) loss.

@@ -40,6 +40,7 @@ public struct InfoNCE: Objective, Equatable {
   }
 
   public var reads: ModelOutput { .embeddings }
+  public var textsPerExample: Int { 2 + hardNegatives }
 
   /// Rows: every query, then every positive, then each query's first `hardNegatives` negatives
   /// in order. Units: the queries.

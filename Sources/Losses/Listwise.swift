@@ -10,6 +10,7 @@ public struct Listwise: Objective, Equatable {
   public init(hardNegatives: Int) { self.hardNegatives = hardNegatives }
 
   public var reads: ModelOutput { .logits }
+  public var textsPerExample: Int { 2 * (1 + hardNegatives) }  // pairs are two texts long
 
   /// Rows: every pair's logit; units: the queries' groups, every rank computing the whole loss.
   /// Accuracy: the share of groups whose positive scores above all their negatives.

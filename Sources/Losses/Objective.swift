@@ -9,6 +9,9 @@ public protocol Objective: Sendable {
   var reads: ModelOutput { get }
   /// The inputs `examples` need, in the order of the loss's rows, and the loss over them.
   func batch(_ examples: [LossExample]) throws -> LossBatch
+  /// Texts one example brings to a batch (a pair counts as two), for the memory estimate of
+  /// `mini_batch: auto`.
+  var textsPerExample: Int { get }
 }
 
 public enum ModelOutput: Sendable, Equatable {

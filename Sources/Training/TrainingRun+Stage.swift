@@ -1,5 +1,6 @@
 import Autograd
 import Foundation
+import Losses
 import Recipes
 
 extension TrainingRun {
@@ -25,7 +26,7 @@ extension TrainingRun {
       try Checkpoint.loadOptimizer(optimizer, from: url)
       progress.optimizerToRestore = nil
     }
-    let miniBatch = try miniBatch(of: stage, setup)
+    let miniBatch = try miniBatch(of: stage, objective: step.objective, setup)
     emit(.stageStarted(
       index: progress.state.stage, name: stage.name, examples: setup.stageData[index].examples.count, steps: total,
       resumedAt: progress.state.stageStep, miniBatch: miniBatch))
@@ -131,15 +132,9 @@ extension TrainingRun {
   }
 
   /// GradCache's texts per forward pass for `stage` (nil: the whole batch at once).
-  func miniBatch(of stage: Recipe.Stage, _ setup: Setup) throws -> Int? {
-    var textsPerExample = 2
-    switch stage.loss {
-    case .infoNCE(_, _, let k): textsPerExample = 2 + k
-    case .listwise(let k): textsPerExample = 2 * (1 + k)  // pairs are two texts long
-    case .binary, .cosent: break
-    }
-    return try EncoderMemory.miniBatch(
-      stage.miniBatch, stage: stage.name, batchTexts: stage.batchSize * textsPerExample, config: setup.encoder.config,
+  func miniBatch(of stage: Recipe.Stage, objective: any Objective, _ setup: Setup) throws -> Int? {
+    try EncoderMemory.miniBatch(
+      stage.miniBatch, stage: stage.name, batchTexts: stage.batchSize * objective.textsPerExample, config: setup.encoder.config,
       parameters: setup.encoder.store.count, maxLength: recipe.model.maxLength)
   }
 }
