@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -23,15 +24,35 @@ static void write_err(char *err, size_t err_len, const std::string &msg) {
   err[n] = 0;
 }
 
+// libsentencepiece throws C++ exceptions on some damaged models (its trie builder on a piece
+// holding NUL bytes, allocation failures): none may cross into Swift, which cannot catch them
+// (std::terminate). Each entry point turns them into its error return.
+static void write_exception(char *err, size_t err_len) {
+  try {
+    throw;
+  } catch (const std::exception &e) {
+    write_err(err, err_len, std::string("sentencepiece failed: ") + e.what());
+  } catch (...) {
+    write_err(err, err_len, "sentencepiece failed with an unknown C++ exception");
+  }
+}
+
 csp_processor *csp_load_file(const char *path, char *err, size_t err_len) {
-  auto *p = new csp_processor();
-  auto status = p->sp.Load(path);
-  if (!status.ok()) {
-    write_err(err, err_len, status.ToString());
+  csp_processor *p = nullptr;
+  try {
+    p = new csp_processor();
+    auto status = p->sp.Load(path);
+    if (!status.ok()) {
+      write_err(err, err_len, status.ToString());
+      delete p;
+      return nullptr;
+    }
+    return p;
+  } catch (...) {
+    write_exception(err, err_len);
     delete p;
     return nullptr;
   }
-  return p;
 }
 
 void csp_free(csp_processor *p) { delete p; }
@@ -48,9 +69,14 @@ int csp_id_to_piece(const csp_processor *p, int id, char *out, size_t out_len) {
 int csp_encode(const csp_processor *p, const char *text, size_t len, int32_t *out, int cap,
                char *err, size_t err_len) {
   std::vector<int> ids;
-  auto status = p->sp.Encode(std::string(text, len), &ids);
-  if (!status.ok()) {
-    write_err(err, err_len, status.ToString());
+  try {
+    auto status = p->sp.Encode(std::string(text, len), &ids);
+    if (!status.ok()) {
+      write_err(err, err_len, status.ToString());
+      return -1;
+    }
+  } catch (...) {
+    write_exception(err, err_len);
     return -1;
   }
   int n = static_cast<int>(ids.size());
@@ -87,10 +113,18 @@ int csp_train(const char *args, const char *const *sentences, int n_sentences, c
   int saved = dup(2);
   int devnull = open("/dev/null", O_WRONLY);
   if (devnull >= 0) dup2(devnull, 2);
-  auto status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
+  sentencepiece::util::Status status;
+  bool threw = false;
+  try {
+    status = sentencepiece::SentencePieceTrainer::Train(args, &it, &proto);
+  } catch (...) {
+    write_exception(err, err_len);
+    threw = true;
+  }
   fflush(stderr);
   if (saved >= 0) { dup2(saved, 2); close(saved); }
   if (devnull >= 0) close(devnull);
+  if (threw) return -1;
   if (!status.ok()) {
     write_err(err, err_len, status.ToString());
     return -1;
