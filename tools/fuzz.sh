@@ -216,24 +216,31 @@ for h in "${harnesses[@]}"; do
   if [[ -z $execs ]]; then  # fork mode: the last status line counts the executions
     execs=$(grep -o '^#[0-9]*' "$run/log" | tail -1 | tr -d '#' || true)
   fi
+  [[ -z $rate && -n $execs ]] && rate=$((execs / (seconds > 0 ? seconds : 1)))
   found=$(find "$run/artifacts" -type f | sort)
   if [[ $rc == 0 && -z $found ]]; then
     summary+=("$h: ${execs:-?} executions (${rate:-?}/s), no crash")
+  elif [[ -z $found ]]; then
+    failed=1
+    summary+=("$h: ${execs:-?} executions, FAILED (exit $rc, no reproducer; see $run/log)")
   else
     failed=1
-    if [[ -z $found ]]; then
-      summary+=("$h: ${execs:-?} executions, FAILED (exit $rc, no reproducer; see $run/log)")
-    else
-      for f in $found; do
-        kind=$(basename "$f" | cut -d- -f1)
-        summary+=("$h: ${execs:-?} executions, FOUND $kind: $f")
-      done
-      # what trapped and where: the runtime's message, the first frame in our sources
-      why=$(grep -m1 -o -E 'Swift runtime failure: .*[^ ]|Fatal error: .*' "$run/log" ||
-        grep -m1 -o -E 'ERROR: (AddressSanitizer|libFuzzer): [a-z -]+' "$run/log" || true)
-      where=$(grep -m1 -o -E '(Sources|tools/fuzz|checkouts)/[^ ]+:[0-9]+' "$run/log" || true)
-      [[ -n $why ]] && summary+=("    ${why% /<compiler-generated>}${where:+ at $where}")
-    fi
+    summary+=("$h: ${execs:-?} executions, FOUND $(echo "$found" | wc -l) reproducer(s):")
+    # each reproducer replayed: what trapped (the runtime's message) and where (the first frame
+    # in our sources); one line per place, with one of its reproducers
+    declare -A places=()
+    for f in $found; do
+      kind=$(basename "$f" | cut -d- -f1)
+      replay=$(cd "$run" && SWIFT_BACKTRACE=enable=no timeout -k 10 120 "$out/bin/$h" -timeout=10 -rss_limit_mb=2048 \
+        -malloc_limit_mb=2048 "$f" 2>&1 || true)
+      why=$(grep -m1 -o -E 'Swift runtime failure: .*[^ ]|Fatal error: .*' <<<"$replay" ||
+        grep -m1 -o -E 'ERROR: (AddressSanitizer|libFuzzer): [a-z0-9 -]+[a-z]' <<<"$replay" || true)
+      where=$(grep -m1 -o -E '(Sources|tools/fuzz|checkouts)/[^ ]+:[0-9]+' <<<"$replay" || true)
+      [[ -z $where ]] && where=$(grep -m1 -o -E ' in [A-Za-z_0-9]+ \(/[^ ]*\.so[^ ]*' <<<"$replay" | sed 's/ (/ in /' || true)
+      key="$kind: ${why% /<compiler-generated>}${where:+ at $where}"
+      [[ -n ${places[$key]:-} ]] || { places[$key]=$f; summary+=("    $key: $f"); }
+    done
+    unset places
   fi
 done
 echo

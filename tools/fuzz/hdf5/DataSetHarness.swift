@@ -29,10 +29,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     _ = try? d.teacherScores()
   }
+  let dataSets = DataSetFiles()  // the file opened once for every source, as in a run
   for negatives in [Recipe.NegativeSource.auto, .data, .mined] {
     for teacher in [false, true] {
       let source = Recipe.DataSource(format: .hdf5, paths: [path], negatives: negatives)
-      _ = try? TrainingData.loadSources([source], teacher: teacher)
+      _ = try? TrainingData.loadSources([source], dataSets: dataSets, teacher: teacher)
     }
   }
   return 0
