@@ -75,6 +75,8 @@ public struct InfoNCE: Objective, Equatable {
     return LossBatch(
       inputs: queries + positives + negatives, units: n, replicated: false,
       loss: { tape, e, rows in
+        // a rank with no query of its own (fewer queries than ranks) adds nothing
+        if rows.isEmpty { return (tape.constant(Tensor(shape: [])), [0, 0, 0, 0]) }
         let (loss, cos) = objective.loss(
           tape: tape, embeddings: e, queries: n, candidates: m, rows: rows, mask: mask, reverseMask: reverseMask,
           teacher: teacher)

@@ -27,7 +27,8 @@ extension Recipe {
         steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
         dropout: try m.optional("dropout")?.bool() ?? true,
         evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
-        checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing)
+        checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing,
+        onNonFinite: try m.optional("on_nonfinite")?.oneOf(OnNonFinite.self, OnNonFinite.allCases) ?? .stop)
       try validate(
         stage: stage, crossEncoder: crossEncoder,
         keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader))

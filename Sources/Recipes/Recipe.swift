@@ -181,6 +181,18 @@ public struct Recipe: Sendable {
     /// InfoNCE through GradCache: texts per forward pass; nil: the whole batch at once.
     public var miniBatch: MiniBatch?
     public var mixing: Mixing
+    /// What a step with a non-finite loss or gradient norm does.
+    public var onNonFinite: OnNonFinite = .stop
+  }
+
+  /// A stage's `on_nonfinite`: what a step whose loss or gradient norm is not finite does.
+  public enum OnNonFinite: String, Sendable, CaseIterable {
+    /// The run stops with an error naming the stage, the step (and, for a gradient, the first
+    /// tensor with a non-finite one) and the last good checkpoint; no checkpoint is written.
+    case stop
+    /// The batch's update is skipped (no optimizer step, the gradients cleared); the step counts,
+    /// so the schedule and the sampler go on, and `skipped_batches` in metrics.jsonl counts it.
+    case skipBatch = "skip_batch"
   }
 
   public enum MiniBatch: Sendable, Equatable {

@@ -75,6 +75,17 @@ final class TrainingReporter: @unchecked Sendable {
   var stageStart = Date()
   var stageFirstStep = 0
 
+  /// A step's progress line: the step and total as 64-bit integers (a total of 2^31 or more
+  /// prints as it is), the batches skipped so far when any were.
+  static func stepLine(_ m: TrainingRun.StepMetrics, eta: Double) -> String {
+    var line = "\(m.stage) \(m.step)/\(m.stageSteps)  "
+      + String(format: "loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  ETA %.0fs", m.loss, m.lr, m.gradNorm, m.tokensPerSecond, eta)
+    if let a = m.accuracy { line += String(format: "  acc %.2f", a) }
+    if m.skipped == true { line += "  (skipped: not finite)" }
+    if let n = m.skippedBatches { line += "  skipped batches \(n)" }
+    return line
+  }
+
   func report(_ event: TrainingRun.Event) {
     switch event {
     case .warning(let w):
@@ -90,9 +101,7 @@ final class TrainingReporter: @unchecked Sendable {
       let done = m.step - stageFirstStep
       let elapsed = Date().timeIntervalSince(stageStart)
       let eta = done > 0 ? elapsed / Double(done) * Double(m.stageSteps - m.step) : 0
-      var line = String(format: "%@ %d/%d  loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  ETA %.0fs", m.stage, m.step, m.stageSteps,
-                        m.loss, m.lr, m.gradNorm, m.tokensPerSecond, eta)
-      if let a = m.accuracy { line += String(format: "  acc %.2f", a) }
+      let line = Self.stepLine(m, eta: eta)
       if terminal {
         FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
         if m.step == m.stageSteps { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -101,7 +110,7 @@ final class TrainingReporter: @unchecked Sendable {
       }
     case .evaluation(let e, let best):
       if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-      print(String(format: "eval %@ after %@ (step %d): %@ %.4f (%.1fs)%@", e.name, e.stage, e.globalStep, e.mainMetric,
+      print(String(format: "eval %@ after %@ (step %ld): %@ %.4f (%.1fs)%@", e.name, e.stage, e.globalStep, e.mainMetric,
                    e.main ?? .nan, e.seconds, best ? ", best so far" : ""))
     case .stoppedEarly(let stage, let step, let evaluations):
       print("early stopping: stage '\(stage)' ends at step \(step) after \(evaluations) evaluations without improvement")

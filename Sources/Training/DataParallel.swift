@@ -77,7 +77,8 @@ extension TrainingStep {
     let all = lossTape.input(embeddings)
     let l = try loss(lossTape, all)
     var value = lossTape.scalar(l)
-    try lossTape.backward(from: l)
+    // a loss that reads no row (this rank's share of the units is empty) has no gradient: zero
+    if lossTape.requiresGrad(l) { try lossTape.backward(from: l) }
     let dE = lossTape.gradient(all) ?? [Float](repeating: 0, count: T * C)
     // this rank's rows of it, in its order (texts `ranges[rank]` of `order`); without
     // `replicated` summed over the ranks' losses (a reduce-scatter in rank-major order)

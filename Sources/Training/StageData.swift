@@ -45,4 +45,28 @@ struct StageData {
       return StageData(examples: perSource.flatMap { $0 }, sources: ranges)
     }
   }
+
+  /// The batches of every epoch of `stage` when they do not depend on the epoch's shuffle: no
+  /// text is shared by two examples of a pool (the examples its batches draw from), so the
+  /// sampler never defers one and a pool of n examples gives ⌈n / batch⌉ batches; per-source
+  /// weights then set each source's count as `BatchSampler.perSourceEpoch` does. Nil when some
+  /// pool's examples share a text.
+  func batchesPerEpoch(of stage: Recipe.Stage) -> Int? {
+    let pools = stage.mixing == .perSource ? sources : [0..<examples.count]
+    var counts: [Int] = []
+    for pool in pools {
+      var owner: [String: Int] = [:]
+      for i in pool {
+        for text in examples[i].texts where owner[text, default: i] != i { return nil }
+        for text in examples[i].texts { owner[text] = i }
+      }
+      counts.append((pool.count + stage.batchSize - 1) / max(stage.batchSize, 1))
+    }
+    if stage.mixing == .perSource, stage.data.allSatisfy({ $0.weight != nil }) {
+      let weights = stage.data.map { $0.weight! }
+      let total = Double(counts.reduce(0, +)), sum = weights.reduce(0, +)
+      counts = weights.map { max(1, Int(($0 / sum * total).rounded())) }
+    }
+    return counts.reduce(0, +)
+  }
 }

@@ -90,6 +90,8 @@ public struct TrainerState: Codable, Sendable, Equatable {
   public var stoppedEarly: Bool?
   /// The data-parallel ranks that trained up to here (absent: 1).
   public var worldSize: Int?
+  /// Batches skipped so far in the run for a non-finite loss or gradient (`on_nonfinite: skip_batch`; absent: none).
+  public var skippedBatches: Int?
 
   /// The position at the start of the next stage (a fresh sampler epoch and optimizer).
   public mutating func advanceToNextStage() {

@@ -4,7 +4,13 @@ public enum TrainingError: Error, CustomStringConvertible {
   case emptyData(path: String)
   case badData(path: String, line: Int, detail: String)
   case batchLargerThanData(stage: String, batchSize: Int, examples: Int)
-  case nonFiniteLoss(stage: String, step: Int, lastCheckpoint: String?)
+  case nonFiniteLoss(stage: String, step: Int, value: Float, lastCheckpoint: String?)
+  /// `tensor`: the first parameter whose gradient holds a non-finite value, at `index` (nil:
+  /// every gradient is finite but their norm overflows).
+  case nonFiniteGradient(stage: String, step: Int, tensor: String?, index: Int, value: Float, lastCheckpoint: String?)
+  /// A stage's epochs whose step total would need each epoch sampled beyond the budget.
+  case tooManyEpochs(stage: String, index: Int, epochs: Int, examples: Int, limit: Int)
+  case tooManySteps(stage: String, index: Int, epochs: Int, batchesPerEpoch: Int)
   case checkpoint(path: String, detail: String)
   /// `--resume` with no checkpoint to resume from.
   case noCheckpoint(directory: String)
@@ -13,13 +19,31 @@ public enum TrainingError: Error, CustomStringConvertible {
   case notTriplets(paths: [String])
   case replicasDiffer(rank: Int, when: String)
 
+  /// A non-finite value as people write it: NaN (whatever its sign bit), inf, -inf.
+  static func show(_ v: Float) -> String { v.isNaN ? "NaN" : "\(v)" }
+
+  /// Where a stopped run can resume from.
+  static func lastGood(_ checkpoint: String?) -> String {
+    checkpoint.map { "The last good checkpoint is \($0) (no checkpoint of this step was written)" }
+      ?? "No checkpoint was written before this step"
+  }
+
   public var description: String {
     switch self {
     case .emptyData(let p): "\(p): no training examples in this file"
     case .badData(let p, let l, let d): "\(p):\(l): \(d)"
     case .batchLargerThanData(let s, let b, let n): "stage '\(s)': batch size \(b) is larger than its \(n) examples"
-    case .nonFiniteLoss(let s, let step, let c):
-      "stage '\(s)', step \(step): the loss is not finite; training stopped" + (c.map { ". The last good checkpoint is \($0)" } ?? "")
+    case .nonFiniteLoss(let s, let step, let v, let c):
+      "stage '\(s)', step \(step): the loss is \(Self.show(v)), not finite; training stopped before the update. " + Self.lastGood(c)
+    case .nonFiniteGradient(let s, let step, let t, let i, let v, let c):
+      "stage '\(s)', step \(step): "
+        + (t.map { "the gradient of \($0) is \(Self.show(v)) at index \(i)" } ?? "the gradient norm is \(Self.show(v)) (every gradient is finite)")
+        + "; training stopped before the update. " + Self.lastGood(c)
+    case .tooManyEpochs(let s, let i, let e, let n, let limit):
+      "stage '\(s)': stages.\(i).epochs: \(e) epochs of \(n) examples that share texts: the step total needs every epoch's "
+        + "batches (the sampler defers duplicates, so their number varies by epoch); give at most \(limit) epochs, or steps instead"
+    case .tooManySteps(let s, let i, let e, let b):
+      "stage '\(s)': stages.\(i).epochs: \(e) epochs of \(b) batches are more steps than can be counted (at most \(Int.max))"
     case .checkpoint(let p, let d): "\(p): \(d)"
     case .noCheckpoint(let d): "--resume: no checkpoint in \(d)"
     case .batchLargerThanDistinctTexts(let s, let src, let b, let n):

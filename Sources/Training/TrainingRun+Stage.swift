@@ -11,13 +11,7 @@ extension TrainingRun {
     let stage = recipe.stages[index]
     let step = trainingStep(for: stage, setup)
     var epochBatches = batches(setup, stage: index, epoch: progress.state.epoch)
-    let total: Int
-    if let steps = stage.steps {
-      total = steps
-    } else {
-      let epoch = progress.state.epoch
-      total = (0..<(stage.epochs ?? 1)).reduce(0) { $0 + ($1 == epoch ? epochBatches.count : batches(setup, stage: index, epoch: $1).count) }
-    }
+    let total = try stepTotal(setup, stage: index, epoch: progress.state.epoch, batchesOfEpoch: epochBatches.count)
     progress.state.stageName = stage.name
     progress.state.stageSteps = total
     let schedule = LearningRate(peak: stage.optimizer.lr, schedule: stage.schedule, totalSteps: total)
@@ -33,7 +27,11 @@ extension TrainingRun {
 
     while progress.state.stageStep < total {
       if let maxSteps, progress.state.globalStep >= maxSteps {
-        try checkpoint(setup, &progress, optimizer: optimizer)
+        // the step may have written its checkpoint already (a checkpoint step, a stage's end)
+        let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: progress.state.globalStep))
+        if progress.lastCheckpoint?.standardizedFileURL.path != url.standardizedFileURL.path {
+          try checkpoint(setup, &progress, optimizer: optimizer)
+        }
         return false
       }
       if progress.state.batchInEpoch >= epochBatches.count {
@@ -79,33 +77,86 @@ extension TrainingRun {
     store.zeroGrad()
     let r = try step.run(batch, dropout: stage.dropout, seed: Seeds.dropout(run: recipe.seed, globalStep: progress.state.globalStep), miniBatch: miniBatch)
     if comm.size > 1 { try store.reduceGradients(over: comm) }
-    guard r.loss.isFinite else {
-      throw TrainingError.nonFiniteLoss(stage: stage.name, step: progress.state.stageStep, lastCheckpoint: progress.lastCheckpoint?.path)
-    }
-    let norm = Float(store.gradientNorm())
-    guard norm.isFinite else {
-      throw TrainingError.nonFiniteLoss(stage: stage.name, step: progress.state.stageStep, lastCheckpoint: progress.lastCheckpoint?.path)
-    }
-    // clipping as torch.nn.utils.clip_grad_norm_, folded into the AdamW pass
-    let clipScale = stage.maxGradNorm.map { min(1, $0 / (norm + 1e-6)) } ?? 1
+    // every rank holds the summed loss and gradients, so every rank decides alike
+    let norm = r.loss.isFinite ? Float(store.gradientNorm()) : .nan
     let lr = schedule.at(progress.state.stageStep)
-    optimizer.update(lr: lr, gradientScale: clipScale)
-    progress.savedWeights = nil
+    var skipped = false
+    if let problem = Self.nonFinite(
+      loss: r.loss, gradientNorm: norm, gradients: store, stage: stage.name, step: progress.state.stageStep + 1,
+      lastCheckpoint: progress.lastCheckpoint?.path)
+    {
+      guard stage.onNonFinite == .skipBatch else { throw problem }
+      // no update: the gradients are dropped, the step counts (the schedule and sampler go on)
+      store.zeroGrad()
+      skipped = true
+      progress.state.skippedBatches = (progress.state.skippedBatches ?? 0) + 1
+      emit(.warning("\(problem); the batch is skipped (on_nonfinite: skip_batch)"))
+    } else {
+      // clipping as torch.nn.utils.clip_grad_norm_, folded into the AdamW pass
+      let clipScale = stage.maxGradNorm.map { min(1, $0 / (norm + 1e-6)) } ?? 1
+      optimizer.update(lr: lr, gradientScale: clipScale)
+      progress.savedWeights = nil
+      progress.state.lastLoss = r.loss
+    }
     let seconds = Date().timeIntervalSince(t0)
     progress.state.stageStep += 1
     progress.state.globalStep += 1
     progress.state.batchInEpoch += 1
     progress.state.optimizerStep = optimizer.step
     progress.state.learningRate = lr
-    progress.state.lastLoss = r.loss
     let s = progress.state
     return StepMetrics(
       stage: stage.name, step: s.stageStep, stageSteps: total, globalStep: s.globalStep, epoch: s.epoch,
       loss: r.loss, gradNorm: norm, lr: lr, accuracy: r.metrics.accuracy, positiveSimilarity: r.metrics.positiveSimilarity,
       hardestNegativeSimilarity: r.metrics.hardestNegativeSimilarity, tokens: r.tokens,
       tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds,
-      communicationSeconds: comm.size > 1 ? comm.collectiveSeconds - c0 : nil)
+      communicationSeconds: comm.size > 1 ? comm.collectiveSeconds - c0 : nil,
+      skipped: skipped ? true : nil, skippedBatches: s.skippedBatches)
   }
+
+  /// The error of a step whose loss or gradient norm is not finite (nil when both are): the
+  /// stage, the step (counted from 1, as the progress line does), for a gradient the first
+  /// tensor holding a non-finite one, and the last checkpoint, written before this step.
+  static func nonFinite(
+    loss: Float, gradientNorm norm: Float, gradients store: ParameterStore, stage: String, step: Int, lastCheckpoint last: String?
+  ) -> TrainingError? {
+    guard loss.isFinite else { return .nonFiniteLoss(stage: stage, step: step, value: loss, lastCheckpoint: last) }
+    guard !norm.isFinite else { return nil }
+    for view in store.views {
+      let g = store.denseGradient(view.name)
+      if let i = (0..<view.count).first(where: { !g[$0].isFinite }) {
+        return .nonFiniteGradient(stage: stage, step: step, tensor: view.name, index: i, value: g[i], lastCheckpoint: last)
+      }
+    }
+    return .nonFiniteGradient(stage: stage, step: step, tensor: nil, index: 0, value: norm, lastCheckpoint: last)
+  }
+
+  /// The steps of stage `index`: its `steps`, or the batches of all its epochs (the current
+  /// `epoch` has `batchesOfEpoch`). A run of few epochs samples each epoch for its count (the
+  /// no-duplicate sampler's deferrals make it depend on the shuffle). Beyond
+  /// `epochSamplingBudget` sampled examples the count comes from `StageData.batchesPerEpoch`,
+  /// exact when no two examples of a pool share a text; otherwise the epochs are refused.
+  func stepTotal(_ setup: Setup, stage index: Int, epoch: Int, batchesOfEpoch: Int) throws -> Int {
+    let stage = recipe.stages[index], data = setup.stageData[index]
+    if let steps = stage.steps { return steps }
+    let epochs = stage.epochs ?? 1
+    let (sampled, over) = epochs.multipliedReportingOverflow(by: max(data.examples.count, 1))
+    if !over && sampled <= Self.epochSamplingBudget {
+      return (0..<epochs).reduce(0) { $0 + ($1 == epoch ? batchesOfEpoch : batches(setup, stage: index, epoch: $1).count) }
+    }
+    guard let perEpoch = data.batchesPerEpoch(of: stage) else {
+      throw TrainingError.tooManyEpochs(
+        stage: stage.name, index: index, epochs: epochs, examples: data.examples.count,
+        limit: max(1, Self.epochSamplingBudget / max(data.examples.count, 1)))
+    }
+    let (total, overflow) = perEpoch.multipliedReportingOverflow(by: epochs)
+    guard !overflow else { throw TrainingError.tooManySteps(stage: stage.name, index: index, epochs: epochs, batchesPerEpoch: perEpoch) }
+    return total
+  }
+
+  /// Examples the step total may sample (epochs × examples) before it must be known otherwise:
+  /// a few seconds of sampling.
+  static let epochSamplingBudget = 20_000_000
 
   /// The step of a stage: its objective, and its texts' preparation (instruct stages' texts
   /// carry their instruction already, and passages get none).

@@ -36,6 +36,37 @@ public final class TrainingRun {
     public var seconds: Double
     /// Data-parallel runs: this step's seconds in collectives (rank 0's, waits included).
     public var communicationSeconds: Double?
+    /// The batch's update was skipped: its loss or gradient norm is not finite (`on_nonfinite: skip_batch`).
+    public var skipped: Bool?
+    /// Batches skipped so far in the run (nil: none).
+    public var skippedBatches: Int?
+
+    enum CodingKeys: String, CodingKey {
+      case stage, step, stageSteps, globalStep, epoch, loss, gradNorm, lr, accuracy, positiveSimilarity, hardestNegativeSimilarity
+      case tokens, tokensPerSecond, seconds, communicationSeconds, skipped, skippedBatches
+    }
+
+    /// As synthesized, with a non-finite loss or gradient norm (a skipped batch's) as null.
+    public func encode(to encoder: any Swift.Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(stage, forKey: .stage)
+      try c.encode(step, forKey: .step)
+      try c.encode(stageSteps, forKey: .stageSteps)
+      try c.encode(globalStep, forKey: .globalStep)
+      try c.encode(epoch, forKey: .epoch)
+      try c.encode(loss.isFinite ? loss : nil, forKey: .loss)
+      try c.encode(gradNorm.isFinite ? gradNorm : nil, forKey: .gradNorm)
+      try c.encode(lr, forKey: .lr)
+      try c.encodeIfPresent(accuracy, forKey: .accuracy)
+      try c.encodeIfPresent(positiveSimilarity, forKey: .positiveSimilarity)
+      try c.encodeIfPresent(hardestNegativeSimilarity, forKey: .hardestNegativeSimilarity)
+      try c.encode(tokens, forKey: .tokens)
+      try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
+      try c.encode(seconds, forKey: .seconds)
+      try c.encodeIfPresent(communicationSeconds, forKey: .communicationSeconds)
+      try c.encodeIfPresent(skipped, forKey: .skipped)
+      try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
+    }
   }
 
   public enum Event {

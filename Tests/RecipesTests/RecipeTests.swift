@@ -88,6 +88,15 @@ import Testing
     try expectError(valid, overrides: ["stages.0.batchsize=3"], "stages.0.batchsize", "unknown key")
   }
 
+  /// `on_nonfinite`: stop by default, skip_batch on request, anything else named by line and key.
+  @Test func onNonFiniteIsAStageKey() throws {
+    #expect(try Recipe.load(path: try write(valid)).stages[0].onNonFinite == .stop)
+    let skip = try Recipe.load(path: try write(valid.replacingOccurrences(of: "    batch_size: 32", with: "    batch_size: 32\n    on_nonfinite: skip_batch")))
+    #expect(skip.stages[0].onNonFinite == .skipBatch && skip.stages[1].onNonFinite == .stop)
+    try expectError(valid.replacingOccurrences(of: "    batch_size: 32", with: "    batch_size: 32\n    on_nonfinite: ignore"),
+                    "r.recipe:19:", "stages.0.on_nonfinite", "expected one of stop, skip_batch, got 'ignore'")
+  }
+
   @Test func errorsNameTheLineAndKey() throws {
     try expectError(valid.replacingOccurrences(of: "    batch_size: 32", with: "    batch_size: 32\n    batch: 3"),
                     "r.recipe:19:", "stages.0.batch", "unknown key")

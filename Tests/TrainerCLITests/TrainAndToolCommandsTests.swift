@@ -1,6 +1,7 @@
 import Mining
 import SafeTensors
 import Testing
+@testable import Training
 
 @testable import TrainerCLI
 
@@ -19,6 +20,19 @@ import Testing
 
     #expect(refusal(["run", "r.recipe", "--ranks", "0"]).contains("--ranks must be at least 1, got 0"))
     #expect(refusal(["resume", "out/checkpoints/step-0000006"]).contains("Missing expected argument '--recipe <recipe>'"))
+  }
+
+  /// Step totals of 2^31 and more print as they are (they printed negative), and a skipped
+  /// batch shows in the progress line.
+  @Test func progressLinesPrintLargeTotals() throws {
+    var m = TrainingRun.StepMetrics(
+      stage: "s", step: 7, stageSteps: 4_000_000_000, globalStep: 7, epoch: 0, loss: 0.5, gradNorm: 1, lr: 1e-5, tokens: 10,
+      tokensPerSecond: 100, seconds: 0.1)
+    #expect(TrainingReporter.stepLine(m, eta: 3).hasPrefix("s 7/4000000000  loss 0.5000"))
+    m.skipped = true
+    m.skippedBatches = 2
+    #expect(TrainingReporter.stepLine(m, eta: 3).hasSuffix("(skipped: not finite)  skipped batches 2"))
+    #expect(ProgressBar(total: 3_000_000_000, label: "x").line(1_500_000_000, rate: 1).contains("[###############...............] 1500000000/3000000000"))
   }
 
   @Test func exportTakesAWeightPrecision() throws {

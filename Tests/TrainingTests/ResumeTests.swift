@@ -101,7 +101,7 @@ import Training
     // 1 / 1e-45 overflows: the logits are infinite and the loss is not a number
     let r = try recipe(output: dir.appendingPathComponent("nan"), temperature: "1.0e-45")
     #expect { try TrainingRun(recipe: r, observer: { _ in }).run() } throws: {
-      "\($0)".contains("stage 'nli', step 0: the loss is not finite")
+      "\($0)".contains("stage 'nli', step 1: the loss is NaN, not finite")
     }
   }
 
