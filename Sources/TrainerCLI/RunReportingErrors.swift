@@ -12,7 +12,12 @@ func runReportingErrors(_ body: () throws -> Void) throws {
   } catch {
     let comm = Job.communicator
     let rank = comm.size > 1 ? " (rank \(comm.rank) of \(comm.size))" : ""
-    FileHandle.standardError.write(Data("error\(rank): \(error)\n".utf8))
+    FileHandle.standardError.write(Data("error\(rank): \(errorMessage(error))\n".utf8))
     throw ExitCode.failure
   }
+}
+
+/// The line `runReportingErrors` prints for `error` (after "error: ").
+func errorMessage(_ error: any Error) -> String {
+  "\(error)"
 }
