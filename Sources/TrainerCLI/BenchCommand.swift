@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
         let model = try SentenceEncoder(directory: self.model)
         let rows = try TextLines.readTSV(path: tsv, required: ["sentence1", "sentence2"])
         let texts = rows.map { $0["sentence1"]! } + rows.map { $0["sentence2"]! }
-        let tokens = texts.reduce(0) { $0 + model.tokenizer.encode($1, prefix: prompt).count }
+        let tokens = try texts.reduce(0) { try $0 + model.tokenizer.encode($1, prefix: prompt).count }
         _ = try model.embed(Array(texts.prefix(batch * 2)), prefix: prompt, batchSize: batch)
         var best = Double.infinity
         for _ in 0..<max(1, repeats) {
