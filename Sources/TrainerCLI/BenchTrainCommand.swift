@@ -37,6 +37,9 @@ extension BenchCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
+      try FlagChecks.atLeast(1, batchSize, "--batch-size")
+      try FlagChecks.atLeast(1, steps, "--steps")
+      try FlagChecks.atLeast(2, maxLength, "--max-length")
       guard (0...1).contains(hardNegatives) else { throw ValidationError("--hard-negatives: 0 or 1 (the triplets hold one)") }
       if let miniBatch, miniBatch < 1 || miniBatch > batchSize {
         throw ValidationError("--mini-batch must be between 1 and the batch (\(batchSize))")
