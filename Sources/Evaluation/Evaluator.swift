@@ -40,7 +40,8 @@ public struct Evaluator {
   /// scores. Each distinct sentence is embedded once.
   public func sts(_ pairs: [ScoredPair]) throws -> [Metric] {
     guard pairs.count >= 2 else {
-      throw EvaluationError.tooSmall(path: "STS set", detail: "\(pairs.count) sentence pairs; an STS evaluation needs at least 2 (a correlation)")
+      throw EvaluationError.tooSmall(
+        path: "STS set", detail: "\(pairs.count) sentence pair\(pairs.count == 1 ? "" : "s"); an STS evaluation needs at least 2 (a correlation)")
     }
     var index: [String: Int] = [:]
     var texts: [String] = []
