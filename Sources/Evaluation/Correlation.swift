@@ -1,9 +1,11 @@
 /// Pearson and Spearman correlation, as scipy.stats computes them (sentence-transformers'
 /// EmbeddingSimilarityEvaluator reports both).
 public enum Correlation {
-  /// Pearson's r: the covariance of the centred values over the product of their norms.
+  /// Pearson's r: the covariance of the centred values over the product of their norms; NaN
+  /// for fewer than two values or a constant series (as scipy).
   public static func pearson(_ x: [Double], _ y: [Double]) -> Double {
-    precondition(x.count == y.count && x.count > 1, "pearson needs two series of the same length > 1")
+    precondition(x.count == y.count, "pearson needs two series of the same length")
+    guard x.count > 1 else { return .nan }
     let n = Double(x.count)
     let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
     var sxy = 0.0, sxx = 0.0, syy = 0.0

@@ -39,6 +39,10 @@ public struct Evaluator {
   /// Pearson and Spearman of cosine, Euclidean, Manhattan and dot similarity against the gold
   /// scores. Each distinct sentence is embedded once.
   public func sts(_ pairs: [ScoredPair]) throws -> [Metric] {
+    guard pairs.count >= 2 else {
+      throw EvaluationError.tooSmall(
+        path: "STS set", detail: "\(pairs.count) sentence pair\(pairs.count == 1 ? "" : "s"); an STS evaluation needs at least 2 (a correlation)")
+    }
     var index: [String: Int] = [:]
     var texts: [String] = []
     for p in pairs { for t in [p.first, p.second] where index[t] == nil { index[t] = texts.count; texts.append(t) } }
@@ -59,6 +63,10 @@ public struct Evaluator {
   public func retrieval(
     _ data: RetrievalData, similarities: [Similarity] = [.cosine], cutoffs: RetrievalMetrics.Cutoffs = .init()
   ) throws -> [Metric] {
+    guard !data.queryTexts.isEmpty, !data.corpusTexts.isEmpty else {
+      throw EvaluationError.tooSmall(
+        path: "retrieval set", detail: "\(data.queryTexts.count) queries, \(data.corpusTexts.count) documents; it needs at least 1 of each")
+    }
     let C = encoder.config.hiddenSize
     let queries = try embed(data.queryTexts, prefix: queryPrefix)
     let corpus = try embed(data.corpusTexts, prefix: passagePrefix)
@@ -83,7 +91,7 @@ public struct Evaluator {
         texts: texts, tokenizer: tokenizer, prefix: prefix, maxLength: maxLength, pooling: pooling, normalize: normalize,
         batchSize: batchSize)
     }
-    let sequences = texts.map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
+    let sequences = try texts.map { try tokenizer.encode($0, prefix: prefix, maxLength: maxLength) }
     let shares = comm.shares(lengths: sequences.map(\.count))
     let mine = Array(sequences[shares[comm.rank]])
     let e = try encoder.embed(sequences: mine, pooling: pooling, normalize: normalize, batchSize: batchSize)

@@ -58,6 +58,16 @@ public struct RetrievalData: Sendable {
       queryTexts: kept.map { qs[$0].text }, relevant: kept.map { relevant[$0] })
   }
 
+  /// The first `n` queries (a quick check); fewer than one is refused.
+  public func limited(toQueries n: Int) throws -> RetrievalData {
+    guard n >= 1 else { throw EvaluationError.tooSmall(path: "retrieval set", detail: "a limit of \(n) queries; it needs at least 1") }
+    var data = self
+    data.queryIDs = Array(queryIDs.prefix(n))
+    data.queryTexts = Array(queryTexts.prefix(n))
+    data.relevant = Array(relevant.prefix(n))
+    return data
+  }
+
   /// (id, text) records of a JSONL or TSV file; ids must be unique.
   static func readTexts(path: String, what: String) throws -> [(id: String, text: String)] {
     var records: [(id: String, text: String, line: Int)] = []

@@ -24,4 +24,18 @@ public enum STSPairs {
       return ScoredPair(first: row.fields["sentence1"]!, second: row.fields["sentence2"]!, score: s)
     }
   }
+
+  /// An STS evaluation set: `read`, then the first `limit` pairs (nil: all). Fewer than two
+  /// pairs are refused, naming the file and the count: its metrics are correlations.
+  public static func readEvaluationSet(path: String, limit: Int? = nil) throws -> [ScoredPair] {
+    let all = try read(path: path)
+    let pairs = Array(all.prefix(max(limit ?? .max, 0)))
+    guard pairs.count >= 2 else {
+      let count = "\(pairs.count) sentence pair" + (pairs.count == 1 ? "" : "s")
+      let limited = limit.map { all.count > $0 ? " (limit \($0))" : "" } ?? ""
+      throw EvaluationError.tooSmall(path: path, detail: "\(count)\(limited); an STS evaluation needs at least 2 (a correlation)")
+    }
+    return pairs
+  }
 }
+

@@ -48,6 +48,7 @@ public struct Miner {
   }
 
   func search(dataPath: String, progress: ((Phase, Int, Int) throws -> Void)?) throws -> MiningSummary? {
+    try MiningError.checkPositive(["batch size": batchSize, "rows per chunk": rowsPerChunk, "queries per block": queriesPerBlock])
     let root = communicator.isRoot
     let started = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: model.tokenizer)
@@ -153,7 +154,7 @@ public struct Miner {
         for start in stride(from: r.lowerBound, to: r.upperBound, by: batchSize) {
           let part = start..<min(start + batchSize, r.upperBound)
           let ids = try contiguousIDs(rows[part], data)
-          let sequences = ids.map { model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
+          let sequences = try ids.map { try model.tokenizer.compose(prefix: head, text: $0, maxLength: maxLength) }
           let e = try model.encoder.embed(TokenBatch(sequences: sequences, config: model.config), pooling: model.pooling, normalize: true)
           out += e.array
           if comm.size == 1 { try progress(done + part.upperBound - r.lowerBound) }

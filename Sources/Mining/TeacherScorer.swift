@@ -38,6 +38,7 @@ public struct TeacherScorer {
 
   public func score(dataPath: String, progress: ((Int, Int) throws -> Void)? = nil) throws -> Summary {
     try Self.check(teacher)
+    try MiningError.checkPositive(["batch size": batchSize])
     let t0 = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: teacher.tokenizer)
     let mined = try data.mined()
@@ -67,7 +68,7 @@ public struct TeacherScorer {
     logits.reserveCapacity(mine.count)
     for start in stride(from: mine.lowerBound, to: mine.upperBound, by: batchSize) {
       let part = pairs[start..<min(start + batchSize, mine.upperBound)]
-      let sequences = try part.map { teacher.tokenizer.composePair(try ids($0.query), try ids($0.candidate), maxLength: maxLength) }
+      let sequences = try part.map { try teacher.tokenizer.composePair(try ids($0.query), try ids($0.candidate), maxLength: maxLength) }
       logits += try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config)).array
       if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
       try progress?((start + part.count - mine.lowerBound) * comm.size, pairs.count)

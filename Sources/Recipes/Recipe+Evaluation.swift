@@ -46,9 +46,13 @@ extension Recipe {
         guard !list.isEmpty else { throw r.fail("expected at least one similarity (cosine, dot)") }
         return list
       } ?? [.cosine]
+      let name = try em.required("name").string(), final = try em.optional("final")?.bool() ?? false
+      // STS metrics are correlations, which need two pairs
+      let limit = try em.optional("limit").map { r in
+        if case .sts = source { try r.int(atLeast: 2, "an STS set's correlations need two pairs") } else { try r.int(atLeast: 1) }
+      }
       return EvalSet(
-        name: try em.required("name").string(), source: source, final: try em.optional("final")?.bool() ?? false,
-        limit: try em.optional("limit").map { try positive($0, default: 1) }, similarities: similarities,
+        name: name, source: source, final: final, limit: limit, similarities: similarities,
         instruction: try em.optional("instruction")?.string())
     }
   }
@@ -72,8 +76,11 @@ extension Recipe {
         case let other: throw r.fail("expected max or min, got '\(other)'")
         }
       } ?? true
-      let minDelta = try bm.optional("min_delta")?.double() ?? 0
-      guard minDelta >= 0 else { throw bm.reader.fail("min_delta must not be negative", path: bm.reader.path + ".min_delta") }
+      let minDelta = try bm.optional("min_delta").map { r -> Double in
+        let v = try r.double()
+        guard v >= 0 else { throw r.fail("min_delta must not be negative, got \(v)") }
+        return v
+      } ?? 0
       return Best(
         set: name, metric: metric, greaterIsBetter: mode, patience: try bm.optional("patience").map { try positive($0, default: 1) },
         minDelta: minDelta, loadAtEnd: try bm.optional("load_at_end")?.bool() ?? false, metricKey: (metricReader ?? setReader).key)

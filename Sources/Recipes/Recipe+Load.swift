@@ -5,9 +5,7 @@ import Foundation
 extension Recipe {
   /// Reads and checks a recipe. `overrides` are `key.path=value` strings (`--set`).
   public static func load(path: String, overrides: [String] = []) throws -> Recipe {
-    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-      throw RecipeError(file: path, line: 0, path: "", message: "cannot read the recipe file")
-    }
+    let text = try RecipeText.read(path: path)
     var tree = try YAMLTree.parse(text, file: path)
     for o in overrides {
       guard let eq = o.firstIndex(of: "=") else {
@@ -23,8 +21,11 @@ extension Recipe {
   static func parse(_ r: RecipeReader) throws -> Recipe {
     try r.map { m in
       let model = try parseModel(try m.required("model"))
-      let seed = try m.optional("seed")?.int() ?? 0
-      guard seed >= 0 else { throw m.reader.fail("seed must not be negative", path: "seed") }
+      let seed = try m.optional("seed").map { r -> Int in
+        let v = try r.int()
+        guard v >= 0 else { throw r.fail("seed must not be negative, got \(v)") }
+        return v
+      } ?? 0
       let output = try m.required("output").string()
       let evaluation = try parseEvaluation(try m.optional("evaluation")?.list() ?? [], crossEncoder: model.crossEncoder)
       let best = try m.optional("best").map { try parseBest($0, evaluation: evaluation) }

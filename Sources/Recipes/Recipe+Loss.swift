@@ -8,10 +8,10 @@ extension Recipe {
       switch try kindReader.string() {
       case "infonce":
         distill = try lm.optional("distill").map { try parseDistill($0) }
-        let t = try lm.optional("temperature")?.double() ?? 0.05
-        guard t > 0 else { throw lm.reader.fail("temperature must be positive", path: lm.reader.path + ".temperature") }
+        // the similarities are divided by the temperature
+        let t = try lm.optional("temperature")?.invertibleFloat() ?? Float(0.05 as Double)
         return .infoNCE(
-          temperature: Float(t), symmetric: try lm.optional("symmetric")?.bool() ?? false,
+          temperature: t, symmetric: try lm.optional("symmetric")?.bool() ?? false,
           hardNegatives: try lm.optional("hard_negatives").map { r -> Int in
             let k = try r.int()
             guard k >= 0 else { throw r.fail("expected 0 or more hard negatives per query, got \(k)") }
@@ -20,9 +20,8 @@ extension Recipe {
           } ?? (kind == .pretrain ? 0 : 1))
       case "binary":
         guard crossEncoder else { throw kindReader.fail("binary is a cross-encoder loss (model: {cross_encoder: true})") }
-        let maxScore = try lm.optional("max_score")?.double() ?? 5
-        guard maxScore > 0 else { throw lm.reader.fail("max_score must be positive", path: lm.reader.path + ".max_score") }
-        return .binary(maxScore: Float(maxScore))
+        // graded pairs' labels are their score divided by max_score
+        return .binary(maxScore: try lm.optional("max_score")?.invertibleFloat() ?? 5)
       case "listwise":
         guard crossEncoder else { throw kindReader.fail("listwise is a cross-encoder loss (model: {cross_encoder: true})") }
         let k = try lm.optional("hard_negatives").map { r -> Int in
@@ -32,9 +31,7 @@ extension Recipe {
         } ?? 1
         return .listwise(hardNegatives: k)
       case "cosent":
-        let scale = try lm.optional("scale")?.double() ?? 20
-        guard scale > 0 else { throw lm.reader.fail("scale must be positive", path: lm.reader.path + ".scale") }
-        return .cosent(scale: Float(scale))
+        return .cosent(scale: try lm.optional("scale")?.float(.positive) ?? 20)
       case let other:
         throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent; for cross-encoders binary, listwise)")
       }
@@ -48,20 +45,22 @@ extension Recipe {
       let kr = try dm.required("kind")
       switch try kr.string() {
       case "kl":
-        let t = try dm.optional("temperature")?.double() ?? 1
-        guard t > 0 else { throw dm.reader.fail("temperature must be positive", path: dm.reader.path + ".temperature") }
-        kind = .kl(temperature: Float(t))
+        // the logits are divided by T and the KL multiplied by T²
+        let t = try dm.optional("temperature").map { r -> Float in
+          let t = try r.invertibleFloat()
+          guard (t * t).isFinite else { throw r.fail("temperature \(t) is too large: its square is infinite as a 32-bit float") }
+          return t
+        } ?? 1
+        kind = .kl(temperature: t)
       case "margin_mse":
         if let t = dm.optional("temperature") { throw t.fail("margin_mse has no temperature") }
         kind = .marginMSE
       case let other: throw kr.fail("unknown distillation loss '\(other)' (known: kl, margin_mse)")
       }
-      let weight = try dm.optional("weight")?.double() ?? 1
-      let nce = try dm.optional("infonce_weight")?.double() ?? 1
-      guard weight >= 0, nce >= 0, weight + nce > 0 else {
-        throw dm.reader.fail("weight and infonce_weight must be 0 or more, not both 0")
-      }
-      return Distill(kind: kind, weight: Float(weight), infoNCEWeight: Float(nce))
+      let weight = try dm.optional("weight")?.float(.nonNegative) ?? 1
+      let nce = try dm.optional("infonce_weight")?.float(.nonNegative) ?? 1
+      guard weight + nce > 0 else { throw dm.reader.fail("weight and infonce_weight must be 0 or more, not both 0") }
+      return Distill(kind: kind, weight: weight, infoNCEWeight: nce)
     }
   }
 }

@@ -46,11 +46,16 @@ extension Recipe {
           guard bounds.count == 2, bounds[0] >= 1, bounds[0] <= bounds[1] else {
             throw windowReader.fail("expected [first, last] ranks with 1 <= first <= last, e.g. [10, 100]")
           }
-          let seed = try nm.optional("seed")?.int() ?? 0
-          guard seed >= 0 else { throw nm.reader.fail("seed must not be negative", path: nm.reader.path + ".seed") }
+          let seed = try nm.optional("seed").map { r -> Int in
+            let v = try r.int()
+            guard v >= 0 else { throw r.fail("seed must not be negative, got \(v)") }
+            return v
+          } ?? 0
           return .mine(
             data: try nm.required("data").string(), k: try positive(nm.optional("k"), default: 4), window: bounds[0]...bounds[1],
-            margin: try nm.optional("margin")?.double(), relativeMargin: try nm.optional("relative_margin")?.double(),
+            // checked as the Floats mining compares scores with; kept as written
+            margin: try nm.optional("margin").map { r in _ = try r.float(.nonNegative); return try r.double() },
+            relativeMargin: try nm.optional("relative_margin").map { r in _ = try r.float(.belowOne); return try r.double() },
             seed: UInt64(seed))
         }
       }

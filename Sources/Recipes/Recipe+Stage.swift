@@ -20,11 +20,11 @@ extension Recipe {
       let schedule = try parseSchedule(m.optionalSection("schedule"))
       let miniReader = m.optional("mini_batch"), budgetReader = m.optional("memory_budget_mb")
       let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: loss)
-      let clip = try m.optional("max_grad_norm")?.double()
+      let clip = try m.optional("max_grad_norm")?.float(.positive)
       let checkpoint = try m.optional("checkpoint").map { try parseCheckpoint($0) }
       let stage = Stage(
         name: name, kind: kind, data: data, loss: loss, distill: distill, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
-        steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip.map(Float.init),
+        steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip,
         dropout: try m.optional("dropout")?.bool() ?? true,
         evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
         checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing,
@@ -100,7 +100,7 @@ extension Recipe {
       }
       let weight = try dm.optional("weight").map { r -> Double in
         let w = try r.double()
-        guard w > 0 else { throw r.fail("weight must be positive") }
+        guard w > 0 else { throw r.fail("weight must be positive, got \(w)") }
         return w
       }
       let instruction = try dm.optional("instruction").map { r -> String in
@@ -134,25 +134,34 @@ extension Recipe {
 extension Recipe {
   static func parseOptimizer(_ r: RecipeReader) throws -> Optimizer {
     try r.map { om in
-      let betas = try om.optional("betas")?.list().map { try $0.double() } ?? [0.9, 0.999]
-      guard betas.count == 2, betas.allSatisfy({ $0 >= 0 && $0 < 1 }) else {
-        throw om.reader.fail("betas must be two numbers in [0, 1)", path: om.reader.path + ".betas")
+      // the defaults are rounded from Double, as the values of a recipe are
+      var betas: [Float] = [Float(0.9 as Double), Float(0.999 as Double)]
+      if let betasReader = om.optional("betas") {
+        let items = try betasReader.list()
+        guard items.count == 2 else { throw betasReader.fail("betas must be two numbers in [0, 1), got \(items.count)") }
+        betas = try items.map { try $0.float(.belowOne) }
       }
-      let lr = try om.optional("lr")?.double() ?? 2e-5
-      guard lr > 0 else { throw om.reader.fail("lr must be positive", path: om.reader.path + ".lr") }
-      return Optimizer(
-        lr: Float(lr),
-        settings: AdamWSettings(
-          beta1: Float(betas[0]), beta2: Float(betas[1]), eps: Float(try om.optional("eps")?.double() ?? 1e-8),
-          weightDecay: Float(try om.optional("weight_decay")?.double() ?? 0.01)))
+      let lrReader = om.optional("lr")
+      let lr = try lrReader?.float(.positive) ?? Float(2e-5 as Double)
+      let eps = try om.optional("eps")?.float(.positive) ?? Float(1e-8 as Double)
+      let decayReader = om.optional("weight_decay")
+      let weightDecay = try decayReader?.float(.nonNegative) ?? Float(0.01 as Double)
+      // each step multiplies a decayed weight by 1 − lr × weight_decay
+      if !(lr * weightDecay < 1) {
+        throw (decayReader ?? lrReader ?? om.reader).fail("lr × weight_decay must be below 1 (each step multiplies the weights by 1 − lr × weight_decay), got \(lr * weightDecay)")
+      }
+      return Optimizer(lr: lr, settings: AdamWSettings(beta1: betas[0], beta2: betas[1], eps: eps, weightDecay: weightDecay))
     }
   }
 
   static func parseSchedule(_ r: RecipeReader) throws -> Schedule {
     try r.map { sm in
-      let ratio = try sm.optional("warmup_ratio")?.double()
-      let wsteps = try sm.optional("warmup_steps")?.int()
-      if let ratio, !(0...1).contains(ratio) { throw sm.reader.fail("warmup_ratio must be in [0, 1]", path: sm.reader.path + ".warmup_ratio") }
+      let ratio = try sm.optional("warmup_ratio").map { r -> Double in
+        let v = try r.double()
+        guard (0...1).contains(v) else { throw r.fail("warmup_ratio must be in [0, 1], got \(v)") }
+        return v
+      }
+      let wsteps = try sm.optional("warmup_steps")?.int(atLeast: 0)
       if ratio != nil && wsteps != nil { throw sm.reader.fail("give warmup_ratio or warmup_steps, not both") }
       return Schedule(
         warmupRatio: ratio, warmupSteps: wsteps,

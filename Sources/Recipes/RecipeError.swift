@@ -1,6 +1,7 @@
 /// A problem with a recipe, naming the file, the line and the key.
 public struct RecipeError: Error, CustomStringConvertible, Sendable {
   public let file: String
+  /// 1-based; 0 for a value given by `--set`, or (with an empty path) the file as a whole.
   public let line: Int
   public let path: String
   public let message: String
@@ -12,8 +13,17 @@ public struct RecipeError: Error, CustomStringConvertible, Sendable {
     self.message = message
   }
 
+  /// A problem with the file as a whole (it cannot be read, or is not YAML).
+  static func wholeFile(_ file: String, _ message: String) -> RecipeError {
+    RecipeError(file: file, line: 0, path: "", message: message)
+  }
+
   public var description: String {
-    let place = line > 0 ? "\(file):\(line)" : (file.hasPrefix("--set") ? "--set" : "\(file) (--set)")
+    let place =
+      if line > 0 { "\(file):\(line)" }
+      else if file.hasPrefix("--set") { "--set" }
+      else if path.isEmpty { file }
+      else { "\(file) (--set)" }
     return path.isEmpty ? "\(place): \(message)" : "\(place): \(path): \(message)"
   }
 }

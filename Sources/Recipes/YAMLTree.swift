@@ -19,11 +19,35 @@ public indirect enum YAMLTree: Sendable {
     let node: Node?
     do {
       node = try Yams.compose(yaml: text)
+    } catch YamlError.duplicatedKeysInMapping(let keys, let context) {
+      throw duplicateKey(keys.first ?? "?", first: context.mark, in: text, file: file)
     } catch let error as YamlError {
       throw RecipeError(file: file, line: Self.line(of: error), path: "", message: "not valid YAML: \(error)")
     }
     guard let node else { throw RecipeError(file: file, line: 1, path: "", message: "the recipe is empty") }
     return try convert(node, file: file, path: "")
+  }
+
+  /// A key given twice in one mapping, named at its second occurrence: the next line after the
+  /// first that holds the key at the same indentation, before the mapping ends (a line indented
+  /// less). Yams reports only the first; a flow mapping (`{a: 1, a: 2}`) is named at that line.
+  static func duplicateKey(_ key: String, first: Mark, in text: String, file: String) -> RecipeError {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let indent = first.column - 1
+    var second = first.line
+    for n in first.line..<max(first.line, lines.count) {  // lines[n] is line n + 1
+      let line = lines[n]
+      let content = line.drop { $0 == " " }
+      if content.isEmpty || content.hasPrefix("#") { continue }
+      let depth = line.count - content.count
+      if depth < indent { break }
+      if depth == indent, content.hasPrefix(key + ":") || content.hasPrefix("\"\(key)\":") || content.hasPrefix("'\(key)':") {
+        second = n + 1
+        break
+      }
+    }
+    let message = "key '\(key)' given twice" + (second == first.line ? "" : " (first at line \(first.line))")
+    return RecipeError(file: file, line: second, path: "", message: message)
   }
 
   private static func line(of error: YamlError) -> Int {

@@ -62,7 +62,7 @@ extension Encoder {
   ) throws -> [Float] {
     try embed(
       count: texts.count, pooling: pooling, normalize: normalize, batchSize: batchSize, progress: progress
-    ) { texts[$0].map { tokenizer.encode($0, prefix: prefix, maxLength: maxLength) } }
+    ) { try texts[$0].map { try tokenizer.encode($0, prefix: prefix, maxLength: maxLength) } }
   }
 
   /// Embeds tokenized texts the same way.
@@ -77,7 +77,7 @@ extension Encoder {
   /// `count` texts in batches of `batchSize`, batch `range` tokenized by `tokens(range)`.
   func embed(
     count: Int, pooling: PoolingMode, normalize: Bool, batchSize: Int, progress: ((Int) -> Void)?,
-    tokens: (Range<Int>) -> [[Int32]]
+    tokens: (Range<Int>) throws -> [[Int32]]
   ) throws -> [Float] {
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: count * C)

@@ -2,12 +2,14 @@ import Foundation
 
 /// Reading text inputs: one UTF-8 text per line, and KorSTS-style TSV with a header row.
 public enum TextLines {
-  /// Lines of a UTF-8 file (a trailing newline ends the last line; `\r\n` is accepted).
-  /// A line that is not valid UTF-8 is an error naming its line number.
+  /// Lines of a UTF-8 file (a trailing newline ends the last line; `\r\n` is accepted; a
+  /// byte order mark before the first line is dropped). A line that is not valid UTF-8 is an
+  /// error naming its line number.
   public static func read(path: String) throws -> [String] {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard var data = FileManager.default.contents(atPath: path) else {
       throw TextFilesError.cannotRead(path: path, reason: "cannot read input file")
     }
+    if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
     var lines: [String] = []
     var lineNumber = 0
     var parts = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)

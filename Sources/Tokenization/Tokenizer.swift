@@ -12,8 +12,9 @@ public struct Tokenizer: Sendable {
   public static let unk: Int32 = 3
   public var maskId: Int32 { Int32(model.pieceCount + 1) }
 
-  public init(model: SentencePieceModel, maxLength: Int) {
-    precondition(maxLength >= 2, "maxLength must leave room for <s> and </s>")
+  /// Throws for a `maxLength` below 2, which leaves no room for `<s>` and `</s>`.
+  public init(model: SentencePieceModel, maxLength: Int) throws {
+    guard maxLength >= 2 else { throw TokenizationError.lengthTooSmall(maxLength, minimum: 2) }
     self.model = model
     self.maxLength = maxLength
   }
@@ -23,16 +24,19 @@ public struct Tokenizer: Sendable {
     model.encode(text).map { $0 == 0 ? Tokenizer.unk : $0 + 1 }
   }
 
-  /// `<s> (prefix + text) </s>`, truncated to `maxLength` (or a smaller `maxLength:`).
-  public func encode(_ text: String, prefix: String = "", maxLength limit: Int? = nil) -> [Int32] {
-    compose(prefix: [], text: pieceIds(prefix + text), maxLength: limit)
+  /// `<s> (prefix + text) </s>`, truncated to `maxLength` (or a smaller `maxLength:`; below 2
+  /// is an error).
+  public func encode(_ text: String, prefix: String = "", maxLength limit: Int? = nil) throws -> [Int32] {
+    try compose(prefix: [], text: pieceIds(prefix + text), maxLength: limit)
   }
 
-  /// `<s> prefix text </s>` from piece ids, truncated to `maxLength` (or a smaller `maxLength:`)
-  /// by dropping ids from the end: what the encoder is fed for a text tokenized ahead of time
-  /// (a corpus text of a data set).
-  public func compose(prefix: [Int32], text: [Int32], maxLength limit: Int? = nil) -> [Int32] {
-    let room = min(limit ?? maxLength, maxLength) - 2
+  /// `<s> prefix text </s>` from piece ids, truncated to `maxLength` (or a smaller `maxLength:`;
+  /// below 2 is an error) by dropping ids from the end: what the encoder is fed for a text
+  /// tokenized ahead of time (a corpus text of a data set).
+  public func compose(prefix: [Int32], text: [Int32], maxLength limit: Int? = nil) throws -> [Int32] {
+    let length = min(limit ?? maxLength, maxLength)
+    guard length >= 2 else { throw TokenizationError.lengthTooSmall(length, minimum: 2) }
+    let room = length - 2
     let content = (prefix + text).prefix(room)
     return [Tokenizer.bos] + content + [Tokenizer.eos]
   }

@@ -24,16 +24,21 @@ struct BenchCommand: ParsableCommand {
     var repeats: Int = 3
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+      try FlagChecks.atLeast(1, batch, "--batch")
+      try FlagChecks.atLeast(1, repeats, "--repeats")
+    }
+
     func run() throws {
       compute.apply()
       try runReportingErrors {
         let model = try SentenceEncoder(directory: self.model)
         let rows = try TextLines.readTSV(path: tsv, required: ["sentence1", "sentence2"])
         let texts = rows.map { $0["sentence1"]! } + rows.map { $0["sentence2"]! }
-        let tokens = texts.reduce(0) { $0 + model.tokenizer.encode($1, prefix: prompt).count }
+        let tokens = try texts.reduce(0) { try $0 + model.tokenizer.encode($1, prefix: prompt).count }
         _ = try model.embed(Array(texts.prefix(batch * 2)), prefix: prompt, batchSize: batch)
         var best = Double.infinity
-        for _ in 0..<max(1, repeats) {
+        for _ in 0..<repeats {
           let t0 = Date()
           _ = try model.embed(texts, prefix: prompt, batchSize: batch)
           best = min(best, Date().timeIntervalSince(t0))

@@ -25,6 +25,16 @@ extension BenchCommand {
     var precision: EmbeddingChunks.Precision = .f32
     @OptionGroup var compute: ComputeOptions
 
+    func validate() throws {
+      for (value, flag) in [(passages, "--passages"), (queries, "--queries"), (dim, "--dim"), (k, "--k"), (chunkRows, "--chunk-rows"),
+                            (queriesPerBlock, "--queries-per-block")] {
+        try FlagChecks.atLeast(1, value, flag)
+      }
+      for (count, flag) in [(passages, "--passages"), (queries, "--queries")] where count.multipliedReportingOverflow(by: dim).overflow {
+        throw ValidationError("\(flag) × --dim (\(count) × \(dim)) is too large")
+      }
+    }
+
     func run() throws {
       compute.apply()
       try runReportingErrors {

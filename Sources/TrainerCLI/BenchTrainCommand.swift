@@ -37,6 +37,9 @@ extension BenchCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
+      try FlagChecks.atLeast(1, batchSize, "--batch-size")
+      try FlagChecks.atLeast(1, steps, "--steps")
+      try FlagChecks.atLeast(2, maxLength, "--max-length")
       guard (0...1).contains(hardNegatives) else { throw ValidationError("--hard-negatives: 0 or 1 (the triplets hold one)") }
       if let miniBatch, miniBatch < 1 || miniBatch > batchSize {
         throw ValidationError("--mini-batch must be between 1 and the batch (\(batchSize))")
@@ -72,7 +75,7 @@ extension BenchCommand {
         let optimizer = AdamW(store: encoder.store, settings: .init())
         encoder.store.zeroGrad()
         optimizer.update(lr: 0)  // touch every buffer once so the memory figures are steady
-        func lengths(_ texts: [String]) -> [Int] { texts.map { model.tokenizer.encode($0, prefix: prompt, maxLength: maxLength).count } }
+        func lengths(_ texts: [String]) throws -> [Int] { try texts.map { try model.tokenizer.encode($0, prefix: prompt, maxLength: maxLength).count } }
 
         var profiled: [String: Tape.OpTime] = [:]
         var fb = 0.0, opt = 0.0, zero = 0.0, flops = 0.0, tokenCount = 0, realTokens = 0, padded = 0
@@ -110,8 +113,8 @@ extension BenchCommand {
           tokenCount += r.tokens
           realTokens += r.tokens
           // the peer pads each column (queries, positives, negatives) to its longest
-          padded += batchSize * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].prefix(2 + hardNegatives)
-            .reduce(0) { $0 + (lengths($1).max() ?? 0) }
+          padded += try batchSize * [chunk.map(\.query), chunk.map(\.positive), chunk.map(\.negative)].prefix(2 + hardNegatives)
+            .reduce(0) { try $0 + (lengths($1).max() ?? 0) }
         }
         for (op, t) in profiled.sorted(by: { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }) {
           let name = op.padding(toLength: max(op.count, 14), withPad: " ", startingAt: 0)

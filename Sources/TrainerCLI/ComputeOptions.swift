@@ -10,5 +10,7 @@ struct ComputeOptions: ParsableArguments {
   /// The worker threads in total.
   var count: Int { max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount) }
 
+  func validate() throws { try FlagChecks.atLeast(1, threads, "--threads") }
+
   func apply() { Parallel.threads = count }
 }

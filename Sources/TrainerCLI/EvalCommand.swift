@@ -46,7 +46,7 @@ struct EvalCommand: ParsableCommand {
     try runReportingErrors {
       // read every set first, so a bad file fails before the model loads
       var sets: [(name: String, kind: String, load: EvaluationSetData)] = []
-      for path in sts { sets.append((path, "sts", .sts(try STSPairs.read(path: path)))) }
+      for path in sts { sets.append((path, "sts", .sts(try STSPairs.readEvaluationSet(path: path)))) }
       for i in stride(from: 0, to: retrieval.count, by: 3) {
         let data = try RetrievalData.read(corpus: retrieval[i], queries: retrieval[i + 1], qrels: retrieval[i + 2])
         sets.append((retrieval[i + 1], "retrieval", .retrieval(data)))

@@ -42,6 +42,9 @@ struct MineCommand: ParsableCommand {
     _ = try window()
     guard k > 0 else { throw ValidationError("--k must be positive") }
     guard chunkRows > 0 else { throw ValidationError("--chunk-rows must be positive") }
+    try FlagChecks.atLeast(1, batch, "--batch")
+    try FlagChecks.nonNegative(margin, "--margin")
+    try FlagChecks.belowOne(relativeMargin, "--relative-margin")
   }
 
   func run() throws {

@@ -18,6 +18,11 @@ struct ScoreCommand: ParsableCommand {
   var maxLength: Int?
   @OptionGroup var compute: ComputeOptions
 
+  func validate() throws {
+    try FlagChecks.atLeast(1, batch, "--batch")
+    try FlagChecks.atLeast(4, maxLength, "--max-length", "a pair: <s> a </s></s> b </s>")
+  }
+
   func run() throws {
     compute.apply()
     try runReportingErrors {

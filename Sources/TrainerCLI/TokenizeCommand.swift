@@ -19,7 +19,7 @@ struct TokenizeCommand: ParsableCommand {
     try runReportingErrors {
       let tok = try Tokenizer.load(directory: URL(fileURLWithPath: model))
       for line in try TextLines.read(path: input) {
-        print("[" + tok.encode(line, prefix: prompt).map(String.init).joined(separator: ", ") + "]")
+        print("[" + (try tok.encode(line, prefix: prompt)).map(String.init).joined(separator: ", ") + "]")
       }
     }
   }

@@ -14,17 +14,10 @@ public enum EvaluationSetData {
   public static func load(_ set: Recipe.EvalSet) throws -> EvaluationSetData {
     switch set.source {
     case .sts(let path):
-      let pairs = try STSPairs.read(path: path)
-      guard !pairs.isEmpty else { throw EvaluationError.cannotRead(path: path, detail: "no sentence pairs") }
-      return .sts(Array(pairs.prefix(set.limit ?? .max)))
+      return .sts(try STSPairs.readEvaluationSet(path: path, limit: set.limit))
     case .retrieval(let corpus, let queries, let qrels):
-      var data = try RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels)
-      if let n = set.limit {
-        data.queryIDs = Array(data.queryIDs.prefix(n))
-        data.queryTexts = Array(data.queryTexts.prefix(n))
-        data.relevant = Array(data.relevant.prefix(n))
-      }
-      return .retrieval(data)
+      let data = try RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels)
+      return .retrieval(try set.limit.map { try data.limited(toQueries: $0) } ?? data)
     }
   }
 
@@ -53,7 +46,7 @@ public enum EvaluationSetData {
     _ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32, communicator: any Communicator = SingleProcess()
   ) throws -> [Metric] {
     guard case .sts(let pairs) = self else { preconditionFailure("cross-encoders are evaluated on STS sets") }
-    let sequences = pairs.map { tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }
+    let sequences = try pairs.map { try tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }
     let mine = sequences[communicator.shares(lengths: sequences.map(\.count))[communicator.rank]]
     var local: [Float] = []
     for start in stride(from: mine.startIndex, to: mine.endIndex, by: batchSize) {

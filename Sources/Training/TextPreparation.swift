@@ -28,12 +28,12 @@ public struct TextPreparation {
       case .text(let i, let which, let role):
         let prefix = role == .query ? queryPrefix : passagePrefix
         switch examples[i].text(which) {
-        case .string(let s): return tokenizer.encode(s, prefix: prefix, maxLength: maxLength)
+        case .string(let s): return try tokenizer.encode(s, prefix: prefix, maxLength: maxLength)
         case .row(let file, let row):
-          return tokenizer.compose(prefix: role == .query ? heads.query : heads.passage, text: try ids(file, row), maxLength: maxLength)
+          return try tokenizer.compose(prefix: role == .query ? heads.query : heads.passage, text: try ids(file, row), maxLength: maxLength)
         }
       case .pair(let i, let a, let b):
-        return tokenizer.composePair(try pieceIds(examples[i].text(a)), try pieceIds(examples[i].text(b)), maxLength: maxLength)
+        return try tokenizer.composePair(try pieceIds(examples[i].text(a)), try pieceIds(examples[i].text(b)), maxLength: maxLength)
       }
     }
   }

@@ -9,7 +9,7 @@ import Tokenization
   static let modelDir = URL(fileURLWithPath: Fixtures.e5Model)
 
   static func tokenizer() throws -> Tokenizer {
-    Tokenizer(model: try SentencePieceModel(path: modelDir.appendingPathComponent("sentencepiece.bpe.model").path), maxLength: 16)
+    try Tokenizer(model: try SentencePieceModel(path: modelDir.appendingPathComponent("sentencepiece.bpe.model").path), maxLength: 16)
   }
 
   static let examples = [
@@ -39,7 +39,7 @@ import Tokenization
     // ids read one at a time or as a range are the tokenizer's, and compose as encode
     for i in 0..<texts.count {
       #expect(try d.ids(i) == tok.pieceIds(texts[i]))
-      #expect(tok.compose(prefix: tok.pieceIds("query: "), text: try d.ids(i)) == tok.encode(texts[i], prefix: "query: "))
+      #expect(try tok.compose(prefix: tok.pieceIds("query: "), text: try d.ids(i)) == tok.encode(texts[i], prefix: "query: "))
     }
     #expect(try d.ids(2..<6) == (2..<6).map { tok.pieceIds(texts[$0]) })
     #expect(try d.mined() == nil)
@@ -62,7 +62,7 @@ import Tokenization
     var bytes = try Data(contentsOf: Self.modelDir.appendingPathComponent("sentencepiece.bpe.model"))
     bytes.append(contentsOf: [0xC0, 0x3E, 0x01])
     try bytes.write(to: other)
-    let otherTok = Tokenizer(model: try SentencePieceModel(path: other.path), maxLength: 16)
+    let otherTok = try Tokenizer(model: try SentencePieceModel(path: other.path), maxLength: 16)
     let e1 = #expect(throws: DataSetError.self) { try DataSetFile(path: path, tokenizer: otherTok) }
     #expect("\(e1!)".contains("tokenized with another tokenizer") && "\(e1!)".contains("sentencepiece.bpe.model"))
 

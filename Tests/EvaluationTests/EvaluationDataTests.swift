@@ -68,4 +68,14 @@ import Testing
     let e = #expect(throws: EvaluationError.self) { try STSPairs.read(path: sts) }
     #expect("\(e!)".contains("sts.tsv:4") && "\(e!)".contains("high"))  // the empty line 3 counts
   }
+
+  @Test func aByteOrderMarkBeforeJSONLinesIsSkipped() throws {
+    let dir = Fixtures.temporaryDirectory()
+    let corpus = dir.appendingPathComponent("corpus.jsonl")
+    try (Data([0xEF, 0xBB, 0xBF]) + Data("{\"_id\": \"d1\", \"text\": \"one\"}\n".utf8)).write(to: corpus)
+    let queries = try write("\u{FEFF}id\ttext\nq1\twhere\n", "queries.tsv", in: dir)
+    let qrels = try write("\u{FEFF}query-id\tcorpus-id\nq1\td1\n", "qrels.tsv", in: dir)
+    let data = try RetrievalData.read(corpus: corpus.path, queries: queries, qrels: qrels)
+    #expect(data.corpusIDs == ["d1"] && data.queryIDs == ["q1"])
+  }
 }

@@ -131,10 +131,10 @@ struct TinyPack {
     // tokenizer: SentencePiece id = XLM-R id − 1; <unk> maps to 3; <mask> after the pieces
     #expect(model.tokenizer.model.pieceCount == 8)
     #expect(model.tokenizer.model.piece(0) == "<unk>" && model.tokenizer.model.piece(3) == "▁a")
-    #expect(model.tokenizer.encode("a b") == [0, 4, 5, 2])
-    #expect(model.tokenizer.encode("ab") == [0, 4, 7, 2])
-    #expect(model.tokenizer.encode("a z")[0..<3] == [0, 4, 8])
-    #expect(model.tokenizer.encode("a z").contains(3))
+    #expect(try model.tokenizer.encode("a b") == [0, 4, 5, 2])
+    #expect(try model.tokenizer.encode("ab") == [0, 4, 7, 2])
+    #expect(try model.tokenizer.encode("a z")[0..<3] == [0, 4, 8])
+    #expect(try model.tokenizer.encode("a z").contains(3))
     #expect(model.tokenizer.maskId == 9)
     for f in ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json",
               "tokenizer_config.json", "special_tokens_map.json", "2_Normalize"] {

@@ -25,4 +25,13 @@ import TextFiles
     let e2 = #expect(throws: TextFilesError.self) { try TextLines.readTSV(path: path, required: ["label"]) }
     #expect("\(e2!)".contains("no column 'label'"))
   }
+
+  /// A UTF-8 byte order mark before the first line (as some editors write) is not part of it.
+  @Test func aByteOrderMarkIsNotPartOfTheFirstLine() throws {
+    let path = Fixtures.temporaryDirectory().appendingPathComponent("bom.tsv").path
+    try (Data([0xEF, 0xBB, 0xBF]) + Data("sentence1\tsentence2\tscore\na\tb\t1\n".utf8)).write(to: URL(fileURLWithPath: path))
+    let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "score"])
+    #expect(rows.count == 1 && rows[0]["sentence1"] == "a")
+    #expect(try TextLines.read(path: path).first == "sentence1\tsentence2\tscore")
+  }
 }

@@ -22,7 +22,7 @@ import Tokenization
   /// `compose` of those ids; on 400 KorSTS and KorNLI sentences, with and without a prefix.
   @Test(.needsRealModel, .needsKorNLU)
   func encodeTruncatesAsCompose() throws {
-    let tok = Tokenizer(model: Self.model!, maxLength: 512)
+    let tok = try Tokenizer(model: Self.model!, maxLength: 512)
     let rows = try TextLines.readTSV(path: Self.data + "/KorSTS/sts-dev.tsv", required: ["sentence1", "sentence2"]).prefix(100)
       + TextLines.readTSV(path: Self.data + "/KorNLI/xnli.dev.ko.tsv", required: ["sentence1", "sentence2"]).prefix(100)
     let texts = rows.flatMap { [$0["sentence1"]!, $0["sentence2"]!] }
@@ -33,15 +33,15 @@ import Tokenization
         let ids = tok.pieceIds(prefix + text)
         for limit in [2, 3, 8, 16, 64, 512, 1000] {
           let expected = [Tokenizer.bos] + ids.prefix(min(limit, 512) - 2) + [Tokenizer.eos]
-          if tok.encode(text, prefix: prefix, maxLength: limit) != expected
+          if try tok.encode(text, prefix: prefix, maxLength: limit) != expected
             || tok.compose(prefix: [], text: ids, maxLength: limit) != expected
           {
             mismatches.append("\(limit) \(prefix)\(text)")
           }
         }
       }
-      let short = Tokenizer(model: Self.model!, maxLength: 8)
-      if short.encode(text, prefix: "query: ") != tok.encode(text, prefix: "query: ", maxLength: 8) {
+      let short = try Tokenizer(model: Self.model!, maxLength: 8)
+      if try short.encode(text, prefix: "query: ") != tok.encode(text, prefix: "query: ", maxLength: 8) {
         mismatches.append("tokenizer maxLength 8: \(text)")
       }
     }
@@ -50,12 +50,12 @@ import Tokenization
   }
 
   @Test(.needsRealModel)
-  func pairsAreComposedAndTruncatedLongestFirst() {
-    let tok = Tokenizer(model: Self.model!, maxLength: 12)
-    #expect(tok.composePair([5, 6], [7]) == [0, 5, 6, 2, 2, 7, 2])
+  func pairsAreComposedAndTruncatedLongestFirst() throws {
+    let tok = try Tokenizer(model: Self.model!, maxLength: 12)
+    #expect(try tok.composePair([5, 6], [7]) == [0, 5, 6, 2, 2, 7, 2])
     // 8 content tokens fit in 12: the longer side loses from its end first, b on a tie
-    #expect(tok.composePair([10, 11, 12, 13, 14, 15, 16], [20, 21, 22]) == [0, 10, 11, 12, 13, 14, 2, 2, 20, 21, 22, 2])
-    #expect(tok.composePair([10, 11, 12, 13, 14], [20, 21, 22, 23, 24]) == [0, 10, 11, 12, 13, 2, 2, 20, 21, 22, 23, 2])
-    #expect(tok.encodePair("고양이", "개") == tok.composePair(tok.pieceIds("고양이"), tok.pieceIds("개")))
+    #expect(try tok.composePair([10, 11, 12, 13, 14, 15, 16], [20, 21, 22]) == [0, 10, 11, 12, 13, 14, 2, 2, 20, 21, 22, 2])
+    #expect(try tok.composePair([10, 11, 12, 13, 14], [20, 21, 22, 23, 24]) == [0, 10, 11, 12, 13, 2, 2, 20, 21, 22, 23, 2])
+    #expect(try tok.encodePair("고양이", "개") == tok.composePair(tok.pieceIds("고양이"), tok.pieceIds("개")))
   }
 }

@@ -54,7 +54,7 @@ import Training
     let loaded = try SentenceEncoder(directory: model.path)
     #expect(loaded.config.numLabels == 1)
     let ckpt = try SentenceEncoder(directory: dir.appendingPathComponent("run/checkpoints/step-0000004").path)
-    let batch = TokenBatch(sequences: [loaded.tokenizer.encodePair("고양이가 잔다.", "고양이가 자고 있다.")], config: loaded.config)
+    let batch = TokenBatch(sequences: [try loaded.tokenizer.encodePair("고양이가 잔다.", "고양이가 자고 있다.")], config: loaded.config)
     #expect(try loaded.encoder.logits(batch).array == ckpt.encoder.logits(batch).array)
     // the head started from the seed and moved
     let fresh = try SentenceEncoder(directory: Fixtures.e5Model, crossEncoderHeadSeed: 2)

@@ -108,7 +108,7 @@ import Training
     let texts = triplets.map { $0.query } + triplets.map { $0.positive } + triplets.flatMap { $0.negatives }
     let prefixes = Array(repeating: "query: ", count: 4) + Array(repeating: "passage: ", count: texts.count - 4)
     let e = try model.encoder.embed(
-      TokenBatch(sequences: zip(texts, prefixes).map { model.tokenizer.encode($0, prefix: $1, maxLength: 24) }, config: model.config),
+      TokenBatch(sequences: try zip(texts, prefixes).map { try model.tokenizer.encode($0, prefix: $1, maxLength: 24) }, config: model.config),
       pooling: .mean, normalize: true).array
     let C = model.config.hiddenSize, m = texts.count - 4
     func cos(_ i: Int, _ j: Int) -> Float { (0..<C).reduce(0) { $0 + e[i * C + $1] * e[(4 + j) * C + $1] } }
