@@ -61,9 +61,17 @@ public struct RunLog {
       guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
         throw ReportError.badLine(path: metricsPath, line: n, detail: "not a JSON object")
       }
+      /// A number; null (what the run writes for a value that is not finite) reads as NaN.
       func number(_ key: String) throws -> Double {
+        if obj[key] is NSNull { return .nan }
         guard let v = obj[key] as? Double else { throw ReportError.badLine(path: metricsPath, line: n, detail: "expected a number under \"\(key)\"") }
         return v
+      }
+      func integer(_ key: String) throws -> Int {
+        guard let v = obj[key] as? Double, v == v.rounded(), abs(v) < 1e15 else {
+          throw ReportError.badLine(path: metricsPath, line: n, detail: "expected a whole number under \"\(key)\"")
+        }
+        return Int(v)
       }
       func string(_ key: String) throws -> String {
         guard let v = obj[key] as? String else { throw ReportError.badLine(path: metricsPath, line: n, detail: "expected a text under \"\(key)\"") }
@@ -78,12 +86,12 @@ public struct RunLog {
         if let rho = obj["spearman"] as? Double, legacy { metrics.append(("spearman_cosine", rho)) }
         metrics.sort { Self.order($0.name) < Self.order($1.name) }
         evaluations.append(Evaluation(
-          name: name, stage: try string("stage"), globalStep: Int(try number("global_step")), seconds: obj["seconds"] as? Double,
+          name: name, stage: try string("stage"), globalStep: try integer("global_step"), seconds: obj["seconds"] as? Double,
           mainMetric: obj["main_metric"] as? String ?? "spearman_cosine", best: obj["best"] as? Bool ?? false, metrics: metrics))
       } else {
         steps.append(Step(
-          stage: try string("stage"), step: Int(try number("step")), stageSteps: Int(try number("stage_steps")),
-          globalStep: Int(try number("global_step")), loss: try number("loss"), gradNorm: try number("grad_norm"),
+          stage: try string("stage"), step: try integer("step"), stageSteps: try integer("stage_steps"),
+          globalStep: try integer("global_step"), loss: try number("loss"), gradNorm: try number("grad_norm"),
           lr: try number("lr"), accuracy: obj["accuracy"] as? Double, positiveSimilarity: obj["positive_similarity"] as? Double,
           hardestNegativeSimilarity: obj["hardest_negative_similarity"] as? Double,
           tokensPerSecond: try number("tokens_per_second"), seconds: try number("seconds")))

@@ -12,10 +12,16 @@ struct RunCommand: ParsableCommand {
   var recipe: String
   @Flag(help: "Continue from the newest checkpoint in the recipe's output directory.")
   var resume = false
+  @Flag(help: "Start again in an output directory that holds a run: its files move to <output>.old-YYYYMMDD-HHMMSS (nothing is deleted).")
+  var overwrite = false
   @OptionGroup var options: RunOptions
 
+  func validate() throws {
+    if resume && overwrite { throw ValidationError("--resume continues the run in the output directory; --overwrite starts a new one: give one") }
+  }
+
   func run() throws {
-    try options.train(recipe, resume: resume ? .latest : .none)
+    try options.train(recipe, resume: resume ? .latest : .none, overwrite: overwrite)
   }
 }
 
@@ -44,21 +50,31 @@ struct RunOptions: ParsableArguments {
     "Data-parallel ranks as threads of this process, sharing the --threads worker threads (default: 2 when there are 2 or more, else 1; under mpirun: 1 per process).",
     discussion: "Results depend on the number of ranks in the last bits: resume a run with the same number."))
   var ranks: Int?
+  @Flag(help: "Resume without checking the checkpoint's files against the checksums in its trainer_state.json.")
+  var noVerify = false
   @OptionGroup var compute: ComputeOptions
 
   func validate() throws {
     if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
   }
 
-  /// Trains `recipe` on this job's ranks, each starting where `resume` says.
-  func train(_ recipe: String, resume: TrainingRun.Resume) throws {
+  /// Trains `recipe` on this job's ranks, each starting where `resume` says. SIGINT or SIGTERM
+  /// ends the run after the current step with a checkpoint, and the process with 128 + the signal.
+  func train(_ recipe: String, resume: TrainingRun.Resume, overwrite: Bool = false) throws {
     try runReportingErrors {
       let r = try Recipe.loadForTraining(path: recipe, overrides: overrides)
       let reporter = TrainingReporter()
-      let maxSteps = maxSteps
+      reporter.recipeArguments = ([recipe] + overrides.flatMap { ["--set", $0] }).joined(separator: " ")
+      let maxSteps = maxSteps, verify = !noVerify
+      StopSignals.install()
       try Job.run(ranks: ranks, threads: compute.count) { comm in
-        try TrainingRun(recipe: r, communicator: comm, observer: reporter.report).run(resume: resume, maxSteps: maxSteps)
+        let run = TrainingRun(recipe: r, communicator: comm, observer: reporter.report)
+        run.overwrite = overwrite
+        run.verifyChecksums = verify
+        run.stopRequested = { StopSignals.signal != nil }
+        try run.run(resume: resume, maxSteps: maxSteps)
       }
+      if let signal = StopSignals.signal { throw ExitCode(128 + signal) }
     }
   }
 }
@@ -72,6 +88,8 @@ final class TrainingReporter: @unchecked Sendable {
   }
 
   let terminal = isatty(STDERR_FILENO) != 0
+  /// The recipe and its --set options as given, for the command that continues a stopped run.
+  var recipeArguments = ""
   var stageStart = Date()
   var stageFirstStep = 0
 
@@ -119,6 +137,12 @@ final class TrainingReporter: @unchecked Sendable {
                    best.metric, best.value))
     case .checkpoint(let url):
       if !terminal { print("checkpoint \(url.path)") }
+    case .movedAside(let old):
+      print("the earlier run in this output directory was moved to \(old.path)")
+    case .stopped(let step, let checkpoint):
+      if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+      print("stopped after step \(step)" + (checkpoint.map { ", checkpoint \($0.path)" } ?? "")
+            + "; continue with: trainer run \(recipeArguments) --resume")
     case .finished(let model, let evaluations):
       print("model written to \(model.path)")
       for e in evaluations where e.stage == "final" { print(String(format: "%@: %@ %.4f", e.name, e.mainMetric, e.main ?? .nan)) }

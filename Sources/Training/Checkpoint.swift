@@ -6,7 +6,8 @@ import TextEncoder
 /// A checkpoint directory: a sentence-transformers / Hugging Face model directory (loadable as
 /// is) plus `optimizer.safetensors` (AdamW moments) and `trainer_state.json`. It is assembled
 /// under a hidden temporary name and renamed into place in one step, so a crash leaves either
-/// the complete checkpoint or none; `trainer_state.json` is written last inside it.
+/// the complete checkpoint or none; `trainer_state.json` is written last inside it, with the
+/// XXH64 checksum of every other file.
 public enum Checkpoint {
   public static func name(globalStep: Int) -> String { String(format: "step-%07d", globalStep) }
 
@@ -30,6 +31,8 @@ public enum Checkpoint {
         w.add("exp_avg_sq", shape: [packed.count], spans: packed.v, as: .f32)
         try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
       }
+      var state = state
+      state.checksums = try checksums(of: staging)
       try state.jsonData().write(to: staging.appendingPathComponent("trainer_state.json"))
       if fm.fileExists(atPath: dir.path) { try fm.removeItem(at: dir) }
       try fm.moveItem(at: staging, to: dir)
@@ -37,6 +40,36 @@ public enum Checkpoint {
       try? fm.removeItem(at: staging)
       throw error
     }
+  }
+
+  /// XXH64 of every regular file under `dir` but `trainer_state.json`, by relative path.
+  static func checksums(of dir: URL) throws -> [String: String] {
+    var sums: [String: String] = [:]
+    let fm = FileManager.default
+    for case let path as String in fm.enumerator(atPath: dir.path)?.allObjects ?? [] where path != "trainer_state.json" {
+      let url = dir.appendingPathComponent(path)
+      guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
+      sums[path] = XXH64.label(try XXH64.hash(file: url.path))
+    }
+    return sums
+  }
+
+  /// Why the files of checkpoint `dir` do not match the checksums its state records (a file
+  /// missing or changed), or nil when they match or the state records none (earlier versions).
+  public static func damage(of dir: URL, state: TrainerState) -> String? {
+    for (path, recorded) in (state.checksums ?? [:]).sorted(by: { $0.key < $1.key }) {
+      let url = dir.appendingPathComponent(path)
+      guard FileManager.default.fileExists(atPath: url.path) else { return "\(path) is missing" }
+      guard let actual = try? XXH64.label(XXH64.hash(file: url.path)) else { return "\(path) cannot be read" }
+      if actual != recorded { return "\(path) does not match its checksum in trainer_state.json (\(recorded), the file has \(actual))" }
+    }
+    return nil
+  }
+
+  /// The checkpoint directories under `dir` (step-NNNNNNN, complete or not), oldest first.
+  public static func directories(in dir: URL) -> [URL] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasPrefix("step-") }.sorted().map { dir.appendingPathComponent($0) }
   }
 
   /// Complete checkpoints under `dir` (those with a trainer state), oldest first.

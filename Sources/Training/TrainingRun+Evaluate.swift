@@ -39,7 +39,7 @@ extension TrainingRun {
         }
       }
       var line: [String: Any] = [
-        "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds, "main_metric": e.mainMetric,
+        "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds.isFinite ? e.seconds : NSNull(), "main_metric": e.mainMetric,
       ]
       if isBest { line["best"] = true }
       for m in metrics { line[m.name] = m.jsonValue }

@@ -36,18 +36,24 @@ extension TrainingRun {
       s += "\n## Evaluation\n\nThe numbers `metrics.jsonl` of the run holds and `trainer report` draws (`report.html` in the run directory).\n\n"
       s += "| set | after | step | metric | value |\n|---|---|---|---|---|\n"
       for e in evaluations {
-        s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(e.mainMetric) | \(e.main.map { String(format: "%.4f", $0) } ?? "–") |\n"
+        s += "| \(e.name) | \(e.stage) | \(e.globalStep) | \(e.mainMetric) | \(Self.formatted(e.main)) |\n"
       }
       if let best {
-        s += "\nBest checkpoint: `\(best.checkpoint)` (step \(best.globalStep)), \(best.set) \(best.metric) \(String(format: "%.4f", best.value))"
+        s += "\nBest checkpoint: `\(best.checkpoint)` (step \(best.globalStep)), \(best.set) \(best.metric) \(Self.formatted(best.value))"
         s += recipe.best?.loadAtEnd == true ? "; these are its weights.\n" : ".\n"
       }
       for e in evaluations where e.stage == "final" {
         s += "\n### \(e.name) (at the end)\n\n| metric | value |\n|---|---|\n"
-        for m in e.metrics { s += "| \(m.name) | \(String(format: "%.4f", m.value)) |\n" }
+        for m in e.metrics { s += "| \(m.name) | \(Self.formatted(m.value)) |\n" }
       }
     }
     s += "\n## Recipe\n\n```yaml\n\(recipe.canonicalText)\n```\n"
     return s
+  }
+
+  /// A metric in the card: four decimals, or "–" where there is none or it is not finite.
+  static func formatted(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "–" }
+    return String(format: "%.4f", value)
   }
 }

@@ -78,10 +78,19 @@ extension TrainingRun {
     var state: TrainerState
     var optimizerToRestore: URL?
     if let resume {
-      state = try TrainerState.read(resume.appendingPathComponent("trainer_state.json"))
+      let stateURL = resume.appendingPathComponent("trainer_state.json")
+      state = try TrainerState.read(stateURL)
       guard state.recipeHash == recipeHash else {
         throw TrainingError.checkpoint(
           path: resume.path, detail: "was written by a different recipe (or other --set overrides); resume with the same recipe")
+      }
+      try state.validate(against: recipe, file: stateURL, checkpointName: resume.lastPathComponent)
+      if state.stageStep < state.stageSteps {
+        let count = batches(setup, stage: state.stage, epoch: state.epoch).count
+        guard state.batchInEpoch <= count else {
+          throw RunDirectoryError.badState(
+            path: stateURL.path, key: "batch_in_epoch", detail: "\(state.batchInEpoch), but epoch \(state.epoch) of stage '\(state.stageName)' has \(count) batches")
+        }
       }
       try setup.encoder.load(from: SafeTensorsFile(path: resume.appendingPathComponent("model.safetensors").path))
       optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil

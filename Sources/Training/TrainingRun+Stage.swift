@@ -34,6 +34,7 @@ extension TrainingRun {
         }
         return false
       }
+      if try stopIfRequested(setup, &progress, optimizer: optimizer) { return false }
       if progress.state.batchInEpoch >= epochBatches.count {
         progress.state.epoch += 1
         progress.state.batchInEpoch = 0

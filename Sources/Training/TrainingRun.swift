@@ -19,7 +19,8 @@ import Tokenization
 /// the optimizer step, so the replicas stay equal (checked at every checkpoint). Rank 0 alone
 /// reports, logs, prepares and writes checkpoints.
 public final class TrainingRun {
-  public struct StepMetrics: Codable, Sendable {
+  /// A step's line of `metrics.jsonl` (numbers that are not finite are written as null).
+  public struct StepMetrics: Encodable, Sendable {
     public var stage: String
     public var step: Int
     public var stageSteps: Int
@@ -46,24 +47,24 @@ public final class TrainingRun {
       case tokens, tokensPerSecond, seconds, communicationSeconds, skipped, skippedBatches
     }
 
-    /// As synthesized, with a non-finite loss or gradient norm (a skipped batch's) as null.
-    public func encode(to encoder: any Swift.Encoder) throws {
+    /// Writes the step; a number that is not finite (a skipped batch's loss) is written as null.
+    public func encode(to encoder: Swift.Encoder) throws {
       var c = encoder.container(keyedBy: CodingKeys.self)
       try c.encode(stage, forKey: .stage)
       try c.encode(step, forKey: .step)
       try c.encode(stageSteps, forKey: .stageSteps)
       try c.encode(globalStep, forKey: .globalStep)
       try c.encode(epoch, forKey: .epoch)
-      try c.encode(loss.isFinite ? loss : nil, forKey: .loss)
-      try c.encode(gradNorm.isFinite ? gradNorm : nil, forKey: .gradNorm)
-      try c.encode(lr, forKey: .lr)
-      try c.encodeIfPresent(accuracy, forKey: .accuracy)
-      try c.encodeIfPresent(positiveSimilarity, forKey: .positiveSimilarity)
-      try c.encodeIfPresent(hardestNegativeSimilarity, forKey: .hardestNegativeSimilarity)
+      try c.encodeFinite(loss, forKey: .loss)
+      try c.encodeFinite(gradNorm, forKey: .gradNorm)
+      try c.encodeFinite(lr, forKey: .lr)
+      if let accuracy { try c.encodeFinite(accuracy, forKey: .accuracy) }
+      if let positiveSimilarity { try c.encodeFinite(positiveSimilarity, forKey: .positiveSimilarity) }
+      if let hardestNegativeSimilarity { try c.encodeFinite(hardestNegativeSimilarity, forKey: .hardestNegativeSimilarity) }
       try c.encode(tokens, forKey: .tokens)
-      try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
-      try c.encode(seconds, forKey: .seconds)
-      try c.encodeIfPresent(communicationSeconds, forKey: .communicationSeconds)
+      try c.encodeFinite(tokensPerSecond, forKey: .tokensPerSecond)
+      try c.encodeFinite(seconds, forKey: .seconds)
+      if let communicationSeconds { try c.encodeFinite(communicationSeconds, forKey: .communicationSeconds) }
       try c.encodeIfPresent(skipped, forKey: .skipped)
       try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
     }
@@ -79,6 +80,10 @@ public final class TrainingRun {
     case stoppedEarly(stage: String, step: Int, evaluations: Int)
     case loadedBest(URL, TrainerState.Best)
     case checkpoint(URL)
+    /// A fresh run with `overwrite` moved the earlier run's files to this directory.
+    case movedAside(URL)
+    /// The run stopped when asked (`stopRequested`), after `globalStep` steps, with this checkpoint.
+    case stopped(globalStep: Int, checkpoint: URL?)
     case finished(model: URL, evaluations: [TrainerState.Evaluation])
   }
 
@@ -90,6 +95,13 @@ public final class TrainingRun {
   public let outputDirectory: URL
   public var checkpointsDirectory: URL { outputDirectory.appendingPathComponent("checkpoints") }
   var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
+
+  /// A fresh run moves an earlier run's files aside (`<output>.old-YYYYMMDD-HHMMSS`) instead of refusing.
+  public var overwrite = false
+  /// Resuming checks the checkpoint's files against the checksums its state records.
+  public var verifyChecksums = true
+  /// Asked between steps (on rank 0): true ends the run after the current step, with a checkpoint.
+  public var stopRequested: @Sendable () -> Bool = { false }
 
   public init(recipe: Recipe, communicator: any Communicator = SingleProcess(), observer: @escaping (Event) -> Void) {
     self.recipe = recipe
@@ -121,9 +133,16 @@ public final class TrainingRun {
   /// Trains: the prepare steps, then each stage's steps with evaluations and checkpoints, then
   /// the final evaluation and the model. `maxSteps` stops after that many steps of the whole run
   /// (counted from its start), writing a checkpoint.
+  ///
+  /// Rank 0 holds the output directory's lock (`RunLock`) until the run ends; a fresh run
+  /// (`.none`) into a directory holding an earlier run's work is refused unless `overwrite`.
+  /// Between steps the run asks `stopRequested` (rank 0's answer counts) and, when it says so,
+  /// stops with a checkpoint.
   @discardableResult
   public func run(resume: Resume = .none, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
     try recipe.checkBestMetric()
+    let lock = try openOutputDirectory(fresh: resume == .none)
+    defer { lock?.release() }
     let from = try checkpoint(toResume: resume)
     try FileManager.default.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
     try prepare()
@@ -135,21 +154,5 @@ public final class TrainingRun {
     }
     try finish(setup, &progress)
     return progress.state.evaluations
-  }
-
-  /// The checkpoint `resume` names: rank 0's newest, on every rank (so all resume from the same one).
-  func checkpoint(toResume resume: Resume) throws -> URL? {
-    switch resume {
-    case .none: return nil
-    case .checkpoint(let url): return url
-    case .latest, .latestIfAny:
-      var latest = latestCheckpoint()
-      if communicator.size > 1 {
-        let path = try communicator.broadcast(communicator.isRoot ? latest?.path ?? "" : "")
-        latest = path.isEmpty ? nil : URL(fileURLWithPath: path)
-      }
-      if latest == nil && resume == .latest { throw TrainingError.noCheckpoint(directory: checkpointsDirectory.path) }
-      return latest
-    }
   }
 }

@@ -30,6 +30,27 @@ import Testing
     return lines.joined(separator: "\n") + "\n"
   }
 
+  /// Numbers a run wrote as null (not finite: an infinite learning rate, a NaN loss or
+  /// evaluation time) read as NaN and are left out of the charts; a step number that is not a
+  /// whole number is an error naming the line.
+  @Test func nullNumbersReadAsNaN() throws {
+    let dir = try runDirectory(metrics: """
+      {"epoch":0,"global_step":1,"grad_norm":1,"loss":2,"lr":1e-5,"seconds":1,"stage":"s","stage_steps":2,"step":1,"tokens":5,"tokens_per_second":5}
+      {"epoch":0,"global_step":2,"grad_norm":null,"loss":null,"lr":null,"seconds":1,"stage":"s","stage_steps":2,"step":2,"tokens":5,"tokens_per_second":5}
+      {"eval":"dev","global_step":2,"main_metric":"spearman_cosine","seconds":null,"spearman_cosine":null,"stage":"s"}
+
+      """)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let log = try RunLog.read(directory: dir.path)
+    #expect(log.steps.count == 2 && log.steps[1].loss.isNaN && log.steps[1].lr.isNaN && log.steps[1].gradNorm.isNaN)
+    #expect(log.evaluations[0].main == nil)
+    let html = RunReport.html(log)
+    #expect(!html.contains("nan") && !html.contains("inf"))
+    let bad = try runDirectory(metrics: #"{"epoch":0,"global_step":1e300,"grad_norm":1,"loss":2,"lr":1,"seconds":1,"stage":"s","stage_steps":2,"step":1,"tokens":5,"tokens_per_second":5}"# + "\n")
+    defer { try? FileManager.default.removeItem(at: bad) }
+    #expect { try RunLog.read(directory: bad.path) } throws: { "\($0)".contains(":1: expected a whole number under \"global_step\"") }
+  }
+
   @Test func reportShowsEveryCurveTheBestAndTheFinalMetrics() throws {
     let dir = try runDirectory(metrics: sampleMetrics, recipe: "model: {base: <models>}\n# a & b\n")
     let log = try RunLog.read(directory: dir.path)

@@ -19,6 +19,10 @@ import Testing
     #expect(c.checkpoint == "out/checkpoints/step-0000006" && c.recipe == "r.recipe" && c.options.overrides == ["seed=1"])
 
     #expect(refusal(["run", "r.recipe", "--ranks", "0"]).contains("--ranks must be at least 1, got 0"))
+    let o = try parse(["run", "r.recipe", "--overwrite"], as: RunCommand.self)
+    #expect(o.overwrite && !o.resume && !o.options.noVerify && !d.overwrite)
+    #expect(try parse(["run", "r.recipe", "--resume", "--no-verify"], as: RunCommand.self).options.noVerify)
+    #expect(refusal(["run", "r.recipe", "--resume", "--overwrite"]).contains("--overwrite starts a new one"))
     #expect(refusal(["resume", "out/checkpoints/step-0000006"]).contains("Missing expected argument '--recipe <recipe>'"))
   }
 

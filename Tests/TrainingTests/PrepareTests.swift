@@ -59,10 +59,12 @@ import Training
     #expect(scores.candidates == .mined && scores.width == 3 && scores.scores.allSatisfy(\.isFinite))
     #expect(try HDF5File.open(path: data).attribute("max_length", of: "mined") == "32")
 
-    // again: nothing is redone
+    // again (a new run: the first one moves aside): nothing is redone
     let before = try Data(contentsOf: URL(fileURLWithPath: data))
     messages = []
-    try TrainingRun(recipe: try Recipe.load(path: path), observer: { if case .preparing(let m) = $0 { messages.append(m) } }).run()
+    let again = TrainingRun(recipe: try Recipe.load(path: path), observer: { if case .preparing(let m) = $0 { messages.append(m) } })
+    again.overwrite = true
+    try again.run()
     #expect(messages == ["data set \(data) is there", "\(data) holds negatives mined with these settings", "\(data) holds the scores of \(teacher)"])
     #expect(try Data(contentsOf: URL(fileURLWithPath: data)) == before)
   }
