@@ -40,6 +40,7 @@ public struct TeacherScorer {
     try Self.check(teacher)
     let t0 = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: teacher.tokenizer)
+    try data.checkTokenIds(vocabularySize: teacher.config.vocabSize)
     let mined = try data.mined()
     let candidates: DataSetLayout.Negatives = mined == nil ? .data : .mined
     let width = 1 + (mined?.k ?? data.negativeWidth)
