@@ -57,7 +57,10 @@ public enum DataSetBuilder {
     let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
     let temporary = "\(directory)/.\(URL(fileURLWithPath: output).lastPathComponent).partial-\(getpid())"
     do {
-      let file = try HDF5File.create(path: temporary)
+      let file: HDF5File
+      do { file = try HDF5File.create(path: temporary) } catch HDF5Error.cannotCreate(_, let reason) {
+        throw HDF5Error.cannotCreate(path: output, reason: reason)  // the file asked for, not the temporary one
+      }
       try file.setAttribute("format", DataSetLayout.format)
       try file.setAttribute("version", DataSetLayout.version)
       try file.setAttribute("tokenizer", tokenizer.model.fingerprint)

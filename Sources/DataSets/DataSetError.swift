@@ -4,6 +4,7 @@ public enum DataSetError: Error, CustomStringConvertible {
   case otherTokenizer(path: String, built: String, model: String)
   case inconsistent(path: String, name: String, detail: String)
   case outOfCorpus(path: String, name: String, row: Int, column: Int?, index: Int64, corpus: Int)
+  case outOfVocabulary(path: String, name: String, row: Int, position: Int, id: Int32, vocabulary: Int)
   case empty(detail: String)
   case badTeacher(path: String, detail: String)
 
@@ -15,6 +16,8 @@ public enum DataSetError: Error, CustomStringConvertible {
     case .inconsistent(let p, let n, let d): "\(p): '\(n)': \(d)"
     case .outOfCorpus(let p, let n, let r, let c, let i, let size):
       "\(p): '\(n)'[\(r)\(c.map { ", \($0)" } ?? "")] = \(i) points past the corpus of \(size) texts"
+    case .outOfVocabulary(let p, let n, let r, let k, let id, let v):
+      "\(p): '\(n)': corpus row \(r) holds token id \(id) at position \(k), outside the model's vocabulary of \(v) ids"
     case .empty(let d): "empty data set: \(d)"
     case .badTeacher(let p, let d): "\(p): cannot be a teacher: \(d)"
     }

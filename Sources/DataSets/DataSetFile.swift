@@ -38,8 +38,9 @@ public final class DataSetFile {
       throw DataSetError.otherTokenizer(
         path: path, built: madeWith, model: "\(expected.model.path), fingerprint \(expected.model.fingerprint)")
     }
+    // every declared size is checked against the file's before anything is read or allocated
     offsets = try file.read(DataSetLayout.offsets)
-    let idCount = try file.shape(DataSetLayout.ids).first ?? 0
+    let idCount = try file.checkedShape(DataSetLayout.ids).first ?? 0
     guard let first = offsets.first, first == 0, offsets.last == Int64(idCount) else {
       throw DataSetError.inconsistent(
         path: path, name: DataSetLayout.offsets, detail: "must run from 0 to the \(idCount) ids of \(DataSetLayout.ids)")
@@ -47,13 +48,17 @@ public final class DataSetFile {
     for i in 1..<offsets.count where offsets[i] < offsets[i - 1] {
       throw DataSetError.inconsistent(path: path, name: DataSetLayout.offsets, detail: "decreases at row \(i)")
     }
+    let textCount = try file.checkedShape(DataSetLayout.texts).reduce(1, *)
+    guard textCount == offsets.count - 1 else {
+      throw DataSetError.inconsistent(path: path, name: DataSetLayout.texts, detail: "\(textCount) texts for a corpus of \(offsets.count - 1)")
+    }
     query = try file.read(DataSetLayout.query)
     positive = try file.read(DataSetLayout.positive)
     guard positive.count == query.count else {
       throw DataSetError.inconsistent(
         path: path, name: DataSetLayout.positive, detail: "\(positive.count) rows for \(query.count) queries")
     }
-    let shape = try file.shape(DataSetLayout.negatives)
+    let shape = try file.checkedShape(DataSetLayout.negatives)
     guard shape.count == 2, shape[0] == query.count else {
       throw DataSetError.inconsistent(path: path, name: DataSetLayout.negatives, detail: "shape \(shape), expected [\(query.count), K]")
     }

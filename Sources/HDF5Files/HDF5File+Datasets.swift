@@ -46,16 +46,52 @@ extension HDF5File {
   }
 
   /// The shape of dataset `name`.
-  public func shape(_ name: String) throws -> [Int] { try withDataset(name) { shape(of: $0) } }
+  public func shape(_ name: String) throws -> [Int] { try withDataset(name) { try shape(of: $0, name) } }
 
-  /// The shape of an open dataset.
-  func shape(of ds: hid_t) -> [Int] {
+  /// The shape of open dataset `name`; a dimension beyond Int is refused.
+  func shape(of ds: hid_t, _ name: String) throws -> [Int] {
     let space = H5Dget_space(ds)
+    guard space >= 0 else { throw HDF5Error.failed(path: path, what: "reading the shape of '\(name)'") }
     defer { H5Sclose(space) }
     let rank = Int(H5Sget_simple_extent_ndims(space))
+    guard rank >= 0 else { throw HDF5Error.failed(path: path, what: "reading the shape of '\(name)'") }
     var dims = [hsize_t](repeating: 0, count: max(rank, 1))
     H5Sget_simple_extent_dims(space, &dims, nil)
-    return dims.prefix(rank).map { Int($0) }
+    return try dims.prefix(rank).map { d in
+      guard let n = Int(exactly: d) else { throw HDF5Error.wrongShape(path: path, name: name, detail: "a dimension of \(d)") }
+      return n
+    }
+  }
+
+  /// The elements of `shape`, refused unless they and their `elementSize`-byte values fit the
+  /// file: a stored (uncompressed) dataset cannot hold more bytes than the file has, so a larger
+  /// declared shape is damage, found before anything is allocated for it.
+  func checkedCount(_ shape: [Int], elementSize: Int, _ name: String) throws -> Int {
+    var bytes = elementSize, count = 1
+    var overflow = false
+    for d in shape where !overflow {
+      (count, overflow) = count.multipliedReportingOverflow(by: d)
+      if !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
+    }
+    var fileSize: hsize_t = 0
+    guard H5Fget_filesize(id, &fileSize) >= 0 else { throw HDF5Error.failed(path: path, what: "reading the file's size") }
+    guard !overflow, UInt64(bytes) <= fileSize else {
+      throw HDF5Error.wrongShape(
+        path: path, name: name,
+        detail: "shape \(shape) of \(elementSize)-byte values declares \(overflow ? "more than 2^63" : "\(bytes)") bytes, more than the file's \(fileSize)")
+    }
+    return count
+  }
+
+  /// The shape of dataset `name`, checked against the file's size (see `checkedCount`).
+  public func checkedShape(_ name: String) throws -> [Int] {
+    try withDataset(name) { ds in
+      let shape = try shape(of: ds, name)
+      let type = H5Dget_type(ds)
+      defer { H5Tclose(type) }
+      _ = try checkedCount(shape, elementSize: max(H5Tget_size(type), 1), name)
+      return shape
+    }
   }
 
   /// The stored element type of dataset `name`: int32, int64, float32, string, ….
@@ -82,13 +118,14 @@ extension HDF5File {
   /// Rows `only` of dataset `name`, or all of them (nil), with the dataset opened once.
   func read<T: HDF5Element>(_ name: String, only: Range<Int>?, as: T.Type) throws -> [T] {
     try withDataset(name) { ds in
-      let shape = shape(of: ds)
+      let shape = try shape(of: ds, name)
       let rows = only ?? 0..<(shape.first ?? 1)
       let type = H5Dget_type(ds)
       defer { H5Tclose(type) }
       guard H5Tget_class(type) == T.typeClass, H5Tget_size(type) == MemoryLayout<T>.size else {
         throw HDF5Error.wrongType(path: path, name: name, found: typeDescription(type), expected: T.typeName)
       }
+      _ = try checkedCount(shape, elementSize: MemoryLayout<T>.size, name)
       let total = shape.first ?? 1
       guard rows.lowerBound >= 0, rows.upperBound <= total else {
         throw HDF5Error.wrongShape(path: path, name: name, detail: "rows \(rows) asked of \(total)")
@@ -136,9 +173,11 @@ extension HDF5File {
       guard H5Tget_class(fileType) == H5T_STRING, H5Tis_variable_str(fileType) > 0 else {
         throw HDF5Error.wrongType(path: path, name: name, found: typeDescription(fileType), expected: "variable-length string")
       }
-      let n = shape(of: ds).reduce(1, *)
-      var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
+      // a heap ID takes 16 bytes in the file
+      let n = try checkedCount(try shape(of: ds, name), elementSize: 16, name)
       if n == 0 { return [] }
+      try checkHeapIDs(ds, count: n, name)
+      var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       let type = stringType()
       defer { H5Tclose(type) }
       guard pointers.withUnsafeMutableBytes({ H5Dread(ds, type, ch5_s_all(), ch5_s_all(), ch5_p_default(), $0.baseAddress!) }) >= 0 else {
@@ -147,5 +186,21 @@ extension HDF5File {
       defer { pointers.forEach { H5free_memory($0) } }
       return pointers.map { $0.map { String(cString: $0) } ?? "" }
     }
+  }
+}
+
+extension HDF5File {
+  /// Checks that every string of open dataset `name` (`count` of them) lies in a checked global
+  /// heap object of its length, before libhdf5 follows its heap ID (which it does not check). A
+  /// file opened for writing or created by this process is trusted. Only contiguous datasets
+  /// (what `write(_:strings:)` and h5py make) can be checked; others are refused.
+  func checkHeapIDs(_ ds: hid_t, count: Int, _ name: String) throws {
+    guard let (heaps, superblock) = heaps else { return }
+    let address = H5Dget_offset(ds)
+    guard address != haddr_t.max, let start = Int(exactly: address) else {
+      throw HDF5Error.wrongShape(
+        path: path, name: name, detail: "its strings are not stored contiguously (or not at all), and only contiguous ones are read")
+    }
+    try heaps.checkStrings(at: start, count: count, file: path, name: name, offsetSize: superblock.offsetSize)
   }
 }

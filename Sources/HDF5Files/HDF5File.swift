@@ -1,5 +1,8 @@
 import CHDF5
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A thin wrapper over libhdf5 for the datasets this project stores: numeric arrays of any rank
 /// (read whole or by rows), string arrays, groups, and string attributes on any object. Files
@@ -8,18 +11,42 @@ import Foundation
 public final class HDF5File {
   public let path: String
   let id: hid_t
+  /// The global heaps checked when the file was opened, with the superblock (nil for a file
+  /// this process created).
+  let heaps: (GlobalHeaps, Superblock)?
 
-  private init(path: String, id: hid_t) {
+  private init(path: String, id: hid_t, heaps: (GlobalHeaps, Superblock)? = nil) {
     self.path = path
     self.id = id
+    self.heaps = heaps
   }
 
   /// Creates (truncates) a file.
   public static func create(path: String) throws -> HDF5File {
     ch5_quiet()
     let id = H5Fcreate(path, ch5_acc_trunc(), ch5_p_default(), ch5_p_default())
-    guard id >= 0 else { throw HDF5Error.cannotCreate(path: path) }
+    guard id >= 0 else { throw HDF5Error.cannotCreate(path: path, reason: whyNotCreatable(path)) }
     return HDF5File(path: path, id: id)
+  }
+
+  /// Why a file cannot be created at `path` (libhdf5 says nothing): a missing directory, a
+  /// directory in the way, or what the system says when the file is opened for writing.
+  static func whyNotCreatable(_ path: String) -> String {
+    let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+      return "directory \(directory) does not exist"
+    }
+    guard isDirectory.boolValue else { return "\(directory) is not a directory" }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      return "it is a directory"
+    }
+    let existed = FileManager.default.fileExists(atPath: path)
+    let fd = Glibc.open(path, O_WRONLY | O_CREAT, 0o644)
+    guard fd >= 0 else { return String(cString: strerror(errno)) }
+    close(fd)
+    if !existed { unlink(path) }
+    return "libhdf5 could not create it"
   }
 
   /// Opens an existing file, read-only unless `writable`. A file that is not HDF5, or shorter
@@ -34,9 +61,12 @@ public final class HDF5File {
       throw HDF5Error.corrupt(path: path, detail: "truncated: the file has \(superblock.fileLength) bytes, "
         + "its superblock records \(superblock.requiredLength)")
     }
+    // libhdf5 trusts the object sizes of global heaps (variable-length strings, attributes):
+    // every heap is checked before it can be read
+    let heaps = try GlobalHeaps.read(path: path, lengthSize: superblock.lengthSize, base: superblock.base)
     let id = H5Fopen(path, writable ? ch5_acc_rdwr() : ch5_acc_rdonly(), ch5_p_default())
     guard id >= 0 else { throw HDF5Error.cannotOpen(path: path) }
-    return HDF5File(path: path, id: id)
+    return HDF5File(path: path, id: id, heaps: writable ? nil : (heaps, superblock))
   }
 
   deinit { H5Fclose(id) }

@@ -13,6 +13,11 @@ struct Superblock {
   let requiredLength: UInt64
   /// Bytes the file holds.
   let fileLength: UInt64
+  /// Where the superblock lies: the base that the file's addresses are relative to.
+  let base: Int
+  /// The sizes of addresses and of lengths in the file, in bytes.
+  let offsetSize: Int
+  let lengthSize: Int
 
   /// Reads the superblock of the file at `path`; nil if the file has no HDF5 signature.
   /// Throws when the superblock itself is cut short or names sizes HDF5 never writes.
@@ -36,22 +41,27 @@ struct Superblock {
     func cut() -> HDF5Error { .corrupt(path: path, detail: "the superblock at byte \(offset) is cut short") }
     guard b.count > 8 else { throw cut() }
     let version = Int(b[8])
-    let offsetSize: Int
+    let offsetSize: Int, lengthSize: Int
     let addresses: Int  // where the base address starts
     switch version {
     case 0, 1:
-      guard b.count > 13 else { throw cut() }
+      guard b.count > 14 else { throw cut() }
       offsetSize = Int(b[13])
+      lengthSize = Int(b[14])
       addresses = version == 0 ? 24 : 28
     case 2, 3:
-      guard b.count > 9 else { throw cut() }
+      guard b.count > 10 else { throw cut() }
       offsetSize = Int(b[9])
+      lengthSize = Int(b[10])
       addresses = 12
     default:
       throw HDF5Error.corrupt(path: path, detail: "superblock version \(version) is unknown")
     }
     guard [2, 4, 8].contains(offsetSize) else {
       throw HDF5Error.corrupt(path: path, detail: "the superblock gives \(offsetSize)-byte addresses")
+    }
+    guard [2, 4, 8].contains(lengthSize) else {
+      throw HDF5Error.corrupt(path: path, detail: "the superblock gives \(lengthSize)-byte lengths")
     }
     func address(_ index: Int) throws -> UInt64 {
       let start = addresses + index * offsetSize
@@ -63,6 +73,7 @@ struct Superblock {
     // v0/1: base, free-space info, end of file, driver info; v2/3: base, extension, end of file.
     // libhdf5 compares the stored end of file with the file's whole length, user block included
     // (H5F__super_read), and so does this.
-    return Superblock(requiredLength: try address(2), fileLength: fileLength)
+    return Superblock(
+      requiredLength: try address(2), fileLength: fileLength, base: offset, offsetSize: offsetSize, lengthSize: lengthSize)
   }
 }

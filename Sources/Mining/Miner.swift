@@ -52,6 +52,7 @@ public struct Miner {
     let root = communicator.isRoot
     let started = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: model.tokenizer)
+    try data.checkTokenIds(vocabularySize: model.config.vocabSize)
     let cacheRoot = URL(fileURLWithPath: dataPath + ".mine")
     // what the cached embeddings depend on: the model's weights file, the corpus, the length cap
     let weights = (try? FileManager.default.attributesOfItem(atPath: model.directory + "/model.safetensors")) ?? [:]

@@ -41,6 +41,7 @@ public struct TeacherScorer {
     try MiningError.checkPositive(["batch size": batchSize])
     let t0 = Date()
     let data = try DataSetFile(path: dataPath, tokenizer: teacher.tokenizer)
+    try data.checkTokenIds(vocabularySize: teacher.config.vocabSize)
     let mined = try data.mined()
     let candidates: DataSetLayout.Negatives = mined == nil ? .data : .mined
     let width = 1 + (mined?.k ?? data.negativeWidth)

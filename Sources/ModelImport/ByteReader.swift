@@ -7,7 +7,7 @@ struct ByteReader {
   var offset = 0
 
   mutating func need(_ n: Int, _ what: String) throws {
-    guard n >= 0, offset + n <= bytes.count else {
+    guard n >= 0, n <= bytes.count - offset else {
       throw ImportError.badPack(path: path, detail: "truncated while reading \(what) at byte \(offset) (file has \(bytes.count) bytes)")
     }
   }
@@ -16,6 +16,15 @@ struct ByteReader {
     let v = bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
     offset += MemoryLayout<T>.size
     return T(littleEndian: v)
+  }
+  /// A u64 size or offset, refused unless it is at most the file's length (so that it is an Int
+  /// and the sum of two such values cannot overflow).
+  mutating func readSize(_ what: String) throws -> Int {
+    let v = try read(UInt64.self, what)
+    guard v <= UInt64(bytes.count) else {
+      throw ImportError.badPack(path: path, detail: "\(what) is \(v), more than the file's \(bytes.count) bytes")
+    }
+    return Int(v)
   }
   mutating func readFloat(_ what: String) throws -> Float { Float(bitPattern: try read(UInt32.self, what)) }
   mutating func slice(_ n: Int, _ what: String) throws -> UnsafeRawBufferPointer {

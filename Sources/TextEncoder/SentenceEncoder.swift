@@ -32,9 +32,8 @@ public final class SentenceEncoder: @unchecked Sendable {
     if crossEncoderHeadSeed != nil && config.numLabels == nil { config.numLabels = 1 }
     let layout = try SentenceTransformersLayout.read(directory: dir)
     tokenizer = try Tokenizer.load(directory: dir, config: config, layout: layout)
-    encoder = Encoder(config: config)
     let weights = try SafeTensorsFile(path: dir.appendingPathComponent("model.safetensors").path)
-    try encoder.load(from: weights, headSeed: crossEncoderHeadSeed)
+    encoder = try Encoder(config: config, weights: weights, headSeed: crossEncoderHeadSeed)
     pooling = layout.pooling
     normalize = layout.normalize
     prompts = layout.prompts

@@ -50,6 +50,7 @@ extension TrainingRun {
 
     let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
+    for file in dataSets.files { try file.checkTokenIds(vocabularySize: base.config.vocabSize) }
     let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
     // instruct stages' prompts go into the exported model, so sentence-transformers applies them
     var prompts = base.prompts
