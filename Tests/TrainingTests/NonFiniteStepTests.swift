@@ -53,13 +53,25 @@ import TextEncoder
       .filter { $0["loss"] != nil }
   }
 
-  /// 1 / 1e-45 overflows: every InfoNCE logit is infinite and the loss is NaN.
-  static let nanLoss = "    loss: {kind: infonce, temperature: 1.0e-45}\n    steps: 3"
+  static let nanLoss = "    loss: {kind: infonce}\n    steps: 3"
+
+  /// The recipe with every InfoNCE stage's temperature set to 1e-45, past the recipe reader's
+  /// range check: 1 / 1e-45 overflows, every logit is infinite and the loss is NaN (a diverged
+  /// step, as a run cannot be told to take one).
+  func poisoned(_ recipe: Recipe) -> Recipe {
+    var r = recipe
+    for i in r.stages.indices {
+      if case .infoNCE(_, let symmetric, let hardNegatives) = r.stages[i].loss {
+        r.stages[i].loss = .infoNCE(temperature: 1e-45, symmetric: symmetric, hardNegatives: hardNegatives)
+      }
+    }
+    return r
+  }
 
   @Test func aNonFiniteLossStopsWithTheLastGoodCheckpointIntact() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    let r = try recipe(dir, name: "stop", data: try pairs(dir, rows: 8), stage: Self.nanLoss, first: true)
+    let r = poisoned(try recipe(dir, name: "stop", data: try pairs(dir, rows: 8), stage: Self.nanLoss, first: true))
     let run = TrainingRun(recipe: r, observer: { _ in })
     let good = run.checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: 2))
     #expect { try run.run() } throws: {
@@ -74,7 +86,7 @@ import TextEncoder
     defer { try? FileManager.default.removeItem(at: dir) }
     let data = try pairs(dir, rows: 8)
     let stage = Self.nanLoss + "\n    on_nonfinite: skip_batch\n    checkpoint: {every: 2, keep: 5}"
-    let straight = try recipe(dir, name: "straight", data: data, stage: stage)
+    let straight = poisoned(try recipe(dir, name: "straight", data: data, stage: stage))
     var events: [String] = []
     try TrainingRun(recipe: straight, observer: { if case .warning(let w) = $0 { events.append(w) } }).run()
     #expect(events.count == 3 && events[0].contains("step 1: the loss is NaN") && events[0].contains("skip_batch"))
@@ -87,7 +99,7 @@ import TextEncoder
       return store.withSettledValues { Array(UnsafeBufferPointer(start: $0, count: store.count)) }
     }
     #expect(try values(straight.model.base) == values(straight.output + "/model"))
-    let resumed = try recipe(dir, name: "resumed", data: data, stage: stage)
+    let resumed = poisoned(try recipe(dir, name: "resumed", data: data, stage: stage))
     try TrainingRun(recipe: resumed, observer: { _ in }).run(maxSteps: 2)
     try TrainingRun(recipe: resumed, observer: { _ in }).run(resume: .latest)
     let state = { (r: Recipe) in

@@ -10,7 +10,7 @@ import Training
 /// one loadable. Needs models/multilingual-e5-small and data/kornlu (CI sets both up).
 @Suite(.serialized, .needsRealModel, .needsKorNLU) struct ResumeTests {
   /// Two stages of 3 steps (InfoNCE with dropout, then CoSENT), batch 2, short texts.
-  func recipe(output: URL, checkpointEvery: Int = 100, temperature: String = "0.05") throws -> Recipe {
+  func recipe(output: URL, checkpointEvery: Int = 100) throws -> Recipe {
     let root = Fixtures.root.path
     let text = """
       model:
@@ -25,7 +25,7 @@ import Training
           data:
             - format: nli_tsv
               path: \(root)/data/kornlu/KorNLI/xnli.dev.ko.tsv
-          loss: {kind: infonce, temperature: \(temperature)}
+          loss: {kind: infonce, temperature: 0.05}
           batch_size: 2
           steps: 3
           optimizer: {lr: 1.0e-4}
@@ -98,8 +98,10 @@ import Training
   @Test func aNonFiniteLossStopsTheRunWithAClearMessage() throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
-    // 1 / 1e-45 overflows: the logits are infinite and the loss is not a number
-    let r = try recipe(output: dir.appendingPathComponent("nan"), temperature: "1.0e-45")
+    // 1 / 1e-45 overflows: the logits are infinite and the loss is not a number (set past the
+    // recipe reader, which refuses such a temperature)
+    var r = try recipe(output: dir.appendingPathComponent("nan"))
+    r.stages[0].loss = .infoNCE(temperature: 1e-45, symmetric: false, hardNegatives: 0)
     #expect { try TrainingRun(recipe: r, observer: { _ in }).run() } throws: {
       "\($0)".contains("stage 'nli', step 1: the loss is NaN, not finite")
     }
