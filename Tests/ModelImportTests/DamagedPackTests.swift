@@ -16,6 +16,16 @@ import Testing
     return path
   }
 
+  /// The tiny pack with the 4 bytes at `offset` replaced by `value`.
+  func pack(patching offset: (TinyPack) -> Int, with32 value: Int32) throws -> String {
+    var p = TinyPack()
+    var bytes = p.build()
+    withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset(p)..<offset(p) + 4, with: $0) }
+    let path = Fixtures.temporaryDirectory().appendingPathComponent("damaged-q4.bin").path
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
   /// Where the piece blob length lies: magic, version, 7 sizes, eps, block size, piece count,
   /// 4 special ids.
   static func blobLength(_ p: TinyPack) -> Int { 4 + 4 + 7 * 4 + 4 + 4 + 4 + 4 * 4 }
@@ -23,9 +33,14 @@ import Testing
   /// Where the first tensor's offset lies: after the tokenizer, the normalization table, the
   /// tensor count, and the first entry's name, dtype and element count.
   static func firstTensorOffset(_ p: TinyPack) -> Int {
+    tensorCount(p) + 4 + 2 + p.tensors()[0].0.utf8.count + 1 + 4
+  }
+
+  /// Where the tensor count lies: after the tokenizer and the normalization table.
+  static func tensorCount(_ p: TinyPack) -> Int {
     let n = p.pieces.count
     let tokenizer = blobLength(p) + 8 + 4 * (n + 1) + 4 * n + p.pieces.reduce(0) { $0 + $1.utf8.count }
-    return tokenizer + 4 + 4 + 4 + 2 + p.tensors()[0].0.utf8.count + 1 + 4
+    return tokenizer + 4 + 4
   }
 
   func error(_ path: String) -> String {
@@ -52,6 +67,16 @@ import Testing
       let size = try pack(patching: { Self.firstTensorOffset($0) + 8 }, with: value)
       let e2 = error(size)
       #expect(e2.contains("byte size of emb.word"), "\(e2)")
+    }
+  }
+
+  // found by fuzzing: a negative tensor count trapped in `0..<count`; a huge one is refused
+  // before the loop too
+  @Test func aTensorCountThatCannotFitIsRefused() throws {
+    for value in [Int32(-1), Int32.min, Int32.max] {
+      let path = try pack(patching: Self.tensorCount, with32: value)
+      let e = error(path)
+      #expect(e.contains(path) && e.contains("tensor count \(value)"), "\(e)")
     }
   }
 }
