@@ -78,6 +78,7 @@ extension Encoder {
     count: Int, pooling: PoolingMode, normalize: Bool, batchSize: Int, progress: ((Int) -> Void)?,
     tokens: (Range<Int>) throws -> [[Int32]]
   ) throws -> [Float] {
+    guard batchSize >= 1 else { throw TextEncoderError.badBatchSize(batchSize) }
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: count * C)
     var start = 0

@@ -6,6 +6,8 @@ public enum TextEncoderError: Error, CustomStringConvertible {
   case missingTensor(path: String, tensor: String)
   case wrongShape(path: String, tensor: String, expected: [Int], got: [Int])
   case tokenOutOfRange(detail: String)
+  /// Texts are embedded in batches of at least one.
+  case badBatchSize(Int)
 
   public var description: String {
     switch self {
@@ -17,6 +19,7 @@ public enum TextEncoderError: Error, CustomStringConvertible {
     case .wrongShape(let path, let tensor, let expected, let got):
       return "\(path): tensor '\(tensor)' has shape \(got), expected \(expected)"
     case .tokenOutOfRange(let detail): return detail
+    case .badBatchSize(let n): return "texts are embedded in batches of at least 1, got \(n)"
     }
   }
 }

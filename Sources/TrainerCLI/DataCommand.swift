@@ -78,6 +78,8 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Examples to print as text.")
     var examples: Int = 3
 
+    func validate() throws { try FlagChecks.atLeast(0, examples, "--examples") }
+
     func run() throws {
       try runReportingErrors {
         let h5 = try HDF5File.open(path: file)

@@ -14,6 +14,12 @@ enum FlagChecks {
     throw ValidationError("\(flag) must be 0 or more, got \(value)")
   }
 
+  /// Throws unless `value` is finite and above 0.
+  static func positive(_ value: Double?, _ flag: String) throws {
+    guard let value, !(value.isFinite && value > 0) else { return }
+    throw ValidationError("\(flag) must be a number above 0, got \(value)")
+  }
+
   /// Throws unless `value` is in [0, 1).
   static func belowOne(_ value: Float?, _ flag: String) throws {
     guard let value, !(value >= 0 && value < 1) else { return }

@@ -22,13 +22,19 @@ struct GradCheckCommand: ParsableCommand {
   var seed: UInt64 = 0
   @OptionGroup var compute: ComputeOptions
 
+  func validate() throws {
+    try FlagChecks.atLeast(0, entries, "--entries")
+    try FlagChecks.positive(tolerance, "--tolerance")
+    try FlagChecks.positive(Double(step), "--step")
+  }
+
   func run() throws {
     compute.apply()
     try runReportingErrors {
       let encoder: Encoder
       if let model {
-        encoder = Encoder(config: try EncoderConfig.load(path: model + "/config.json"))
-        try encoder.load(from: SafeTensorsFile(path: model + "/model.safetensors"))
+        // shapes checked against the config before anything is allocated
+        encoder = try Encoder(config: try EncoderConfig.load(path: model + "/config.json"), weights: SafeTensorsFile(path: model + "/model.safetensors"))
       } else {
         encoder = Encoder(config: EncoderGradCheck.tinyConfig)
         encoder.initializeRandom(seed: seed, std: 0.2)

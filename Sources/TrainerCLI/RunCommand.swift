@@ -56,6 +56,7 @@ struct RunOptions: ParsableArguments {
 
   func validate() throws {
     if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
+    try FlagChecks.atLeast(1, maxSteps, "--max-steps")
   }
 
   /// Trains `recipe` on this job's ranks, each starting where `resume` says. SIGINT or SIGTERM

@@ -31,6 +31,19 @@ import Testing
     #expect(refusal(["bench", "mine", "--passages", "4611686018427387904"]).contains("--passages × --dim"))
   }
 
+  /// Found after the first fixes: `data inspect --examples -1` trapped in `0..<-1`, a negative
+  /// `run --max-steps` and gradcheck's numbers were taken as they came.
+  @Test func stepsExamplesAndGradCheckNumbers() {
+    #expect(refusal(["run", "r.recipe", "--max-steps", "0"]).contains("--max-steps must be at least 1, got 0"))
+    #expect(refusal(["run", "r.recipe", "--max-steps", "1"]) == "accepted")
+    #expect(refusal(["data", "inspect", "d.h5", "--examples=-1"]).contains("--examples must be at least 0, got -1"))
+    #expect(refusal(["data", "inspect", "d.h5", "--examples", "0"]) == "accepted")
+    #expect(refusal(["gradcheck", "--entries=-2"]).contains("--entries must be at least 0, got -2"))
+    #expect(refusal(["gradcheck", "--tolerance", "0"]).contains("--tolerance must be a number above 0"))
+    #expect(refusal(["gradcheck", "--step", "nan"]).contains("--step must be a number above 0"))
+    #expect(refusal(["gradcheck", "--step", "0.001"]) == "accepted")
+  }
+
   @Test func marginsAreFiniteAndInRange() {
     let base = ["mine", "d.h5", "--model", "m"]
     #expect(refusal(base + ["--margin=-0.1"]).contains("--margin must be 0 or more"))
