@@ -103,8 +103,17 @@ extension TrainingRun {
   /// Ends the run when asked: a checkpoint of where it stands, reported. True when it stopped.
   func stopIfRequested(_ setup: Setup, _ progress: inout Progress, optimizer: AdamW?) throws -> Bool {
     guard try stopNow() else { return false }
-    try checkpoint(setup, &progress, optimizer: optimizer)
+    try checkpointOnce(setup, &progress, optimizer: optimizer)
     emit(.stopped(globalStep: progress.state.globalStep, checkpoint: progress.lastCheckpoint))
     return true
+  }
+
+  /// A checkpoint of this step, unless the step wrote one already (a checkpoint step, a
+  /// stage's end, the checkpoint a run resumed from): for a stop at `maxSteps` or on request.
+  func checkpointOnce(_ setup: Setup, _ progress: inout Progress, optimizer: AdamW?) throws {
+    let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: progress.state.globalStep))
+    if progress.lastCheckpoint?.standardizedFileURL.path != url.standardizedFileURL.path {
+      try checkpoint(setup, &progress, optimizer: optimizer)
+    }
   }
 }

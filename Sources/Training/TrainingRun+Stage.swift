@@ -27,11 +27,7 @@ extension TrainingRun {
 
     while progress.state.stageStep < total {
       if let maxSteps, progress.state.globalStep >= maxSteps {
-        // the step may have written its checkpoint already (a checkpoint step, a stage's end)
-        let url = checkpointsDirectory.appendingPathComponent(Checkpoint.name(globalStep: progress.state.globalStep))
-        if progress.lastCheckpoint?.standardizedFileURL.path != url.standardizedFileURL.path {
-          try checkpoint(setup, &progress, optimizer: optimizer)
-        }
+        try checkpointOnce(setup, &progress, optimizer: optimizer)
         return false
       }
       if try stopIfRequested(setup, &progress, optimizer: optimizer) { return false }

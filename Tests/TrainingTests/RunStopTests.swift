@@ -18,9 +18,10 @@ import Testing
     func callAsFunction() -> Bool { asked.withLock { $0 += 1; return $0 > after } }
   }
 
-  /// The steps at which the run reported it stopped.
+  /// The steps at which the run reported it stopped, and the checkpoints it reported.
   final class Stops: Sendable {
     let steps = Mutex<[Int]>([])
+    let checkpoints = Mutex<[String]>([])
   }
 
   @Test(arguments: [1, 2])
@@ -31,13 +32,18 @@ import Testing
     let stop = StopAfter(after: 2)
     let stopped = Stops()
     @Sendable func body(_ comm: any Communicator) throws {
-      let run = TrainingRun(recipe: r, communicator: comm) { if case .stopped(let step, _) = $0 { stopped.steps.withLock { $0.append(step) } } }
+      let run = TrainingRun(recipe: r, communicator: comm) {
+        if case .stopped(let step, _) = $0 { stopped.steps.withLock { $0.append(step) } }
+        if case .checkpoint(let url) = $0 { stopped.checkpoints.withLock { $0.append(url.lastPathComponent) } }
+      }
       // rank 0 decides: another rank that would stop at once must follow it
       if comm.rank == 0 { run.stopRequested = { stop() } } else { run.stopRequested = { true } }
       try run.run()
     }
     if ranks == 1 { try body(SingleProcess()) } else { _ = try ThreadGroup.run(size: ranks) { try body($0) } }
     #expect(stopped.steps.withLock { $0 } == [2])
+    // step 2 is a checkpoint step (every: 1): its checkpoint is written once, not again to stop
+    #expect(stopped.checkpoints.withLock { $0 } == ["step-0000001", "step-0000002"])
     let out = URL(fileURLWithPath: r.output)
     #expect(Checkpoint.list(in: out.appendingPathComponent("checkpoints")).last?.state.globalStep == 2)
     #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("model").path))
