@@ -6,21 +6,12 @@ import Testing
 
 /// Sizes and offsets in a damaged pack are refused with the field named, never trapped on.
 @Suite struct DamagedPackTests {
-  /// The tiny pack with the 8 bytes at `offset` replaced by `value`.
-  func pack(patching offset: (TinyPack) -> Int, with value: UInt64) throws -> String {
+  /// The tiny pack with the bytes at `offset` replaced by `value` (little-endian, its width).
+  func pack<T: FixedWidthInteger>(patching offset: (TinyPack) -> Int, with value: T) throws -> String {
     var p = TinyPack()
     var bytes = p.build()
-    withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset(p)..<offset(p) + 8, with: $0) }
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("damaged-q4.bin").path
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
-  /// The tiny pack with the 4 bytes at `offset` replaced by `value`.
-  func pack(patching offset: (TinyPack) -> Int, with32 value: Int32) throws -> String {
-    var p = TinyPack()
-    var bytes = p.build()
-    withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(offset(p)..<offset(p) + 4, with: $0) }
+    let at = offset(p)
+    withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange(at..<at + MemoryLayout<T>.size, with: $0) }
     let path = Fixtures.temporaryDirectory().appendingPathComponent("damaged-q4.bin").path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
     return path
@@ -74,7 +65,7 @@ import Testing
   // before the loop too
   @Test func aTensorCountThatCannotFitIsRefused() throws {
     for value in [Int32(-1), Int32.min, Int32.max] {
-      let path = try pack(patching: Self.tensorCount, with32: value)
+      let path = try pack(patching: Self.tensorCount, with: value)
       let e = error(path)
       #expect(e.contains(path) && e.contains("tensor count \(value)"), "\(e)")
     }

@@ -8,15 +8,6 @@ import Testing
 
 /// Bad inputs give errors that name the file and the key, tensor or line at fault.
 @Suite struct LoadingErrorTests {
-  func writeConfig(_ edit: (inout [String: Any]) -> Void) throws -> String {
-    let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tiny-xlmr/config.json")))
-    var obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-    edit(&obj)
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("config.json").path
-    try JSONSerialization.data(withJSONObject: obj).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
   @Test func unsupportedModelTypeAndActivation() throws {
     let p1 = try writeConfig { $0["model_type"] = "gpt2" }
     let e1 = #expect(throws: TextEncoderError.self) { try EncoderConfig.load(path: p1) }

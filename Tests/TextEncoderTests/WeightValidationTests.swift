@@ -8,15 +8,6 @@ import Testing
 /// A model's config and weights are checked before anything is allocated from them, and its
 /// weights are checked for NaN and infinity at load.
 @Suite struct WeightValidationTests {
-  func writeConfig(_ edit: (inout [String: Any]) -> Void) throws -> String {
-    let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("tiny-xlmr/config.json")))
-    var obj = try JSONSerialization.jsonObject(with: data) as! [String: Any]
-    edit(&obj)
-    let path = Fixtures.temporaryDirectory().appendingPathComponent("config.json").path
-    try JSONSerialization.data(withJSONObject: obj).write(to: URL(fileURLWithPath: path))
-    return path
-  }
-
   // D6: sizes whose parameter count overflows once trapped in the multiplication
   @Test func sizesWhoseParameterCountOverflowsAreRefusedWithTheKey() throws {
     let path = try writeConfig { $0["hidden_size"] = 1_099_511_627_776 }
