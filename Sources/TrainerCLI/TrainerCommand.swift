@@ -7,7 +7,7 @@ public struct TrainerCommand: ParsableCommand {
     abstract: "Fine-tunes transformer sentence encoders (XLM-R / BERT) with contrastive learning on a CPU.",
     subcommands: [
       RunCommand.self, ResumeCommand.self, ExportCommand.self, ImportCommand.self, TokenizeCommand.self, EmbedCommand.self,
-      GradCheckCommand.self, BenchCommand.self, EvalCommand.self, ReportCommand.self, DataCommand.self, MineCommand.self, ScoreCommand.self,
+      GradCheckCommand.self, BenchCommand.self, EvalCommand.self, ReportCommand.self, DataCommand.self, MineCommand.self, ScoreCommand.self, MergeCommand.self,
     ])
 
   public init() {}
