@@ -38,8 +38,27 @@ extension Recipe {
           return try existing(r, directory: false)
         }
         source = .retrieval(corpus: try file(corpus, "corpus"), queries: try file(queries, "queries"), qrels: try file(qrels, "qrels"))
+      case "sts_retrieval", "nli_retrieval":
+        guard let path else { throw em.reader.fail("an \(format) evaluation set needs a path", path: em.reader.path + ".path") }
+        for (key, r) in [("corpus", corpus), ("queries", queries), ("qrels", qrels)] {
+          if let r { throw r.fail("'\(key)' belongs to retrieval sets (format: retrieval), not \(format)") }
+        }
+        if format == "sts_retrieval" {
+          if let r = em.optional("direction") { throw r.fail("'direction' belongs to nli_retrieval sets") }
+          let minScore = try em.optional("min_score").map { r -> Double in
+            let v = try r.double()
+            guard v.isFinite else { throw r.fail("expected a finite score, got \(v)") }
+            return v
+          } ?? 4.0
+          source = .stsRetrieval(path: try existing(path, directory: false), minScore: minScore)
+        } else {
+          if let r = em.optional("min_score") { throw r.fail("'min_score' belongs to sts_retrieval sets") }
+          let direction = try em.optional("direction")?.oneOf(EvalSet.EntailmentDirection.self, EvalSet.EntailmentDirection.allCases)
+          source = .nliRetrieval(path: try existing(path, directory: false), direction: direction ?? .premiseToHypothesis)
+        }
       default:
-        throw em.reader.fail("expected format sts_tsv or retrieval, got '\(format)'", path: em.reader.path + ".format")
+        throw em.reader.fail(
+          "expected format sts_tsv, retrieval, sts_retrieval or nli_retrieval, got '\(format)'", path: em.reader.path + ".format")
       }
       let similarities = try sims.map { r -> [Similarity] in
         let list = try r.list().map { try $0.oneOf(Similarity.self, Similarity.allCases) }

@@ -208,6 +208,22 @@ public struct Recipe: Sendable {
       /// BEIR-style corpus, queries (JSONL or TSV) and qrels (TSV): accuracy, precision,
       /// recall, MRR, nDCG and MAP at the usual cut-offs.
       case retrieval(corpus: String, queries: String, qrels: String)
+      /// Paraphrase retrieval from an STS TSV: the first sentence of each pair scoring at least
+      /// `minScore` finds the second among every sentence of the file.
+      case stsRetrieval(path: String, minScore: Double)
+      /// Entailment retrieval from an NLI file (KorNLI TSV, KLUE-NLI JSON): a premise finds the
+      /// hypotheses it entails among every hypothesis, or the reverse.
+      case nliRetrieval(path: String, direction: EntailmentDirection)
+
+      /// Ranked as retrieval (every source but `sts`).
+      public var isRetrieval: Bool {
+        if case .sts = self { false } else { true }
+      }
+    }
+    /// Which side of an entailment pair is the query (`direction:` of an nli_retrieval set).
+    public enum EntailmentDirection: String, Sendable, CaseIterable {
+      case premiseToHypothesis = "premise_to_hypothesis"
+      case hypothesisToPremise = "hypothesis_to_premise"
     }
     public var name: String
     public var source: Source
@@ -226,10 +242,7 @@ public struct Recipe: Sendable {
     /// <similarity>_ndcg@10 (spearman for a cross-encoder).
     public var mainMetric: String {
       if crossEncoder { return "spearman" }
-      return switch source {
-      case .sts: "spearman_cosine"
-      case .retrieval: "\(similarities[0].rawValue)_ndcg@10"
-      }
+      return source.isRetrieval ? "\(similarities[0].rawValue)_ndcg@10" : "spearman_cosine"
     }
   }
 

@@ -16,9 +16,18 @@ public enum EvaluationSetData {
     case .sts(let path):
       return .sts(try STSPairs.readEvaluationSet(path: path, limit: set.limit))
     case .retrieval(let corpus, let queries, let qrels):
-      let data = try RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels)
-      return .retrieval(try set.limit.map { try data.limited(toQueries: $0) } ?? data)
+      return .retrieval(try limited(RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels), set))
+    case .stsRetrieval(let path, let minScore):
+      return .retrieval(try limited(RetrievalData.paraphrases(STSPairs.read(path: path), minScore: Float(minScore), path: path), set))
+    case .nliRetrieval(let path, let direction):
+      let direction = RetrievalData.EntailmentDirection(rawValue: direction.rawValue)!
+      return .retrieval(try limited(RetrievalData.entailments(NLIPairs.read(path: path), direction: direction, path: path), set))
     }
+  }
+
+  /// The set's first `limit` queries, if it has a limit.
+  static func limited(_ data: RetrievalData, _ set: Recipe.EvalSet) throws -> RetrievalData {
+    try set.limit.map { try data.limited(toQueries: $0) } ?? data
   }
 
   /// The texts checked against the training data (STS sentences; retrieval queries).

@@ -34,7 +34,7 @@ extension Recipe.EvalSet {
     if crossEncoder { return EvaluationSetData.crossEncoderMetricNames }
     return switch source {
     case .sts: STSMetrics.names()
-    case .retrieval: similarities.flatMap { RetrievalMetrics.names(similarity: Evaluation.Similarity($0).rawValue) }
+    case .retrieval, .stsRetrieval, .nliRetrieval: similarities.flatMap { RetrievalMetrics.names(similarity: Evaluation.Similarity($0).rawValue) }
     }
   }
 }
