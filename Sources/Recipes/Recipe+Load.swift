@@ -40,6 +40,7 @@ extension Recipe {
         file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, best: best, stages: stages,
         canonicalText: "")
       recipe.prepare = prepare
+      recipe.merge = try m.optional("merge").map { try parseMerge($0, best: best, crossEncoder: model.crossEncoder) }
       return recipe
     }
   }

@@ -299,6 +299,8 @@ public struct Recipe: Sendable {
   public var stages: [Stage]
   /// Steps run before the stages (a teacher, data sets, mining, scoring).
   public var prepare: [PrepareStep] = []
+  /// Interpolation with the base (or another) model at the end of the run; nil: none.
+  public var merge: Merge?
   /// The recipe file's text as read, then a `# overrides` line and the `--set` strings as given
   /// (one a line; not applied to the text); hashed into checkpoints so a resume uses the same
   /// recipe and overrides, and written to the run's `recipe.yaml`.

@@ -136,6 +136,8 @@ final class TrainingReporter: @unchecked Sendable {
     case .loadedBest(let url, let best):
       print(String(format: "loaded the best checkpoint %@ (%@ %@ %.4f) for the final evaluation and model", url.path, best.set,
                    best.metric, best.value))
+    case .merged(let with, let weight):
+      print(String(format: "merged the trained weights (%.4g) with %@ (%.4g) for the final evaluation and model", weight, with, 1 - weight))
     case .checkpoint(let url):
       if !terminal { print("checkpoint \(url.path)") }
     case .movedAside(let old):

@@ -71,8 +71,8 @@ extension TrainingRun {
     }
   }
 
-  /// The end: the best checkpoint's weights if the recipe asks, the final evaluation sets, and
-  /// the trained model as a sentence-transformers directory.
+  /// The end: the best checkpoint's weights if the recipe asks, the merge if it has one, the
+  /// final evaluation sets, and the trained model as a sentence-transformers directory.
   func finish(_ setup: Setup, _ progress: inout Progress) throws {
     progress.state.stage = recipe.stages.count - 1
     if recipe.best?.loadAtEnd == true, let best = progress.state.best {
@@ -82,6 +82,7 @@ extension TrainingRun {
       try setup.encoder.load(from: SafeTensorsFile(path: weights.path))
       emit(.loadedBest(url, best))
     }
+    if let merge = recipe.merge { try self.merge(merge, setup, &progress) }
     _ = try evaluate(setup, &progress, final: true)
     let state = progress.state
     let modelURL = outputDirectory.appendingPathComponent("model")

@@ -79,6 +79,8 @@ public final class TrainingRun {
     case evaluation(TrainerState.Evaluation, best: Bool)
     case stoppedEarly(stage: String, step: Int, evaluations: Int)
     case loadedBest(URL, TrainerState.Best)
+    /// The trained weights were merged with `with`'s, the trained model weighing `weight`.
+    case merged(with: String, weight: Double)
     case checkpoint(URL)
     /// A fresh run with `overwrite` moved the earlier run's files to this directory.
     case movedAside(URL)

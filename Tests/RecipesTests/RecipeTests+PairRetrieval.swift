@@ -40,3 +40,19 @@ extension RecipeTests {
                     "expected format sts_tsv, retrieval, sts_retrieval or nli_retrieval")
   }
 }
+
+/// The `merge` section.
+extension RecipeTests {
+  @Test func mergeTakesAWeightOrSeveralWithABestSet() throws {
+    let one = try Recipe.load(path: try write(valid + "\nmerge: {with: base, weight: 0.5}\n"))
+    #expect(one.merge == Recipe.Merge(with: nil, weights: [0.5]))
+    let other = try Recipe.load(path: try write(valid + "\nmerge: {with: DIR/model, weight: [0.3, 0.6]}\nbest: {set: dev}\n"))
+    #expect(other.merge?.with?.hasSuffix("/model") == true && other.merge?.weights == [0.3, 0.6])
+    #expect(try Recipe.load(path: try write(valid)).merge == nil)
+    try expectError(valid + "\nmerge: {weight: 1.5}\n", "merge.weight", "in [0, 1]")
+    try expectError(valid + "\nmerge: {weight: [0.3, 0.6]}\n", "merge.weight", "needs a 'best' section")
+    try expectError(valid + "\nmerge: {with: DIR/nowhere, weight: 0.5}\n", "merge.with", "not found")
+    try expectError(valid + "\nmerge: {with: base}\n", "merge", "weight")
+    try expectError(valid + "\nmerge: {weight: 0.5, ratio: 2}\n", "merge.ratio")
+  }
+}
