@@ -13,8 +13,9 @@ extension TrainingRun {
 
   /// Runs the recipe's prepare steps in order, each unless its product is there already. On
   /// several ranks, rank 0 decides what is there; the teacher trains, mining embeds and the
-  /// teacher scores on every rank, and rank 0 alone builds and writes files.
-  func prepare() throws {
+  /// teacher scores on every rank, and rank 0 alone builds and writes files. A teacher's run
+  /// stops when this run is asked to (`stopRequested`); false then: this run stops too.
+  func prepare() throws -> Bool {
     let comm = communicator
     /// Rank 0's answer, on every rank.
     func there(_ exists: @autoclosure () -> Bool) throws -> Bool {
@@ -30,7 +31,11 @@ extension TrainingRun {
           continue
         }
         emit(.preparing("training the teacher: \(path)"))
-        try TrainingRun(recipe: teacher, communicator: comm, observer: observer).run(resume: .latestIfAny)
+        let teacherRun = TrainingRun(recipe: teacher, communicator: comm, observer: observer)
+        teacherRun.stopRequested = stopRequested
+        teacherRun.verifyChecksums = verifyChecksums
+        try teacherRun.run(resume: .latestIfAny)
+        if try stopNow() { return false }
 
       case .build(let output, let examples, let corpus):
         if try there(FileManager.default.fileExists(atPath: output)) {
@@ -84,6 +89,7 @@ extension TrainingRun {
         emit(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
       }
     }
+    return true
   }
 
   /// The /mined attributes that identify a mining run (a file mined otherwise is mined again).

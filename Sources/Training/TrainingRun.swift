@@ -147,7 +147,8 @@ public final class TrainingRun {
     defer { lock?.release() }
     let from = try checkpoint(toResume: resume)
     try FileManager.default.createDirectory(at: checkpointsDirectory, withIntermediateDirectories: true)
-    try prepare()
+    // a teacher stopped on request: this run stops with it (the teacher reported its checkpoint)
+    guard try prepare() else { return [] }
     let setup = try load()
     var progress = try start(setup, from: from)
     while progress.state.stage < recipe.stages.count {

@@ -89,3 +89,42 @@ import Testing
     #expect(XXH64.label(XXH64.hash(Data("Nobody inspects the spammish repetition".utf8))) == "xxh64:fbcea83c8a378bf1")
   }
 }
+
+/// A stop request while a prepare step trains a teacher.
+extension RunStopTests {
+  /// The teacher stops after its step with a checkpoint and the run stops with it, training
+  /// nothing; run again, the teacher resumes from its checkpoint and the run trains.
+  @Test func aStopRequestDuringTheTeacherStopsTheTeacherAndTheRun() throws {
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let teacherDir = dir.appendingPathComponent("teacher")
+    try FileManager.default.createDirectory(at: teacherDir, withIntermediateDirectories: true)
+    let teacher = try RunDirectoryTests.recipe(teacherDir)
+    let student = try RunDirectoryTests.recipe(dir)
+    var text = try String(contentsOfFile: student.file, encoding: .utf8)
+    text = text.replacingOccurrences(of: "stages:", with: "prepare:\n  - teacher: \(teacher.file)\nstages:")
+    try text.write(toFile: student.file, atomically: true, encoding: .utf8)
+    let r = try Recipe.load(path: student.file)
+
+    let stopped = Stops()
+    let run = TrainingRun(recipe: r) {
+      if case .stopped(let step, _) = $0 { stopped.steps.withLock { $0.append(step) } }
+      if case .checkpoint(let url) = $0 { stopped.checkpoints.withLock { $0.append(url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent) } }
+    }
+    let stop = StopAfter(after: 1)
+    run.stopRequested = { stop() }
+    #expect(try run.run().isEmpty)
+    #expect(stopped.steps.withLock { $0 } == [1])
+    #expect(stopped.checkpoints.withLock { $0 } == ["run/step-0000001"])
+    let teacherRun = URL(fileURLWithPath: teacher.output), studentRun = URL(fileURLWithPath: r.output)
+    #expect(FileManager.default.fileExists(atPath: teacherRun.appendingPathComponent("checkpoints/step-0000001").path))
+    #expect(!FileManager.default.fileExists(atPath: teacherRun.appendingPathComponent("model").path))
+    #expect(Checkpoint.list(in: studentRun.appendingPathComponent("checkpoints")).isEmpty)
+
+    let again = TrainingRun(recipe: r) { _ in }
+    try again.run(resume: .latestIfAny)
+    #expect(Checkpoint.list(in: teacherRun.appendingPathComponent("checkpoints")).last?.state.globalStep == 3)
+    #expect(FileManager.default.fileExists(atPath: teacherRun.appendingPathComponent("model").path))
+    #expect(FileManager.default.fileExists(atPath: studentRun.appendingPathComponent("model").path))
+  }
+}
