@@ -58,11 +58,17 @@ public struct LossMetrics: Sendable, Equatable {
   /// query has a negative).
   public var positiveSimilarity: Float?
   public var hardestNegativeSimilarity: Float?
+  /// InfoNCE with false-negative masking: candidates masked per query (both directions of a
+  /// symmetric loss).
+  public var maskedFalseNegatives: Float?
 
-  public init(accuracy: Float? = nil, positiveSimilarity: Float? = nil, hardestNegativeSimilarity: Float? = nil) {
+  public init(
+    accuracy: Float? = nil, positiveSimilarity: Float? = nil, hardestNegativeSimilarity: Float? = nil, maskedFalseNegatives: Float? = nil
+  ) {
     self.accuracy = accuracy
     self.positiveSimilarity = positiveSimilarity
     self.hardestNegativeSimilarity = hardestNegativeSimilarity
+    self.maskedFalseNegatives = maskedFalseNegatives
   }
 }
 

@@ -1,13 +1,16 @@
 /// Reading a stage's `loss` section (and an InfoNCE loss's `distill`).
 extension Recipe {
-  /// The loss of a stage of this kind; InfoNCE may come with distillation.
-  static func parseLoss(_ lossReader: RecipeReader, kind: StageKind, crossEncoder: Bool) throws -> (Loss, Distill?) {
+  /// The loss of a stage of this kind; InfoNCE may come with distillation and false-negative
+  /// masking.
+  static func parseLoss(_ lossReader: RecipeReader, kind: StageKind, crossEncoder: Bool) throws -> (Loss, Distill?, FalseNegatives?) {
     var distill: Distill?
+    var falseNegatives: FalseNegatives?
     let loss: Loss = try lossReader.map { lm in
       let kindReader = try lm.required("kind")
       switch try kindReader.string() {
       case "infonce":
         distill = try lm.optional("distill").map { try parseDistill($0) }
+        falseNegatives = try lm.optional("false_negatives").map { try parseFalseNegatives($0) }
         // the similarities are divided by the temperature
         let t = try lm.optional("temperature")?.invertibleFloat() ?? Float(0.05 as Double)
         return .infoNCE(
@@ -36,7 +39,28 @@ extension Recipe {
         throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent; for cross-encoders binary, listwise)")
       }
     }
-    return (loss, distill)
+    return (loss, distill, falseNegatives)
+  }
+
+  /// `false_negatives: {guide: self, margin: M}` or `{guide: self, relative_margin: R}`.
+  static func parseFalseNegatives(_ r: RecipeReader) throws -> FalseNegatives {
+    try r.map { fm in
+      let guide = try fm.required("guide")
+      guard try guide.string() == "self" else {
+        throw guide.fail("the guide is the model itself ('self'): a separate guide model is not supported yet")
+      }
+      let margin = fm.optional("margin"), relative = fm.optional("relative_margin")
+      switch (margin, relative) {
+      case (let m?, nil):
+        return FalseNegatives(margin: .absolute(try m.float(.nonNegative)))
+      case (nil, let r?):
+        let v = try r.float(.nonNegative)
+        guard v < 1 else { throw r.fail("a relative margin is below 1 (a share of the positive's similarity), got \(v)") }
+        return FalseNegatives(margin: .relative(v))
+      case (nil, nil): throw fm.reader.fail("false_negatives needs a margin or a relative_margin")
+      case (_, let r?): throw r.fail("give margin or relative_margin, not both")
+      }
+    }
   }
 
   static func parseDistill(_ r: RecipeReader) throws -> Distill {

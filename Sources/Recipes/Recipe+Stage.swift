@@ -12,7 +12,7 @@ extension Recipe {
       let mixingReader = m.optional("mixing")
       let mixing = try mixingReader?.oneOf(Mixing.self, Mixing.allCases) ?? (kind == .pretrain ? .perSource : .mixed)
       let lossReader = try m.required("loss")
-      let (loss, distill) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
+      let (loss, distill, falseNegatives) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
       let batchSize = try positive(try m.required("batch_size"), default: 0)
       let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
       let steps = try m.optional("steps").map { try positive($0, default: 1) }
@@ -22,13 +22,14 @@ extension Recipe {
       let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: loss)
       let clip = try m.optional("max_grad_norm")?.float(.positive)
       let checkpoint = try m.optional("checkpoint").map { try parseCheckpoint($0) }
-      let stage = Stage(
+      var stage = Stage(
         name: name, kind: kind, data: data, loss: loss, distill: distill, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),
         steps: steps, optimizer: optimizer, schedule: schedule, maxGradNorm: clip,
         dropout: try m.optional("dropout")?.bool() ?? true,
         evalEvery: try m.optional("eval_every").map { try positive($0, default: 1) },
         checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing,
         onNonFinite: try m.optional("on_nonfinite")?.oneOf(OnNonFinite.self, OnNonFinite.allCases) ?? .stop)
+      stage.falseNegatives = falseNegatives
       try validate(
         stage: stage, crossEncoder: crossEncoder,
         keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader))

@@ -111,6 +111,17 @@ public struct Recipe: Sendable {
 
   /// Distillation from teacher scores stored in hdf5 sources, added to an InfoNCE loss:
   ///   loss = infoNCEWeight · InfoNCE + weight · distillation.
+  /// InfoNCE's false-negative masking (GISTEmbed's margin strategies, the model as its guide): a
+  /// candidate scoring above the positive's similarity minus `absolute`, or times 1 − `relative`.
+  public struct FalseNegatives: Sendable, Equatable {
+    public enum Margin: Sendable, Equatable {
+      case absolute(Float)
+      case relative(Float)
+    }
+    public var margin: Margin
+    public init(margin: Margin) { self.margin = margin }
+  }
+
   public struct Distill: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
       /// KL(teacher ‖ student) of softmaxes at this temperature, ×T²
@@ -166,6 +177,8 @@ public struct Recipe: Sendable {
     public var loss: Loss
     /// InfoNCE stages: distillation from the sources' teacher scores.
     public var distill: Distill?
+    /// InfoNCE stages: candidates masked as likely false negatives (GISTEmbed, the model as guide).
+    public var falseNegatives: FalseNegatives? = nil
     public var batchSize: Int
     public var epochs: Int?
     public var steps: Int?

@@ -2,9 +2,9 @@ import Losses
 import Recipes
 
 extension Recipe.Loss {
-  /// The objective this recipe loss names, with the stage's distillation (InfoNCE only): the
-  /// one place a recipe's loss is matched.
-  public func objective(distill: Recipe.Distill? = nil) -> any Objective {
+  /// The objective this recipe loss names, with the stage's distillation and false-negative
+  /// masking (InfoNCE only): the one place a recipe's loss is matched.
+  public func objective(distill: Recipe.Distill? = nil, falseNegatives: Recipe.FalseNegatives? = nil) -> any Objective {
     switch self {
     case .infoNCE(let temperature, let symmetric, let hardNegatives):
       InfoNCE(
@@ -15,6 +15,12 @@ extension Recipe.Loss {
           case .marginMSE: .marginMSE
           }
           return InfoNCE.Distill(loss: loss, weight: d.weight, infoNCEWeight: d.infoNCEWeight)
+        },
+        falseNegatives: falseNegatives.map { f in
+          switch f.margin {
+          case .absolute(let m): InfoNCE.FalseNegatives(margin: .absolute(m))
+          case .relative(let r): InfoNCE.FalseNegatives(margin: .relative(r))
+          }
         })
     case .cosent(let scale): CoSENT(scale: scale)
     case .binary(let maxScore): BinaryCrossEntropy(maxScore: maxScore)

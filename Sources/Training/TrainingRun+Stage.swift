@@ -108,7 +108,7 @@ extension TrainingRun {
       hardestNegativeSimilarity: r.metrics.hardestNegativeSimilarity, tokens: r.tokens,
       tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds,
       communicationSeconds: comm.size > 1 ? comm.collectiveSeconds - c0 : nil,
-      skipped: skipped ? true : nil, skippedBatches: s.skippedBatches)
+      skipped: skipped ? true : nil, skippedBatches: s.skippedBatches, maskedFalseNegatives: r.metrics.maskedFalseNegatives)
   }
 
   /// The error of a step whose loss or gradient norm is not finite (nil when both are): the
@@ -162,7 +162,7 @@ extension TrainingRun {
     let texts = TextPreparation(
       tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, queryPrefix: instruct ? "" : recipe.model.queryPrefix,
       passagePrefix: instruct ? "" : recipe.model.passagePrefix, dataSets: setup.dataSets)
-    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: stage.loss.objective(distill: stage.distill), texts: texts)
+    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: stage.loss.objective(distill: stage.distill, falseNegatives: stage.falseNegatives), texts: texts)
     step.communicator = communicator
     return step
   }

@@ -41,10 +41,12 @@ public final class TrainingRun {
     public var skipped: Bool?
     /// Batches skipped so far in the run (nil: none).
     public var skippedBatches: Int?
+    /// InfoNCE with false-negative masking: candidates masked per query.
+    public var maskedFalseNegatives: Float?
 
     enum CodingKeys: String, CodingKey {
       case stage, step, stageSteps, globalStep, epoch, loss, gradNorm, lr, accuracy, positiveSimilarity, hardestNegativeSimilarity
-      case tokens, tokensPerSecond, seconds, communicationSeconds, skipped, skippedBatches
+      case tokens, tokensPerSecond, seconds, communicationSeconds, skipped, skippedBatches, maskedFalseNegatives
     }
 
     /// Writes the step; a number that is not finite (a skipped batch's loss) is written as null.
@@ -67,6 +69,7 @@ public final class TrainingRun {
       if let communicationSeconds { try c.encodeFinite(communicationSeconds, forKey: .communicationSeconds) }
       try c.encodeIfPresent(skipped, forKey: .skipped)
       try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
+      if let maskedFalseNegatives { try c.encodeFinite(maskedFalseNegatives, forKey: .maskedFalseNegatives) }
     }
   }
 

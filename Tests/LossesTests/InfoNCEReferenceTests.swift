@@ -37,7 +37,27 @@ import Testing
     ("symmetric", InfoNCE(temperature: 0.05, symmetric: true, hardNegatives: 2)),
     ("kl", InfoNCE(temperature: 0.05, hardNegatives: 2, distill: .init(loss: .kl(temperature: 2), weight: 0.7, infoNCEWeight: 0.3))),
     ("marginmse", InfoNCE(temperature: 0.05, hardNegatives: 2, distill: .init(loss: .marginMSE, weight: 1, infoNCEWeight: 1))),
+    ("fn_absolute", InfoNCE(temperature: 0.05, hardNegatives: 2, falseNegatives: .init(margin: .absolute(0.1)))),
+    ("fn_relative_symmetric",
+     InfoNCE(temperature: 0.05, symmetric: true, hardNegatives: 2, falseNegatives: .init(margin: .relative(0.3)))),
   ]
+
+  /// False-negative masking masks as many candidates as PyTorch's, counted in the metrics
+  /// (per query), and the ranks' counts add up to the batch's.
+  @Test(arguments: ["fn_absolute", "fn_relative_symmetric"]) func falseNegativesMaskedAreCounted(_ name: String) throws {
+    let objective = try #require(Self.cases.first { $0.0 == name }?.1)
+    let batch = try objective.batch(Self.examples)
+    let e = Tensor(shape: [19, 8], values: try Self.file.get().floats("embeddings"))
+    func sums(_ rows: Range<Int>) -> [Double] {
+      let tape = Tape()
+      return batch.loss(tape, tape.input(e), rows).sums
+    }
+    let whole = sums(0..<5), parts = zip(sums(0..<2), sums(2..<5)).map(+)
+    let expected = Double(try Self.file.get().floats("\(name).masked")[0])
+    #expect(expected > 0 && whole[4] == expected && parts[4] == expected)
+    #expect(batch.metrics(whole).maskedFalseNegatives == Float(expected / 5))
+    #expect(try InfoNCE(temperature: 0.05, hardNegatives: 2).batch(Self.examples).metrics(whole).maskedFalseNegatives == nil)
+  }
 
   @Test(arguments: cases.indices) func lossAndGradientsMatchPyTorch(_ k: Int) throws {
     let (name, objective) = Self.cases[k]

@@ -17,6 +17,7 @@ import Training
   struct Outcome: Sendable {
     var loss: Float
     var accuracy: Float?
+    var masked: Float?
     var gradients: [Float]
   }
 
@@ -25,6 +26,7 @@ import Training
     var examples: [TrainingExample]
     var loss: Recipe.Loss
     var distill: Recipe.Distill?
+    var falseNegatives: Recipe.FalseNegatives?
     var dataSets: DataSetFiles?
     var miniBatch: Int?
     var crossEncoder = false
@@ -36,14 +38,14 @@ import Training
     try ThreadGroup.run(size: ranks) { comm in
       let model = try SentenceEncoder(directory: setup.directory, crossEncoderHeadSeed: setup.crossEncoder ? 7 : nil)
       var step = TrainingStep(
-        model, loss: setup.loss, distill: setup.distill, maxLength: 24, queryPrefix: "query: ", passagePrefix: "passage: ",
+        model, loss: setup.loss, distill: setup.distill, falseNegatives: setup.falseNegatives, maxLength: 24, queryPrefix: "query: ", passagePrefix: "passage: ",
         dataSets: setup.dataSets)
       step.communicator = comm
       let store = model.encoder.store
       store.zeroGrad()
       let r = try step.run(setup.examples, dropout: false, seed: 5, miniBatch: setup.miniBatch)
       try store.reduceGradients(over: comm)
-      return Outcome(loss: r.loss, accuracy: r.metrics.accuracy, gradients: Array(UnsafeBufferPointer(start: store.denseGradients(), count: store.count)))
+      return Outcome(loss: r.loss, accuracy: r.metrics.accuracy, masked: r.metrics.maskedFalseNegatives, gradients: Array(UnsafeBufferPointer(start: store.denseGradients(), count: store.count)))
     }
   }
 
@@ -129,7 +131,10 @@ import Training
   /// The other losses on a tiny random encoder. Float rounding weighs more in its random weights
   /// (1e-5 to 4e-5 measured), so the bound is 1e-4, as for GradCache; its last LayerNorm bias is
   /// measured against the model's largest gradient. A lost or doubled share shows as O(1).
-  @Test(.needsRealModel, .needsKorNLU, arguments: ["infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise"])
+  @Test(.needsRealModel, .needsKorNLU, arguments: [
+    "infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise", "false-negatives",
+    "false-negatives-gradcache",
+  ])
   func everyLossOnATinyEncoder(_ variant: String) throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -142,6 +147,10 @@ import Training
     case "infonce-3": ranks = 3  // 32 examples: shares of 11, 11 and 10
     case "symmetric": setup.loss = .infoNCE(temperature: 0.05, symmetric: true, hardNegatives: 1)
     case "gradcache": setup.miniBatch = 10
+    case "false-negatives", "false-negatives-gradcache":
+      setup.loss = .infoNCE(temperature: 0.05, symmetric: true, hardNegatives: 1)
+      setup.falseNegatives = .init(margin: .absolute(0.02))
+      if variant.hasSuffix("gradcache") { setup.miniBatch = 10 }
     case "kl", "margin_mse":
       (setup.dataSets, setup.examples) = try Self.distillationData(in: dir, tokenizer: try Tokenizer.load(directory: URL(fileURLWithPath: tiny)))
       setup.loss = .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 2)
@@ -163,6 +172,22 @@ import Training
     let (worst, name) = try Self.compare(
       setup, ranks: ranks, views: try Self.views(tiny, crossEncoder: setup.crossEncoder), lastNormBias: "encoder.layer.1.output.LayerNorm.bias")
     #expect(worst <= 1e-4, "\(variant): worst relative gradient difference \(worst) in \(name)")
+    if setup.falseNegatives != nil {
+      // some candidates are masked, not all (each query has 63 candidates and each positive 31
+      // other queries; the tiny random encoder puts many near the positive)
+      var plain = setup
+      plain.miniBatch = nil
+      let a = try Self.step(plain, ranks: 1)[0]
+      let masked = try #require(a.masked)
+      #expect(masked > 0.5 && masked < 90, "masked per query: \(masked)")
+      if setup.miniBatch != nil {
+        // the cached step (mini-batches of 10) masks the same candidates as the plain one
+        let b = try Self.step(setup, ranks: 1)[0]
+        #expect(b.masked == a.masked && abs(a.loss - b.loss) <= 1e-5 * abs(a.loss), "loss \(b.loss) vs \(a.loss)")
+        let d = difference(b.gradients, a.gradients)
+        #expect(d.maxAbs <= 1e-4 * d.maxRef, "cached gradients: \(d)")
+      }
+    }
   }
 
   struct RankFailed: Error {}

@@ -6,11 +6,12 @@ import Training
 extension TrainingStep {
   /// A step of the recipe loss `loss` on `model`, the loss mapped to its objective as `trainer run` maps it.
   init(
-    _ model: SentenceEncoder, loss: Recipe.Loss, distill: Recipe.Distill? = nil, maxLength: Int, queryPrefix: String = "",
+    _ model: SentenceEncoder, loss: Recipe.Loss, distill: Recipe.Distill? = nil, falseNegatives: Recipe.FalseNegatives? = nil,
+    maxLength: Int, queryPrefix: String = "",
     passagePrefix: String = "", dataSets: DataSetFiles? = nil
   ) {
     self.init(
-      encoder: model.encoder, pooling: .mean, objective: loss.objective(distill: distill),
+      encoder: model.encoder, pooling: .mean, objective: loss.objective(distill: distill, falseNegatives: falseNegatives),
       texts: TextPreparation(
         tokenizer: model.tokenizer, maxLength: maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix, dataSets: dataSets))
   }

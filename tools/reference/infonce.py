@@ -4,7 +4,10 @@ objective masks (a positive equal to another query's positive, a negative equal 
 equal queries for the symmetric term), temperature 0.05, on fixed unnormalized embeddings (19 rows of
 8: queries, positives, negatives in order). Four cases: plain, symmetric, + KL distillation (T = 2,
 weights 0.7 / 0.3) and + MarginMSE distillation (weights 1 / 1), each with the loss and its gradient
-with respect to the embeddings, in float64 then stored as float32.
+with respect to the embeddings, in float64 then stored as float32. Two more cases mask false
+negatives with the model as its own guide (GISTEmbedLoss's margin strategies on the detached
+cosines): plain with an absolute margin of 0.1, symmetric with a relative margin of 0.3; their
+`.masked` is the number of candidates masked.
 Writes Tests/Fixtures/infonce/reference.safetensors."""
 import os
 import torch
@@ -47,13 +50,28 @@ def cosines(a, b):
     return torch.nn.functional.normalize(a, dim=1) @ torch.nn.functional.normalize(b, dim=1).T
 
 
-def case(symmetric=False, distill=None):
+def false_negatives(cos, base, margin, relative):
+    """`base` with every unmasked candidate j != i of row i above the row's threshold masked."""
+    cos = cos.detach()
+    pos = cos.diagonal().unsqueeze(1)
+    threshold = pos * (1 - margin) if relative else pos - margin
+    own = torch.eye(cos.shape[0], cos.shape[1], dtype=torch.bool)
+    extra = (cos > threshold) & ~own & ~base
+    return base | extra, int(extra.sum())
+
+
+def case(symmetric=False, distill=None, fn=None):
     e = E.double().requires_grad_()
     q, c = e[:n], e[n:]
-    logits = cosines(q, c) / tau
-    loss = torch.nn.functional.cross_entropy(logits.masked_fill(mask, float("-inf")), torch.arange(n))
+    cos = cosines(q, c)
+    logits = cos / tau
+    m1, masked = (mask, 0) if fn is None else false_negatives(cos, mask, *fn)
+    loss = torch.nn.functional.cross_entropy(logits.masked_fill(m1, float("-inf")), torch.arange(n))
     if symmetric:
-        back = (cosines(c[:n], q) / tau).masked_fill(rmask, float("-inf"))
+        bcos = cosines(c[:n], q)
+        m2, more = (rmask, 0) if fn is None else false_negatives(bcos, rmask, *fn)
+        masked += more
+        back = (bcos / tau).masked_fill(m2, float("-inf"))
         loss = 0.5 * (loss + torch.nn.functional.cross_entropy(back, torch.arange(n)))
     if distill == "kl":
         T = 2.0
@@ -68,12 +86,15 @@ def case(symmetric=False, distill=None):
         kd = (err[~absent[:, 1:]] ** 2).mean()
         loss = loss + kd
     loss.backward()
-    return loss.detach().float().reshape(1), e.grad.float()
+    return loss.detach().float().reshape(1), e.grad.float(), masked
 
 
 out = {"embeddings": E}
-for name, kw in [("plain", {}), ("symmetric", {"symmetric": True}), ("kl", {"distill": "kl"}), ("marginmse", {"distill": "marginmse"})]:
-    out[f"{name}.loss"], out[f"{name}.grad"] = case(**kw)
+for name, kw in [("plain", {}), ("symmetric", {"symmetric": True}), ("kl", {"distill": "kl"}), ("marginmse", {"distill": "marginmse"}),
+                 ("fn_absolute", {"fn": (0.1, False)}), ("fn_relative_symmetric", {"symmetric": True, "fn": (0.3, True)})]:
+    out[f"{name}.loss"], out[f"{name}.grad"], masked = case(**kw)
+    if "fn" in kw:
+        out[f"{name}.masked"] = torch.tensor([float(masked)])
 os.makedirs(f"{root}/Tests/Fixtures/infonce", exist_ok=True)
 save_file(out, f"{root}/Tests/Fixtures/infonce/reference.safetensors")
 print({k: v.reshape(-1)[:1].tolist() for k, v in out.items() if k.endswith("loss")})
