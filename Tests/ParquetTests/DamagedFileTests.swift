@@ -109,14 +109,42 @@ import Testing
     #expect(e.rowGroup == 0 && e.column == "query" && e.message.contains("page header") && e.message.contains("Thrift type"), "\(e)")
   }
 
-  /// Damaged compressed data: the page's bytes after its header changed.
-  @Test(arguments: ["snappy", "zstd", "gzip"]) func damagedCompressedPagesAreRefused(_ name: String) throws {
-    let bytes = try fixture(name)
-    var damaged = bytes
-    // the first page's data starts a few dozen bytes in; overwrite a stretch of it
+  /// Damaged compressed data: bytes of the first page's zstd or gzip stream changed, and a
+  /// snappy stream whose recorded length disagrees with the page header.
+  @Test(arguments: ["zstd", "gzip"]) func damagedCompressedPagesAreRefused(_ name: String) throws {
+    var damaged = try fixture(name)
+    // the first (dictionary) page's header takes about 20 bytes after the magic
     for i in 30..<60 { damaged[i] = 0xa5 }
     let e = try #require(firstError(try write(damaged)))
-    #expect(e.rowGroup == 0 && e.column == "query", "\(e)")
+    #expect(e.rowGroup == 0 && e.column == "query" && e.message.contains("\(name.uppercased()) page is damaged"), "\(e)")
+  }
+
+  @Test func snappyLengthDisagreeingWithThePageIsRefused() throws {
+    var damaged = try fixture("snappy")
+    // PageHeader field 2 (uncompressed size, zigzag) at byte 4 + 2; snappy's stream starts with
+    // the same size as a plain varint: change it to size + 1
+    var at = 4
+    func varint() -> Int {
+      var v = 0, shift = 0
+      while true {
+        let b = damaged[at]; at += 1
+        v |= Int(b & 0x7f) << shift; shift += 7
+        if b & 0x80 == 0 { return v }
+      }
+    }
+    #expect(damaged[at] == 0x15); at += 1; _ = varint()
+    #expect(damaged[at] == 0x15); at += 1
+    let size = varint() >> 1
+    func encode(_ n: Int) -> [UInt8] {
+      var n = n, out = [UInt8]()
+      while n >= 0x80 { out.append(UInt8(n & 0x7f) | 0x80); n >>= 7 }
+      return out + [UInt8(n)]
+    }
+    let stream = try #require(FilePatch.find(damaged, encode(size), from: at + 1))
+    #expect(encode(size).count == encode(size + 1).count)
+    damaged.replaceSubrange(stream..<(stream + encode(size).count), with: encode(size + 1))
+    let e = try #require(firstError(try write(damaged)))
+    #expect(e.rowGroup == 0 && e.column == "query" && e.message.contains("SNAPPY page holds \(size + 1) bytes, header says \(size)"), "\(e)")
   }
 
   @Test func invalidUTF8NamesTheRow() throws {
@@ -161,6 +189,27 @@ import Testing
       #expect(e.description == "\(path): row group 0, column 'score': is optional DOUBLE, expected a string column", "\(e)")
     }
     #expect(throws: ParquetError.self) { try file.numbers("score", rowGroup: 3) }
+  }
+
+  /// Encodings and codecs pyarrow writes only when asked are refused by name.
+  @Test func unsupportedEncodingsAndCodecsAreNamed() throws {
+    let delta = try ParquetFile(path: Fixtures.path("parquet/delta.parquet"))
+    #expect(delta.columns.map(\.kind) == [.string, .number])
+    for (column, encoding) in [("query", "DELTA_BYTE_ARRAY"), ("label", "DELTA_BINARY_PACKED")] {
+      do {
+        _ = try delta.read(rowGroup: 0, column: column)
+        Issue.record("no error for \(column)")
+      } catch let e as ParquetError {
+        #expect(e.column == column && e.message.contains("encoded \(encoding)"), "\(e)")
+      }
+    }
+    let lz4 = try ParquetFile(path: Fixtures.path("parquet/lz4.parquet"))
+    do {
+      _ = try lz4.strings("query", rowGroup: 0)
+      Issue.record("no error")
+    } catch let e as ParquetError {
+      #expect(e.column == "query" && e.message.contains("compression LZ4") && e.message.contains("not supported"), "\(e)")
+    }
   }
 
   @Test func notAFileIsRefused() throws {

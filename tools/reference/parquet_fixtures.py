@@ -234,6 +234,11 @@ def main():
     write("null-element", pa.table({"positives": pa.array([["a"], ["b", None]], pa.list_(pa.string()))}),
           compression="none")
     write("legacy-lists", legacy_lists())
+    # what the reader refuses by name: DELTA encodings, LZ4 compression
+    small = pa.table({"query": ["a", "bb", None], "label": pa.array([1, 2, 3], pa.int64())})
+    write("delta", small, compression="none", use_dictionary=False,
+          column_encoding={"query": "DELTA_BYTE_ARRAY", "label": "DELTA_BINARY_PACKED"})
+    write("lz4", small, compression="lz4")
 
 
 if __name__ == "__main__":
