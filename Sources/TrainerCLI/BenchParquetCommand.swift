@@ -14,12 +14,23 @@ extension BenchCommand {
     @Option(help: "Columns to read, comma-separated (default: every string and list-of-strings column).")
     var columns: String?
 
+    /// The names --columns lists, trimmed.
+    var columnNames: [String]? {
+      columns.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    func validate() throws {
+      if let names = columnNames, names.contains(where: \.isEmpty) {
+        throw ValidationError("--columns: a comma-separated list of column names, got '\(columns ?? "")'")
+      }
+    }
+
     func run() throws {
       try runReportingErrors {
         let parquet = try ParquetFile(path: file)
         let names: [String]
-        if let columns {
-          names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if let columnNames {
+          names = columnNames
           for name in names {
             guard let column = parquet.column(named: name) else {
               throw ValidationError("\(file): no column '\(name)' (the file has \(parquet.columns.map(\.name).joined(separator: ", ")))")
