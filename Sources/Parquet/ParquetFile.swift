@@ -19,8 +19,10 @@ public enum ParquetValues: Equatable, Sendable {
 /// columns asked for are read one row group at a time, so memory is bounded by a row group, not
 /// the file. Reads PLAIN, dictionary and RLE encodings, data pages v1 and v2, UNCOMPRESSED,
 /// SNAPPY, GZIP and ZSTD pages. Every error is a ParquetError naming the file and, where they
-/// apply, the row group, column and row.
-public final class ParquetFile {
+/// apply, the row group, column and row. Numbers are Doubles (INT64 beyond 2^53 rounds); a null
+/// element inside a list is an error naming its row. Reading is safe from several threads (the
+/// state is immutable; chunks are read with pread).
+public final class ParquetFile: @unchecked Sendable {
   /// A footer larger than this is refused.
   public static let maxFooterBytes = 1 << 28
   /// A column chunk may hold at most this many values per stored byte (a bound on what damaged
@@ -92,11 +94,14 @@ public final class ParquetFile {
         throw ParquetError(path: path, rowGroup: g, message: "has \(group.columns.count) column chunks; the schema has \(schema.leafCount) columns")
       }
       // a row needs at least one value per column, a value at least 1/maxValuesPerByte of a byte
-      guard group.numRows <= Int64(size) * Int64(Self.maxValuesPerByte) else {
+      let (limit, huge) = Int64(size).multipliedReportingOverflow(by: Int64(Self.maxValuesPerByte))
+      guard huge || group.numRows <= limit else {
         throw ParquetError(path: path, rowGroup: g, message: "claims \(group.numRows) rows in a file of \(size) bytes")
       }
       firstRows.append(total)
-      total += Int(group.numRows)
+      let (sum, overflow) = total.addingReportingOverflow(Int(group.numRows))
+      guard !overflow else { throw ParquetError(path: path, rowGroup: g, message: "row counts of the row groups overflow") }
+      total = sum
     }
     guard metadata.numRows == Int64(total) else {
       throw fail("footer says \(metadata.numRows) rows; its row groups hold \(total)")
