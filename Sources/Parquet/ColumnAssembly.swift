@@ -31,7 +31,7 @@ enum ColumnAssembly {
     guard let type = reader.leaf.physicalType else { throw DecodeFailure("column has no physical type") }
     var out = [Double?]()
     out.reserveCapacity(min(rows, 1 << 20))
-    var decoder = NumberValueDecoder(type: type)
+    var decoder = NumberValueDecoder(type: type, unsigned: reader.leaf.isUnsigned)
     let top = UInt32(reader.leaf.maxDefinitionLevel)
     try reader.read(chunk) { bytes, count in
       try decoder.setDictionary(bytes, count: count)

@@ -102,6 +102,8 @@ struct SchemaElement {
 
   var isListAnnotated: Bool { convertedType == 3 || logicalType == 3 }
   var isDecimal: Bool { convertedType == 5 || logicalType == 5 }
+  /// UINT_8, UINT_16, UINT_32 or UINT_64: the INT32 / INT64 bits are unsigned.
+  var isUnsigned: Bool { (11...14).contains(convertedType ?? -1) }
 }
 
 struct RowGroupMetaData {

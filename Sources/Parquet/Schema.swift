@@ -32,6 +32,8 @@ struct LeafColumn {
   /// For lists: the definition level from which the row's list exists (below it the row is
   /// null); an element exists from this level + 1, and is non-null at the maximum level.
   let listDefinitionLevel: Int
+  /// For INT32 / INT64 numbers: the bits are unsigned (UINT_8 ... UINT_64).
+  var isUnsigned = false
 }
 
 /// The schema tree rebuilt from the flattened, depth-first list of SchemaElements.
@@ -127,7 +129,7 @@ struct Schema {
       }
       return LeafColumn(
         column: ParquetColumn(name: e.name, kind: kind, typeDescription: describe(e)), leafIndex: firstLeaf, path: [e.name],
-        physicalType: type, maxDefinitionLevel: topDef, maxRepetitionLevel: 0, listDefinitionLevel: 0)
+        physicalType: type, maxDefinitionLevel: topDef, maxRepetitionLevel: 0, listDefinitionLevel: 0, isUnsigned: e.isUnsigned)
     }
     // a LIST group with one repeated child: 3-level (repeated group of one element) or 2-level
     // (a repeated leaf); a repeated group named "array" or "<name>_tuple" is a list of structs

@@ -86,6 +86,8 @@ func dictionaryIndices(_ page: DataPage, dictionarySize: Int, buffer: ScratchBuf
 /// Doubles: PLAIN, dictionary indices, and RLE booleans.
 struct NumberValueDecoder {
   let type: PhysicalType
+  /// INT32 / INT64 bits read as unsigned.
+  let unsigned: Bool
   private var dictionary: [Double] = []
   private var hasDictionary = false
   private var values = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -97,7 +99,10 @@ struct NumberValueDecoder {
   private var decodedAreIndices = false
   private let buffer = ScratchBuffer()
 
-  init(type: PhysicalType) { self.type = type }
+  init(type: PhysicalType, unsigned: Bool = false) {
+    self.type = type
+    self.unsigned = unsigned
+  }
 
   /// Reads a dictionary page of `count` PLAIN values.
   mutating func setDictionary(_ bytes: UnsafeRawBufferPointer, count: Int) throws {
@@ -163,8 +168,12 @@ struct NumberValueDecoder {
     guard values.count - position >= width else { throw DecodeFailure("\(type) values end early") }
     defer { position += width }
     switch type {
-    case .int32: return Double(Int32(littleEndian: values.loadUnaligned(fromByteOffset: position, as: Int32.self)))
-    case .int64: return Double(Int64(littleEndian: values.loadUnaligned(fromByteOffset: position, as: Int64.self)))
+    case .int32:
+      let bits = UInt32(littleEndian: values.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+      return unsigned ? Double(bits) : Double(Int32(bitPattern: bits))
+    case .int64:
+      let bits = UInt64(littleEndian: values.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+      return unsigned ? Double(bits) : Double(Int64(bitPattern: bits))
     case .float: return Double(Float(bitPattern: UInt32(littleEndian: values.loadUnaligned(fromByteOffset: position, as: UInt32.self))))
     case .double: return Double(bitPattern: UInt64(littleEndian: values.loadUnaligned(fromByteOffset: position, as: UInt64.self)))
     default: throw DecodeFailure("\(type) is not a number type")

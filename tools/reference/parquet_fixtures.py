@@ -22,7 +22,7 @@ WORDS = ["사과", "바나나", "한국어 문장입니다.", "a cat sat", "", "
 
 def table(rows: int) -> pa.Table:
     """A table of every column kind a recipe reads, with nulls, empty strings and empty lists."""
-    query, positives, score, label, flag, f32, i32, req = [], [], [], [], [], [], [], []
+    query, positives, score, label, flag, f32, i32, req, u64, u8 = [], [], [], [], [], [], [], [], [], []
     for i in range(rows):
         query.append(None if i % 7 == 3 else f"{WORDS[i % len(WORDS)]} #{i % 5}")
         if i % 9 == 4:
@@ -37,6 +37,8 @@ def table(rows: int) -> pa.Table:
         f32.append(None if i % 5 == 0 else i / 3.0)
         i32.append(-i * 7)
         req.append(WORDS[(3 * i) % len(WORDS)])
+        u64.append(None if i % 4 == 1 else 2**64 - 1 - i * 2**40)
+        u8.append(255 - i % 256)
     schema = pa.schema([
         ("query", pa.string()),
         ("positives", pa.list_(pa.string())),
@@ -46,8 +48,10 @@ def table(rows: int) -> pa.Table:
         ("f32", pa.float32()),
         pa.field("i32", pa.int32(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
+        ("u64", pa.uint64()),
+        ("u8", pa.uint8()),
     ])
-    return pa.table([query, positives, score, label, flag, f32, i32, req], schema=schema)
+    return pa.table([query, positives, score, label, flag, f32, i32, req, u64, u8], schema=schema)
 
 
 def kind(t: pa.DataType) -> str:
