@@ -37,6 +37,9 @@ let package = Package(
     .systemLibrary(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+    .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // A small C ABI over libsentencepiece's C++ API.
     .target(
       name: "CSentencePiece", path: "Sources/CSentencePiece",
@@ -51,6 +54,8 @@ let package = Package(
     .target(name: "HDF5Files", dependencies: ["CHDF5"]),
     .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: cpuFlags),
     .target(name: "TextFiles"),
+    // Parquet files as pyarrow writes them: a reader of our own (Thrift footer, pages, encodings).
+    .target(name: "Parquet", dependencies: ["CSnappy", "CZstd", "CZlib"]),
     .target(name: "Tokenization", dependencies: ["CSentencePiece", "TextFiles"]),
     .target(name: "TextEncoder", dependencies: ["Autograd", "SafeTensors", "Tokenization"], swiftSettings: cpuFlags),
     .target(name: "Losses", dependencies: ["Autograd"], swiftSettings: cpuFlags),
@@ -74,7 +79,7 @@ let package = Package(
       name: "TrainerCLI",
       dependencies: [
         "TextEncoder", "TextFiles", "Tokenization", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation",
-        "Reports", "DataSets", "Mining", "Communication", "SafeTensors",
+        "Reports", "DataSets", "Mining", "Communication", "SafeTensors", "Parquet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
@@ -85,6 +90,7 @@ let package = Package(
     .testTarget(name: "LossesTests", dependencies: ["Losses", "Autograd", "SafeTensors", "TestSupport"]),
     .testTarget(
       name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
+    .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
     .testTarget(name: "TextFilesTests", dependencies: ["TextFiles", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TextFiles", "TestSupport"]),
     .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "TextEncoder", "Tokenization", "SafeTensors", "TestSupport"]),

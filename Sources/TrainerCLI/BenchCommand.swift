@@ -6,7 +6,7 @@ import Tokenization
 
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench", abstract: "Speed benchmarks (run a release build).", subcommands: [Embed.self, Train.self, Mine.self])
+    commandName: "bench", abstract: "Speed benchmarks (run a release build).", subcommands: [Embed.self, Train.self, Mine.self, ParquetRead.self])
 
   struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(

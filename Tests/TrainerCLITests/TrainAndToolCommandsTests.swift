@@ -76,6 +76,14 @@ import Testing
     #expect(refusal(["bench", "train", "m", "--batch", "32"]).contains("Unknown option '--batch'"))
   }
 
+  @Test func benchParquetTakesAFileAndColumns() throws {
+    #expect(try parse(["bench", "parquet", "f.parquet"], as: BenchCommand.ParquetRead.self).columnNames == nil)
+    let b = try parse(["bench", "parquet", "f.parquet", "--columns", "query, positive"], as: BenchCommand.ParquetRead.self)
+    #expect(b.file == "f.parquet" && b.columnNames == ["query", "positive"])
+    #expect(refusal(["bench", "parquet", "f.parquet", "--columns", "query,,positive"]).contains("--columns: a comma-separated list"))
+    #expect(refusal(["bench", "parquet", "f.parquet", "--columns", ""]).contains("--columns: a comma-separated list"))
+  }
+
   @Test func benchMineTakesAPrecision() throws {
     let m = try parse(["bench", "mine"], as: BenchCommand.Mine.self)
     #expect(m.passages == 100_000 && m.queries == 10_000 && m.dim == 384 && m.k == 100 && m.precision == .f32)

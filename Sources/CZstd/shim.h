@@ -1,0 +1,2 @@
+// Zstandard (libzstd-dev): the Parquet reader's ZSTD pages.
+#include <zstd.h>
