@@ -2,12 +2,19 @@
 extension Recipe {
   /// The loss of a stage of this kind; InfoNCE may come with distillation and false-negative
   /// masking.
-  static func parseLoss(_ lossReader: RecipeReader, kind: StageKind, crossEncoder: Bool) throws -> (Loss, Distill?, FalseNegatives?) {
+  static func parseLoss(_ lossReader: RecipeReader, kind: StageKind, crossEncoder: Bool) throws
+    -> (Loss, Distill?, FalseNegatives?, Matryoshka?)
+  {
     var distill: Distill?
     var falseNegatives: FalseNegatives?
+    var matryoshka: Matryoshka?
     let loss: Loss = try lossReader.map { lm in
       let kindReader = try lm.required("kind")
-      switch try kindReader.string() {
+      let kindName = try kindReader.string()
+      if kindName == "infonce" || kindName == "cosent" {
+        matryoshka = try lm.optional("matryoshka").map { try parseMatryoshka($0) }
+      }
+      switch kindName {
       case "infonce":
         distill = try lm.optional("distill").map { try parseDistill($0) }
         falseNegatives = try lm.optional("false_negatives").map { try parseFalseNegatives($0) }
@@ -39,7 +46,26 @@ extension Recipe {
         throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent; for cross-encoders binary, listwise)")
       }
     }
-    return (loss, distill, falseNegatives)
+    return (loss, distill, falseNegatives, matryoshka)
+  }
+
+  /// `matryoshka: {dims: [384, 256, 128, 64], weights: [1, 1, 1, 1]}` (weights default to 1).
+  static func parseMatryoshka(_ r: RecipeReader) throws -> Matryoshka {
+    try r.map { mm in
+      let dimsReader = try mm.required("dims")
+      let dims = try dimsReader.list().map { try $0.int(atLeast: 1) }
+      guard !dims.isEmpty else { throw dimsReader.fail("expected at least one dimension") }
+      guard Set(dims).count == dims.count else { throw dimsReader.fail("a dimension is listed twice: \(dims)") }
+      var weights = [Float](repeating: 1, count: dims.count)
+      if let weightsReader = mm.optional("weights") {
+        weights = try weightsReader.list().map { try $0.float(.nonNegative) }
+        guard weights.count == dims.count else {
+          throw weightsReader.fail("\(weights.count) weights for \(dims.count) dims")
+        }
+        guard weights.contains(where: { $0 > 0 }) else { throw weightsReader.fail("at least one weight must be above 0") }
+      }
+      return Matryoshka(dims: dims, weights: weights)
+    }
   }
 
   /// `false_negatives: {guide: self, margin: M}` or `{guide: self, relative_margin: R}`.

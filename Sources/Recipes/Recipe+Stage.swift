@@ -12,7 +12,7 @@ extension Recipe {
       let mixingReader = m.optional("mixing")
       let mixing = try mixingReader?.oneOf(Mixing.self, Mixing.allCases) ?? (kind == .pretrain ? .perSource : .mixed)
       let lossReader = try m.required("loss")
-      let (loss, distill, falseNegatives) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
+      let (loss, distill, falseNegatives, matryoshka) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
       let batchSize = try positive(try m.required("batch_size"), default: 0)
       let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
       let steps = try m.optional("steps").map { try positive($0, default: 1) }
@@ -30,6 +30,7 @@ extension Recipe {
         checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing,
         onNonFinite: try m.optional("on_nonfinite")?.oneOf(OnNonFinite.self, OnNonFinite.allCases) ?? .stop)
       stage.falseNegatives = falseNegatives
+      stage.matryoshka = matryoshka
       try validate(
         stage: stage, crossEncoder: crossEncoder,
         keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader))

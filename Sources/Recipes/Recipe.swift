@@ -122,6 +122,17 @@ public struct Recipe: Sendable {
     public init(margin: Margin) { self.margin = margin }
   }
 
+  /// Matryoshka training: the stage's loss on the embeddings truncated to each of `dims`,
+  /// weighted by `weights`.
+  public struct Matryoshka: Sendable, Equatable {
+    public var dims: [Int]
+    public var weights: [Float]
+    public init(dims: [Int], weights: [Float]) {
+      self.dims = dims
+      self.weights = weights
+    }
+  }
+
   public struct Distill: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
       /// KL(teacher ‖ student) of softmaxes at this temperature, ×T²
@@ -179,6 +190,8 @@ public struct Recipe: Sendable {
     public var distill: Distill?
     /// InfoNCE stages: candidates masked as likely false negatives (GISTEmbed, the model as guide).
     public var falseNegatives: FalseNegatives? = nil
+    /// InfoNCE and CoSENT stages: the loss also on the embeddings' leading dimensions.
+    public var matryoshka: Matryoshka? = nil
     public var batchSize: Int
     public var epochs: Int?
     public var steps: Int?

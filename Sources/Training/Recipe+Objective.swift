@@ -28,3 +28,13 @@ extension Recipe.Loss {
     }
   }
 }
+
+extension Recipe.Stage {
+  /// The stage's objective: its loss with its distillation and false-negative masking, trained
+  /// Matryoshka-style when the stage says so.
+  public var objective: any Objective {
+    let plain = loss.objective(distill: distill, falseNegatives: falseNegatives)
+    guard let matryoshka else { return plain }
+    return Matryoshka(inner: plain, dims: matryoshka.dims, weights: matryoshka.weights)
+  }
+}

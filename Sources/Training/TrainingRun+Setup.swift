@@ -51,6 +51,11 @@ extension TrainingRun {
     let base = try SentenceEncoder(directory: recipe.model.base, crossEncoderHeadSeed: recipe.model.crossEncoder ? recipe.seed : nil)
     try dataSets.check(tokenizer: base.tokenizer)
     for file in dataSets.files { try file.checkTokenIds(vocabularySize: base.config.vocabSize) }
+    for stage in recipe.stages {
+      if let dims = stage.matryoshka?.dims, let wide = dims.first(where: { $0 > base.config.hiddenSize }) {
+        throw TrainingError.matryoshkaDimension(stage: stage.name, dimension: wide, hiddenSize: base.config.hiddenSize)
+      }
+    }
     let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
     // instruct stages' prompts go into the exported model, so sentence-transformers applies them
     var prompts = base.prompts

@@ -162,7 +162,7 @@ extension TrainingRun {
     let texts = TextPreparation(
       tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, queryPrefix: instruct ? "" : recipe.model.queryPrefix,
       passagePrefix: instruct ? "" : recipe.model.passagePrefix, dataSets: setup.dataSets)
-    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: stage.loss.objective(distill: stage.distill, falseNegatives: stage.falseNegatives), texts: texts)
+    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: stage.objective, texts: texts)
     step.communicator = communicator
     return step
   }

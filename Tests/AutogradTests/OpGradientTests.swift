@@ -102,6 +102,7 @@ import Testing
     try expectGradients([("a", a), ("b", b)]) { t, v in t.dotProducts(v[0], v[1]) }
     try expectGradients([("a", a), ("b", b)]) { t, v in t.cosineSimilarityMatrix(v[0], v[1]) }
     try expectGradients([("x", a)]) { t, v in t.rows(v[0], 1..<3) }
+    try expectGradients([("x", a)]) { t, v in t.l2Normalize(t.leadingColumns(v[0], 3)) }
     try expectGradients([("a", a), ("b", tensor([4, 6], seed: 22))]) { t, v in t.rowDot(v[0], v[1]) }
     try expectGradients([("x", tensor([5], seed: 23))]) { t, v in t.pairwiseDifferences(v[0]) }
     try expectGradients([("a", a), ("b", b)]) { t, v in t.concatenate([v[0], t.scale(v[1], by: 2)]) }

@@ -62,6 +62,7 @@ import Testing
     try check("l2Normalize", ["x"]) { t, v in t.l2Normalize(v[0]) }
     try check("cosineSimilarity", ["a", "b"]) { t, v in t.cosineSimilarityMatrix(v[0], v[1]) }
     try check("rows", ["x"]) { t, v in t.rows(v[0], 1..<3) }
+    try check("leadingColumns", ["x"]) { t, v in t.leadingColumns(v[0], 4) }
     try check("logSoftmax", ["x"]) { t, v in t.logSoftmax(v[0]) }
     let targets = try ints("crossEntropy.targets")
     try check("crossEntropy", ["x"]) { t, v in t.crossEntropy(v[0], targets: targets) }

@@ -22,3 +22,22 @@ extension RecipeTests {
     try expectError(with("{margin: 0.1}"), "false_negatives", "guide")
   }
 }
+
+/// `matryoshka` on InfoNCE and CoSENT losses.
+extension RecipeTests {
+  @Test func matryoshkaTakesDimsAndWeights() throws {
+    func with(_ section: String) -> String {
+      valid.replacingOccurrences(of: "      temperature: 0.05\n", with: "      temperature: 0.05\n      matryoshka: \(section)\n")
+    }
+    #expect(try Recipe.load(path: try write(with("{dims: [384, 128, 64], weights: [1, 0.5, 0.5]}"))).stages[0].matryoshka
+      == Recipe.Matryoshka(dims: [384, 128, 64], weights: [1, 0.5, 0.5]))
+    #expect(try Recipe.load(path: try write(with("{dims: [384, 64]}"))).stages[0].matryoshka == Recipe.Matryoshka(dims: [384, 64], weights: [1, 1]))
+    #expect(try Recipe.load(path: try write(valid)).stages[0].matryoshka == nil)
+    try expectError(with("{dims: []}"), "stages.0.loss.matryoshka.dims", "at least one dimension")
+    try expectError(with("{dims: [64, 64]}"), "matryoshka.dims", "listed twice")
+    try expectError(with("{dims: [0]}"), "matryoshka.dims.0")
+    try expectError(with("{dims: [384, 64], weights: [1]}"), "matryoshka.weights", "1 weights for 2 dims")
+    try expectError(with("{dims: [384, 64], weights: [0, 0]}"), "matryoshka.weights", "above 0")
+    try expectError(with("{weights: [1]}"), "matryoshka", "dims")
+  }
+}

@@ -27,6 +27,7 @@ import Training
     var loss: Recipe.Loss
     var distill: Recipe.Distill?
     var falseNegatives: Recipe.FalseNegatives?
+    var matryoshka: Recipe.Matryoshka?
     var dataSets: DataSetFiles?
     var miniBatch: Int?
     var crossEncoder = false
@@ -38,7 +39,7 @@ import Training
     try ThreadGroup.run(size: ranks) { comm in
       let model = try SentenceEncoder(directory: setup.directory, crossEncoderHeadSeed: setup.crossEncoder ? 7 : nil)
       var step = TrainingStep(
-        model, loss: setup.loss, distill: setup.distill, falseNegatives: setup.falseNegatives, maxLength: 24, queryPrefix: "query: ", passagePrefix: "passage: ",
+        model, loss: setup.loss, distill: setup.distill, falseNegatives: setup.falseNegatives, matryoshka: setup.matryoshka, maxLength: 24, queryPrefix: "query: ", passagePrefix: "passage: ",
         dataSets: setup.dataSets)
       step.communicator = comm
       let store = model.encoder.store
@@ -133,7 +134,7 @@ import Training
   /// measured against the model's largest gradient. A lost or doubled share shows as O(1).
   @Test(.needsRealModel, .needsKorNLU, arguments: [
     "infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise", "false-negatives",
-    "false-negatives-gradcache",
+    "false-negatives-gradcache", "matryoshka-gradcache", "matryoshka-cosent",
   ])
   func everyLossOnATinyEncoder(_ variant: String) throws {
     let dir = Fixtures.temporaryDirectory()
@@ -151,6 +152,14 @@ import Training
       setup.loss = .infoNCE(temperature: 0.05, symmetric: true, hardNegatives: 1)
       setup.falseNegatives = .init(margin: .absolute(0.02))
       if variant.hasSuffix("gradcache") { setup.miniBatch = 10 }
+    case "matryoshka-gradcache":
+      setup.matryoshka = .init(dims: [32, 16, 8], weights: [1, 0.5, 0.5])
+      setup.miniBatch = 10
+    case "matryoshka-cosent":
+      setup.examples = try Self.sts(32)
+      setup.loss = .cosent(scale: 20)
+      setup.matryoshka = .init(dims: [32, 8], weights: [1, 1])
+      ranks = 3
     case "kl", "margin_mse":
       (setup.dataSets, setup.examples) = try Self.distillationData(in: dir, tokenizer: try Tokenizer.load(directory: URL(fileURLWithPath: tiny)))
       setup.loss = .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 2)
@@ -172,21 +181,28 @@ import Training
     let (worst, name) = try Self.compare(
       setup, ranks: ranks, views: try Self.views(tiny, crossEncoder: setup.crossEncoder), lastNormBias: "encoder.layer.1.output.LayerNorm.bias")
     #expect(worst <= 1e-4, "\(variant): worst relative gradient difference \(worst) in \(name)")
+    if setup.matryoshka != nil {
+      // the truncated terms count: the loss differs from the plain one's
+      var plain = setup
+      plain.matryoshka = nil
+      #expect(try Self.step(plain, ranks: 1)[0].loss != Self.step(setup, ranks: 1)[0].loss)
+    }
+    var plain = setup
+    plain.miniBatch = nil
+    let a = try Self.step(plain, ranks: 1)[0]
     if setup.falseNegatives != nil {
       // some candidates are masked, not all (each query has 63 candidates and each positive 31
       // other queries; the tiny random encoder puts many near the positive)
-      var plain = setup
-      plain.miniBatch = nil
-      let a = try Self.step(plain, ranks: 1)[0]
       let masked = try #require(a.masked)
       #expect(masked > 0.5 && masked < 90, "masked per query: \(masked)")
-      if setup.miniBatch != nil {
-        // the cached step (mini-batches of 10) masks the same candidates as the plain one
-        let b = try Self.step(setup, ranks: 1)[0]
-        #expect(b.masked == a.masked && abs(a.loss - b.loss) <= 1e-5 * abs(a.loss), "loss \(b.loss) vs \(a.loss)")
-        let d = difference(b.gradients, a.gradients)
-        #expect(d.maxAbs <= 1e-4 * d.maxRef, "cached gradients: \(d)")
-      }
+    }
+    if setup.miniBatch != nil {
+      // the cached step (mini-batches of 10) on one rank equals the plain step (and masks the
+      // same false negatives)
+      let b = try Self.step(setup, ranks: 1)[0]
+      #expect(b.masked == a.masked && abs(a.loss - b.loss) <= 1e-5 * abs(a.loss), "loss \(b.loss) vs \(a.loss)")
+      let d = difference(b.gradients, a.gradients)
+      #expect(d.maxAbs <= 1e-4 * d.maxRef, "cached gradients: \(d)")
     }
   }
 

@@ -155,6 +155,9 @@ P_DROP = 0.25
 drop_mask = torch.tensor([keeps(mask_seed, i, P_DROP) for i in range(3 * 40)], dtype=torch.float32).reshape(3, 40)
 run("dropout", {"x": leaf(3, 40)}, lambda x: x * drop_mask / (1 - P_DROP))
 
+# Matryoshka truncation: the leading columns of embeddings
+run("leadingColumns", {"x": leaf(4, 6)}, lambda x: x[:, :4])
+
 os.makedirs(os.path.join(root, "Tests/Fixtures/ops"), exist_ok=True)
 save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(root, "Tests/Fixtures/ops/reference.safetensors"))
 print(len(out), "tensors")
