@@ -5,10 +5,11 @@
 /// Every node is read only when it lies in the file, each node at most once (a cycle is
 /// damage), and child levels must descend, so a damaged tree can neither loop nor over-allocate.
 enum Groups {
-  /// A group's member: its name and the position of its object header.
+  /// A group's member: its name and the position of its object header (nil for a soft link,
+  /// which the reader does not follow).
   struct Entry {
     var name: String
-    var header: Int
+    var header: Int?
     /// The B-tree and local heap cached in the entry (cache type 1), if any.
     var cachedTable: (btree: UInt64, heap: UInt64)?
   }
@@ -73,7 +74,7 @@ enum Groups {
       case 0, 1:
         let table = cache == 1 ? (try scratch.uint(o), try scratch.uint(o)) : nil
         entries.append(Entry(name: name, header: try file.position(header, "the object '\(name)'"), cachedTable: table))
-      case 2: throw FormatProblem.unsupported("'\(name)' is a soft link; hard links")
+      case 2: entries.append(Entry(name: name, header: nil, cachedTable: nil))
       default: throw FormatProblem.damaged("the symbol table entry '\(name)' has cache type \(cache)")
       }
     }

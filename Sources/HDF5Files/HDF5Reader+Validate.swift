@@ -44,13 +44,14 @@ extension HDF5Reader {
       }
       if h.first(ObjectHeader.MessageType.layout) != nil { try validateDataset(h, name) }
       for entry in try entries(h) ?? [] {
+        guard let member = entry.header else { throw FormatProblem.unsupported("'\(entry.name)' is a soft link") }
         if let cached = entry.cachedTable {
-          var table = ByteCursor(try header(entry.header).first(ObjectHeader.MessageType.symbolTable)?.data ?? [], "the symbol table of '\(entry.name)'")
+          var table = ByteCursor(try header(member).first(ObjectHeader.MessageType.symbolTable)?.data ?? [], "the symbol table of '\(entry.name)'")
           guard try table.uint(file.offsetSize) == cached.btree, try table.uint(file.offsetSize) == cached.heap else {
             throw FormatProblem.damaged("the symbol table cached for '\(entry.name)' is not its own")
           }
         }
-        members.append((entry.name, entry.header))
+        members.append((entry.name, member))
       }
     } catch let p as FormatProblem {
       throw p.unsupported ? HDF5Error.unsupported(path: path, name: name, detail: p.detail) : HDF5Error.damaged(path: path, name: name, detail: p.detail)

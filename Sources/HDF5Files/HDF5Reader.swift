@@ -73,7 +73,8 @@ final class HDF5Reader: @unchecked Sendable {
     var at = root
     for part in name.split(separator: "/") {
       guard let members = try entries(try header(at)), let entry = members.first(where: { $0.name == part }) else { return nil }
-      at = entry.header
+      guard let next = entry.header else { throw FormatProblem.unsupported("'\(part)' is a soft link (hard links are followed)") }
+      at = next
     }
     return at
   }
@@ -91,7 +92,7 @@ final class HDF5Reader: @unchecked Sendable {
     try locked(name) {
       guard let members = try entries(try object(name)) else { throw HDF5Error.missing(path: path, name: name) }
       return try members.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }.map { entry in
-        (entry.name, try header(entry.header).first(ObjectHeader.MessageType.symbolTable) != nil)
+        (entry.name, try entry.header.map { try header($0).first(ObjectHeader.MessageType.symbolTable) != nil } ?? false)
       }
     }
   }
