@@ -72,7 +72,10 @@ extension HDF5Reader {
     guard d.type.size > 0 else { throw FormatProblem.damaged("elements of 0 bytes") }
     let count = try checkedBytes(d.dims, elementSize: 1)
     let bytes = try checkedBytes(d.dims, elementSize: d.type.size)
-    let shape = d.dims.map { Int($0) }  // each fits: their product did
+    let shape = try d.dims.map { d in
+      guard let n = Int(exactly: d) else { throw FormatProblem.damaged("a dimension of \(d)") }
+      return n
+    }
     switch d.layout {
     case .compact(let data):
       guard data.count >= bytes else { throw FormatProblem.damaged("its compact data holds \(data.count) bytes of \(bytes)") }

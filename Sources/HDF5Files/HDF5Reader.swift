@@ -15,6 +15,8 @@ final class HDF5Reader: @unchecked Sendable {
   private var groups: [Int: [Groups.Entry]] = [:]
   private var chunkIndexes: [Int: ChunkIndex] = [:]
   private var heap = GlobalHeapObjects()
+  /// Whether the groups were found to form a tree (see `checkGroupTree`).
+  private var groupsFormATree = false
 
   /// A dataset's description from its object header.
   struct Dataset {
@@ -90,11 +92,32 @@ final class HDF5Reader: @unchecked Sendable {
 
   func members(of name: String) throws -> [(name: String, isGroup: Bool)] {
     try locked(name) {
+      try checkGroupTree()
       guard let members = try entries(try object(name)) else { throw HDF5Error.missing(path: path, name: name) }
       return try members.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }.map { entry in
         (entry.name, try entry.header.map { try header($0).first(ObjectHeader.MessageType.symbolTable) != nil } ?? false)
       }
     }
+  }
+
+  /// Checks once that every group is linked from one place only (the groups form a tree, as
+  /// trainer and h5py make them), so that a caller listing groups recursively ends: a group
+  /// linked from its own subtree, or from two groups, would make such a walk endless or
+  /// exponential.
+  func checkGroupTree() throws {
+    if groupsFormATree { return }
+    var seen: Set<Int> = [root], queue = [(root, "/")]
+    while let (at, name) = queue.popLast() {
+      for entry in try entries(try header(at)) ?? [] {
+        guard let member = entry.header, try header(member).first(ObjectHeader.MessageType.symbolTable) != nil else { continue }
+        let path = name == "/" ? entry.name : "\(name)/\(entry.name)"
+        guard seen.insert(member).inserted else {
+          throw FormatProblem.unsupported("group '\(path)' is a group linked from another place too (groups must form a tree)")
+        }
+        queue.append((member, path))
+      }
+    }
+    groupsFormATree = true
   }
 
   func attributes(_ h: ObjectHeader) throws -> [Attribute] {

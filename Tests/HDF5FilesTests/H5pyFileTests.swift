@@ -90,6 +90,10 @@ import Testing
     let w = #expect(throws: HDF5Error.self) { _ = try HDF5File.open(path: copy, writable: true) }
     #expect("\(w!)".contains("not supported"), "\(w!)")
 
+    let loop = Fixtures.path("hdf5/loop.h5")
+    let c = #expect(throws: HDF5Error.self) { _ = try HDF5File.open(path: loop).members(of: "/") }
+    #expect("\(c!)".contains("group 'g/back' is a group linked from another place too"), "\(c!)")
+
     let latest = Fixtures.path("hdf5/latest.h5")
     let l = #expect(throws: HDF5Error.self) { _ = try HDF5File.open(path: latest) }
     #expect("\(l!)".contains("superblock version 3"), "\(l!)")

@@ -5,7 +5,8 @@ variable- and fixed-length string attributes, an object header with continuation
 and 2-D chunked datasets with edge chunks and a multi-level chunk B-tree, chunks never written,
 a never-written contiguous dataset with a fill value, big-endian integers) and
 Tests/Fixtures/hdf5/h5py.json (every value as h5py reads it); and files the reader must refuse:
-unsupported.h5 (gzip, uint32, float64, a soft link) and latest.h5 (libver='latest').
+unsupported.h5 (gzip, uint32, float64, a soft link), loop.h5 (a group linked from itself)
+and latest.h5 (libver='latest').
 
     /tmp/refvenv/bin/python tools/reference/hdf5_files.py
 """
@@ -68,6 +69,10 @@ with h5py.File(os.path.join(out, "unsupported.h5"), "w") as f:
     f.create_dataset("double", data=np.arange(10, dtype=np.float64))
     f.create_dataset("fixed_strings", data=np.array([b"ab", b"cd"]))
     f["soft"] = h5py.SoftLink("/gzip")
+
+with h5py.File(os.path.join(out, "loop.h5"), "w") as f:
+    g = f.create_group("g")
+    g["back"] = g  # a hard link to the group itself: recursive listings would never end
 
 with h5py.File(os.path.join(out, "latest.h5"), "w", libver="latest") as f:
     f.create_dataset("x", data=np.arange(3, dtype=np.int32))
