@@ -38,3 +38,15 @@ func typeDescription(_ type: hid_t) -> String {
   default: return "type class \(H5Tget_class(type).rawValue)"
   }
 }
+
+extension Datatype {
+  /// Whether values of this stored type read as `T` without conversion (a signed integer or an
+  /// IEEE float of `T`'s size): nil if not, else whether they are big-endian.
+  func holds<T: HDF5Element>(_: T.Type) -> Bool? {
+    switch self {
+    case .integer(let size, true, let bigEndian) where T.typeClass == H5T_INTEGER && size == MemoryLayout<T>.size: return bigEndian
+    case .float(let size, let bigEndian) where T.typeClass == H5T_FLOAT && size == MemoryLayout<T>.size: return bigEndian
+    default: return nil
+    }
+  }
+}

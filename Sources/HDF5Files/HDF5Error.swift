@@ -6,6 +6,7 @@ public enum HDF5Error: Error, CustomStringConvertible {
   case damaged(path: String, name: String, detail: String)
   case failed(path: String, what: String)
   case missing(path: String, name: String)
+  case unsupported(path: String, name: String, detail: String)
   case wrongShape(path: String, name: String, detail: String)
   case wrongType(path: String, name: String, found: String, expected: String)
 
@@ -17,6 +18,7 @@ public enum HDF5Error: Error, CustomStringConvertible {
     case .damaged(let path, let name, let detail): return "\(path): '\(name)' is damaged: \(detail)"
     case .failed(let path, let what): return "\(path): HDF5 error while \(what)"
     case .missing(let path, let name): return "\(path): no dataset or attribute '\(name)'"
+    case .unsupported(let path, let name, let detail): return "\(path): '\(name)': not supported: \(detail)"
     case .wrongShape(let path, let name, let detail): return "\(path): '\(name)': \(detail)"
     case .wrongType(let path, let name, let found, let expected): return "\(path): '\(name)' holds \(found), expected \(expected)"
     }

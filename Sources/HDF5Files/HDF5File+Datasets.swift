@@ -46,7 +46,18 @@ extension HDF5File {
   }
 
   /// The shape of dataset `name`.
-  public func shape(_ name: String) throws -> [Int] { try withDataset(name) { try shape(of: $0, name) } }
+  public func shape(_ name: String) throws -> [Int] {
+    if let reader { return try reader.withDataset(name) { try shape($0.dims, name) } }
+    return try withDataset(name) { try shape(of: $0, name) }
+  }
+
+  /// Stored dimensions as a shape; a dimension beyond Int is refused.
+  func shape(_ dims: [UInt64], _ name: String) throws -> [Int] {
+    try dims.map { d in
+      guard let n = Int(exactly: d) else { throw HDF5Error.wrongShape(path: path, name: name, detail: "a dimension of \(d)") }
+      return n
+    }
+  }
 
   /// The shape of open dataset `name`; a dimension beyond Int is refused.
   func shape(of ds: hid_t, _ name: String) throws -> [Int] {
@@ -57,10 +68,7 @@ extension HDF5File {
     guard rank >= 0 else { throw HDF5Error.failed(path: path, what: "reading the shape of '\(name)'") }
     var dims = [hsize_t](repeating: 0, count: max(rank, 1))
     H5Sget_simple_extent_dims(space, &dims, nil)
-    return try dims.prefix(rank).map { d in
-      guard let n = Int(exactly: d) else { throw HDF5Error.wrongShape(path: path, name: name, detail: "a dimension of \(d)") }
-      return n
-    }
+    return try shape(Array(dims.prefix(rank)), name)
   }
 
   /// The elements of `shape`, refused unless they and their `elementSize`-byte values fit the
@@ -74,7 +82,11 @@ extension HDF5File {
       if !overflow { (bytes, overflow) = bytes.multipliedReportingOverflow(by: d) }
     }
     var fileSize: hsize_t = 0
-    guard H5Fget_filesize(id, &fileSize) >= 0 else { throw HDF5Error.failed(path: path, what: "reading the file's size") }
+    if let reader {
+      fileSize = hsize_t(reader.file.size)
+    } else {
+      guard H5Fget_filesize(id, &fileSize) >= 0 else { throw HDF5Error.failed(path: path, what: "reading the file's size") }
+    }
     guard !overflow, UInt64(bytes) <= fileSize else {
       throw HDF5Error.wrongShape(
         path: path, name: name,
@@ -85,7 +97,14 @@ extension HDF5File {
 
   /// The shape of dataset `name`, checked against the file's size (see `checkedCount`).
   public func checkedShape(_ name: String) throws -> [Int] {
-    try withDataset(name) { ds in
+    if let reader {
+      return try reader.withDataset(name) { d in
+        let shape = try shape(d.dims, name)
+        _ = try checkedCount(shape, elementSize: max(d.type.size, 1), name)
+        return shape
+      }
+    }
+    return try withDataset(name) { ds in
       let shape = try shape(of: ds, name)
       let type = H5Dget_type(ds)
       defer { H5Tclose(type) }
@@ -96,7 +115,8 @@ extension HDF5File {
 
   /// The stored element type of dataset `name`: int32, int64, float32, string, ….
   public func typeName(_ name: String) throws -> String {
-    try withDataset(name) { ds in
+    if let reader { return try reader.withDataset(name) { $0.type.description } }
+    return try withDataset(name) { ds in
       let type = H5Dget_type(ds)
       defer { H5Tclose(type) }
       return typeDescription(type)
@@ -117,7 +137,8 @@ extension HDF5File {
 
   /// Rows `only` of dataset `name`, or all of them (nil), with the dataset opened once.
   func read<T: HDF5Element>(_ name: String, only: Range<Int>?, as: T.Type) throws -> [T] {
-    try withDataset(name) { ds in
+    if let reader { return try read(name, only: only, as: T.self, reader) }
+    return try withDataset(name) { ds in
       let shape = try shape(of: ds, name)
       let rows = only ?? 0..<(shape.first ?? 1)
       let type = H5Dget_type(ds)
@@ -167,7 +188,20 @@ extension HDF5File {
 
   /// Every string of a 1-D string dataset.
   public func readStrings(_ name: String) throws -> [String] {
-    try withDataset(name) { ds in
+    if let reader {
+      return try reader.withDataset(name) { d in
+        guard case .variableString = d.type else {
+          throw HDF5Error.wrongType(path: path, name: name, found: d.type.description, expected: "variable-length string")
+        }
+        guard d.type.size == 8 + reader.file.offsetSize else {
+          throw HDF5Error.damaged(path: path, name: name, detail: "string heap IDs of \(d.type.size) bytes")
+        }
+        let shape = try shape(d.dims, name)
+        let n = try checkedCount(shape, elementSize: d.type.size, name)
+        return n == 0 ? [] : try reader.strings(d, shape: shape, count: n, name)
+      }
+    }
+    return try withDataset(name) { ds in
       let fileType = H5Dget_type(ds)
       defer { H5Tclose(fileType) }
       guard H5Tget_class(fileType) == H5T_STRING, H5Tis_variable_str(fileType) > 0 else {
@@ -176,7 +210,6 @@ extension HDF5File {
       // a heap ID takes 16 bytes in the file
       let n = try checkedCount(try shape(of: ds, name), elementSize: 16, name)
       if n == 0 { return [] }
-      try checkHeapIDs(ds, count: n, name)
       var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
       let type = stringType()
       defer { H5Tclose(type) }
@@ -190,17 +223,31 @@ extension HDF5File {
 }
 
 extension HDF5File {
-  /// Checks that every string of open dataset `name` (`count` of them) lies in a checked global
-  /// heap object of its length, before libhdf5 follows its heap ID (which it does not check). A
-  /// file opened for writing or created by this process is trusted. Only contiguous datasets
-  /// (what `write(_:strings:)` and h5py make) can be checked; others are refused.
-  func checkHeapIDs(_ ds: hid_t, count: Int, _ name: String) throws {
-    guard let (heaps, superblock) = heaps else { return }
-    let address = H5Dget_offset(ds)
-    guard address != haddr_t.max, let start = Int(exactly: address) else {
-      throw HDF5Error.wrongShape(
-        path: path, name: name, detail: "its strings are not stored contiguously (or not at all), and only contiguous ones are read")
+  /// Rows `only` (or all) of dataset `name` of a file opened read-only, through its reader.
+  func read<T: HDF5Element>(_ name: String, only: Range<Int>?, as: T.Type, _ reader: HDF5Reader) throws -> [T] {
+    try reader.withDataset(name) { d in
+      let shape = try shape(d.dims, name)
+      guard let bigEndian = d.type.holds(T.self) else {
+        throw HDF5Error.wrongType(path: path, name: name, found: d.type.description, expected: T.typeName)
+      }
+      _ = try checkedCount(shape, elementSize: MemoryLayout<T>.size, name)
+      let total = shape.first ?? 1
+      let rows = only ?? 0..<total
+      guard rows.lowerBound >= 0, rows.upperBound <= total else {
+        throw HDF5Error.wrongShape(path: path, name: name, detail: "rows \(rows) asked of \(total)")
+      }
+      if rows.isEmpty { return [] }
+      // no overflow: the whole shape's product was checked
+      var out = [T](repeating: 0, count: rows.count * shape.dropFirst().reduce(1, *))
+      if out.isEmpty { return out }
+      try out.withUnsafeMutableBytes { bytes in
+        try reader.readRows(d, shape: shape, rows: rows, into: bytes)
+        if bigEndian {
+          let size = MemoryLayout<T>.size
+          for k in stride(from: 0, to: bytes.count, by: size) { bytes[k..<(k + size)].reverse() }
+        }
+      }
+      return out
     }
-    try heaps.checkStrings(at: start, count: count, file: path, name: name, offsetSize: superblock.offsetSize)
   }
 }

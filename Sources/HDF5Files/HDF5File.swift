@@ -4,21 +4,23 @@ import Foundation
 import Glibc
 #endif
 
-/// A thin wrapper over libhdf5 for the datasets this project stores: numeric arrays of any rank
-/// (read whole or by rows), string arrays, groups, and string attributes on any object. Files
-/// are readable by h5py. Names are paths from the root ("corpus/ids"); groups on the way are
-/// created as needed.
+/// HDF5 files for the datasets this project stores: numeric arrays of any rank (read whole or
+/// by rows), string arrays, groups, and string attributes on any object. Files are readable by
+/// h5py. Names are paths from the root ("corpus/ids"); groups on the way are created as needed.
+///
+/// libhdf5 writes (files this process creates, or opens writable after checking them); a file
+/// opened read-only is read by `HDF5Reader` alone, so libhdf5 never parses an untrusted file.
 public final class HDF5File {
   public let path: String
+  /// The libhdf5 handle of a created or writable file (−1 for a file opened read-only).
   let id: hid_t
-  /// The global heaps checked when the file was opened, with the superblock (nil for a file
-  /// this process created).
-  let heaps: (GlobalHeaps, Superblock)?
+  /// The reader of a file opened read-only (nil for libhdf5's files).
+  let reader: HDF5Reader?
 
-  private init(path: String, id: hid_t, heaps: (GlobalHeaps, Superblock)? = nil) {
+  private init(path: String, id: hid_t, reader: HDF5Reader? = nil) {
     self.path = path
     self.id = id
-    self.heaps = heaps
+    self.reader = reader
   }
 
   /// Creates (truncates) a file.
@@ -50,9 +52,11 @@ public final class HDF5File {
   }
 
   /// Opens an existing file, read-only unless `writable`. A file that is not HDF5, or shorter
-  /// than its superblock records (truncated), is refused before libhdf5 reads it.
+  /// than its superblock records (truncated), is refused before anything else is read. A
+  /// read-only file is read by `HDF5Reader`; a writable one is first walked whole by it (every
+  /// object, attribute, chunk and string libhdf5 could touch), and only an undamaged file within
+  /// the reader's subset is handed to libhdf5.
   public static func open(path: String, writable: Bool = false) throws -> HDF5File {
-    ch5_quiet()
     guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error.cannotOpen(path: path) }
     guard let superblock = try Superblock.read(path: path) else {
       throw HDF5Error.corrupt(path: path, detail: "not an HDF5 file (no HDF5 signature)")
@@ -61,22 +65,25 @@ public final class HDF5File {
       throw HDF5Error.corrupt(path: path, detail: "truncated: the file has \(superblock.fileLength) bytes, "
         + "its superblock records \(superblock.requiredLength)")
     }
-    // libhdf5 trusts the object sizes of global heaps (variable-length strings, attributes):
-    // every heap is checked before it can be read
-    let heaps = try GlobalHeaps.read(path: path, lengthSize: superblock.lengthSize, base: superblock.base)
-    let id = H5Fopen(path, writable ? ch5_acc_rdwr() : ch5_acc_rdonly(), ch5_p_default())
+    let reader = try HDF5Reader(path: path, superblock: superblock)
+    guard writable else { return HDF5File(path: path, id: -1, reader: reader) }
+    try reader.validateAll()
+    ch5_quiet()
+    let id = H5Fopen(path, ch5_acc_rdwr(), ch5_p_default())
     guard id >= 0 else { throw HDF5Error.cannotOpen(path: path) }
-    return HDF5File(path: path, id: id, heaps: writable ? nil : (heaps, superblock))
+    return HDF5File(path: path, id: id)
   }
 
-  deinit { H5Fclose(id) }
+  deinit { if id >= 0 { H5Fclose(id) } }
 
   public func flush() throws {
+    if reader != nil { return }  // nothing written
     guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw HDF5Error.failed(path: path, what: "flushing") }
   }
 
   /// Whether a dataset or group exists at `name` (every group on the way must exist too).
   public func exists(_ name: String) -> Bool {
+    if let reader { return reader.exists(name) }
     var prefix = ""
     for part in name.split(separator: "/") {
       prefix += (prefix.isEmpty ? "" : "/") + part
@@ -87,6 +94,7 @@ public final class HDF5File {
 
   /// Removes the link `name` if it exists (the space is not reclaimed until the file is copied).
   public func remove(_ name: String) throws {
+    try requireWritable("removing '\(name)'")
     guard exists(name) else { return }
     guard H5Ldelete(id, name, ch5_p_default()) >= 0 else { throw HDF5Error.failed(path: path, what: "removing '\(name)'") }
   }
@@ -94,6 +102,7 @@ public final class HDF5File {
   /// The members of group `name` ("" or "/" for the root), in name order: each with whether it
   /// is a group.
   public func members(of name: String) throws -> [(name: String, isGroup: Bool)] {
+    if let reader { return try reader.members(of: name) }
     let group = H5Gopen2(id, name.isEmpty ? "/" : name, ch5_p_default())
     guard group >= 0 else { throw HDF5Error.missing(path: path, name: name) }
     defer { H5Gclose(group) }
@@ -120,6 +129,7 @@ public final class HDF5File {
 
   /// Creates group `name` (and any on the way) unless it exists.
   public func createGroup(_ name: String) throws {
+    try requireWritable("creating group '\(name)'")
     if exists(name) { return }
     let plist = intermediateGroups()
     defer { H5Pclose(plist) }
@@ -128,8 +138,14 @@ public final class HDF5File {
     H5Gclose(group)
   }
 
-  /// Opens object `name` ("/" is the root) for attribute access.
+  /// Refuses a change to a file opened read-only.
+  func requireWritable(_ what: String) throws {
+    guard reader == nil else { throw HDF5Error.failed(path: path, what: "\(what) (the file is open read-only)") }
+  }
+
+  /// Opens object `name` ("/" is the root) of a libhdf5 file for attribute access.
   func withObject<R>(_ name: String, _ body: (hid_t) throws -> R) throws -> R {
+    try requireWritable("changing '\(name)'")
     guard name == "/" || name.isEmpty || exists(name) else { throw HDF5Error.missing(path: path, name: name) }
     let object = H5Oopen(id, name.isEmpty ? "/" : name, ch5_p_default())
     guard object >= 0 else { throw HDF5Error.missing(path: path, name: name) }
@@ -158,6 +174,7 @@ public final class HDF5File {
 
   /// Reads a string attribute of object `of` (default: the root).
   public func attribute(_ name: String, of objectName: String = "/") throws -> String {
+    if let reader { return try reader.attribute(name, of: objectName) }
     let full = objectName == "/" ? name : "\(objectName)@\(name)"
     return try withObject(objectName) { object in
       guard H5Aexists(object, name) > 0 else { throw HDF5Error.missing(path: path, name: full) }
@@ -185,7 +202,8 @@ public final class HDF5File {
 
   /// The names of the attributes of object `of`, in name order.
   public func attributeNames(of objectName: String = "/") throws -> [String] {
-    try withObject(objectName) { object in
+    if let reader { return try reader.attributeNames(of: objectName) }
+    return try withObject(objectName) { object in
       var info = H5O_info_t()
       guard H5Oget_info2(object, &info, UInt32(H5O_INFO_NUM_ATTRS)) >= 0 else { throw HDF5Error.failed(path: path, what: "reading '\(objectName)'") }
       return (0..<info.num_attrs).map { i in

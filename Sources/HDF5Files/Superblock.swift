@@ -18,6 +18,10 @@ struct Superblock {
   /// The sizes of addresses and of lengths in the file, in bytes.
   let offsetSize: Int
   let lengthSize: Int
+  /// The superblock's format version (0 and 1: the root group's symbol table entry follows).
+  let version: Int
+  /// The address of the root group's object header.
+  let rootAddress: UInt64
 
   /// Reads the superblock of the file at `path`; nil if the file has no HDF5 signature.
   /// Throws when the superblock itself is cut short or names sizes HDF5 never writes.
@@ -70,10 +74,13 @@ struct Superblock {
       for k in (0..<offsetSize).reversed() { value = value << 8 | UInt64(b[start + k]) }
       return value
     }
-    // v0/1: base, free-space info, end of file, driver info; v2/3: base, extension, end of file.
+    // v0/1: base, free-space info, end of file, driver info, then the root group's symbol table
+    // entry (link name offset, object header address, …); v2/3: base, extension, end of file,
+    // root group object header.
     // libhdf5 compares the stored end of file with the file's whole length, user block included
     // (H5F__super_read), and so does this.
     return Superblock(
-      requiredLength: try address(2), fileLength: fileLength, base: offset, offsetSize: offsetSize, lengthSize: lengthSize)
+      requiredLength: try address(2), fileLength: fileLength, base: offset, offsetSize: offsetSize, lengthSize: lengthSize,
+      version: version, rootAddress: try address(version <= 1 ? 5 : 3))
   }
 }

@@ -4,11 +4,12 @@ import HDF5Files
 import Recipes
 import Training
 
-/// The HDF5 data-set reader over libhdf5 as trainer uses it: `trainer data inspect` (the file's
+/// The HDF5 data-set reader as trainer uses it: `trainer data inspect` (the file's
 /// groups, attributes, shapes and types; then the data set, its texts, data and mined negatives),
 /// `trainer run` on an hdf5 source (TrainingData.loadSources, with and without the teacher's
-/// scores) and the token ids of corpus rows that training composes. libhdf5 itself is not
-/// instrumented; traps and memory errors in our code are what this finds.
+/// scores), the token ids of corpus rows that training composes, and a writable open that
+/// changes groups as DataSetUpdate does. libhdf5 itself is not instrumented; traps and memory
+/// errors in our code, and crashes anywhere, are what this finds.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   // a new name each time: libhdf5 keeps a file open while any of its objects is
@@ -28,6 +29,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       for e in 0..<min(d.exampleCount, 64) { _ = mined.of(e) }
     }
     _ = try? d.teacherScores()
+  }
+  // what `trainer mine` and `trainer score` do to a data set (DataSetUpdate): the file is walked
+  // by the reader, and only then opened by libhdf5 to remove and add groups
+  if let file = try? HDF5File.open(path: path, writable: true) {
+    try? file.remove("mined")
+    try? file.setAttribute("model", "fuzz", on: "teacher")
+    try? file.write("teacher/scores", shape: [2], floats: [1, 2])
+    try? file.flush()
   }
   let dataSets = DataSetFiles()  // the file opened once for every source, as in a run
   for negatives in [Recipe.NegativeSource.auto, .data, .mined] {
