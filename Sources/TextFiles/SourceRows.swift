@@ -78,11 +78,16 @@ public struct BadRow: Error, Sendable, CustomStringConvertible {
 public protocol RowReader {
   /// The file, named in errors.
   var path: String { get }
+  /// The columns every row has, when the file declares them (a header, a schema); nil when
+  /// each row names its own (JSON).
+  var columns: [String]? { get }
   /// The next rows, nil after the last.
   mutating func nextChunk() throws -> [Result<SourceRow, BadRow>]?
 }
 
 extension RowReader {
+  public var columns: [String]? { nil }
+
   /// Every row of the file.
   public mutating func all() throws -> [Result<SourceRow, BadRow>] {
     var rows: [Result<SourceRow, BadRow>] = []
@@ -175,6 +180,7 @@ public struct JSONArrayRows: RowReader {
 public struct DelimitedRows: RowReader {
   public let path: String
   public let header: [String]
+  public var columns: [String]? { header }
   var records: [Result<DelimitedText.Record, DelimitedText.Failure>]?
 
   public init(path: String, delimiter: UInt8) throws {

@@ -57,6 +57,14 @@ extension TableExamples {
       }
       return scores
     }
+    /// A prompt: a text, possibly empty (absent or null: none).
+    func prompt(_ column: String) throws -> String {
+      switch row[column] {
+      case nil, .null?: return ""
+      case .string(let s)?: return s
+      case let v?: throw bad(column, .wrongType, "expected a text as the prompt, found \(v.kind)")
+      }
+    }
     func one(_ column: String) throws -> String {
       let t = try texts(column, required: true)
       guard t.count == 1 else { throw bad(column, .wrongType, "expected one text, found a list of \(t.count)") }
@@ -78,7 +86,7 @@ extension TableExamples {
         throw bad(nil, .missingColumn, "expected keys query, positive[, negative(s)] or sentence1, sentence2, score")
       }
     case .mapped(let m):
-      query = (try m.prompt.map { try texts($0, required: false).first ?? "" } ?? "") + (try one(m.query))
+      query = (try m.prompt.map { try prompt($0) } ?? "") + (try one(m.query))
       if let score = m.score {
         return try pair(row, query: query, positive: try one(m.positives[0]), score: score, source: source, bad: bad)
       }
@@ -86,7 +94,7 @@ extension TableExamples {
       negatives = try m.negatives.flatMap { try texts($0, required: false) }
     case .flagEmbedding:
       // `type` (FlagEmbedding's task type) is not used
-      query = (try texts("prompt", required: false).first ?? "") + (try one("query"))
+      query = (try prompt("prompt")) + (try one("query"))
       positives = try texts("pos", required: true)
       negatives = try texts("neg", required: false)
       if teacher {

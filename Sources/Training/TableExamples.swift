@@ -36,6 +36,15 @@ enum TableExamples {
     case .tevatron: layout = .tevatron
     default: layout = source.mapping.map { .mapped($0) }
     }
+    if let declared = reader.columns {
+      let named: [String] = switch layout {
+      case .mapped(let m)?: [m.query] + m.positives + m.negatives + [m.score, m.prompt].compactMap { $0 }
+      default: []
+      }
+      for name in named + source.keep.keys.sorted() where !declared.contains(name) {
+        throw TextFilesError.cannotRead(path: path, reason: "line 1: the header has no column '\(name)' (columns: \(declared.joined(separator: ", ")))")
+      }
+    }
     var examples: [TrainingExample] = []
     var seen = Set<String>()  // the columns some row has, to catch a mapping naming none of them
     var firstColumns: [String]?
