@@ -125,14 +125,14 @@ public struct RetrievalData: Sendable {
         guard let text = obj["text"] as? String else {
           throw EvaluationError.badLine(path: path, line: i + 1, detail: "expected a \"text\" string")
         }
-        records.append((id, joined(title: obj["title"] as? String, text: text), i + 1))
+        records.append((id, record(title: obj["title"] as? String, text: text, what: what), i + 1))
       }
     } else {
       let lines = try TextLines.read(path: path)
       let header = lines.first?.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) ?? []
       let idColumn = header.contains("_id") ? "_id" : "id"
       let rows = try TextLines.parseTSV(lines: lines, path: path, required: [idColumn, "text"])
-      records = rows.map { ($0[idColumn]!, joined(title: $0["title"], text: $0["text"]!), $0.line) }
+      records = rows.map { ($0[idColumn]!, record(title: $0["title"], text: $0["text"]!, what: what), $0.line) }
     }
     var seen: [String: Int] = [:]
     for r in records {
@@ -144,9 +144,17 @@ public struct RetrievalData: Sendable {
     return records.map { ($0.id, $0.text) }
   }
 
-  /// "title text", as BEIR corpora are usually embedded; the text alone without a title.
-  static func joined(title: String?, text: String) -> String {
+  /// A document's text joined with its title as BEIR does; a query's text as it is (after its
+  /// title, if it has one).
+  static func record(title: String?, text: String, what: String) -> String {
+    if what == "document" { return joined(title: title, text: text) }
     guard let title, !title.isEmpty else { return text }
-    return (title + " " + text).trimmingCharacters(in: .whitespaces)
+    return title + " " + text
+  }
+
+  /// "title text", stripped, as BEIR embeds a corpus (beir.retrieval.models.SentenceBERT:
+  /// `(title + " " + text).strip()`, or `text.strip()` without a title).
+  static func joined(title: String?, text: String) -> String {
+    (title.map { $0 + " " + text } ?? text).trimmingCharacters(in: .whitespacesAndNewlines)
   }
 }

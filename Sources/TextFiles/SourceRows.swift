@@ -37,7 +37,6 @@ public enum BadRowReason: String, Sendable, CaseIterable, Comparable {
   case emptyText = "empty text"
   case noPositive = "no positive"
   case scoreOutOfRange = "score outside the range"
-  case filteredOut = "filtered out"
 
   public static func < (a: BadRowReason, b: BadRowReason) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
