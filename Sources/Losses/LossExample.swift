@@ -9,8 +9,14 @@ public struct LossExample: Sendable, Equatable {
   public var score: Float?
   /// A teacher's scores of [positive, negatives…] (NaN: none), when distilling.
   public var teacher: [Float]?
+  /// The query's other positives (a query with several): never negatives of it, so a candidate
+  /// with one of these texts is masked out of its softmax.
+  public var otherPositives: [String]
 
-  public init(query: String, positive: String, negatives: [String] = [], score: Float? = nil, teacher: [Float]? = nil) {
+  public init(
+    query: String, positive: String, negatives: [String] = [], score: Float? = nil, teacher: [Float]? = nil, otherPositives: [String] = []
+  ) {
+    self.otherPositives = otherPositives
     self.query = query
     self.positive = positive
     self.negatives = negatives

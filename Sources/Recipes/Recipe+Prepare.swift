@@ -3,13 +3,37 @@ import Foundation
 /// `FORMAT:PATH` data specs and reading the `prepare` section.
 extension Recipe {
   /// `FORMAT:PATH` (as `trainer data build` takes them; a `*` in the file name expands).
+  /// `--columns ROLE=COLUMN,...` of `trainer data build`: a `columns:` mapping written on one
+  /// line (query or anchor, positive(s), negative(s), score, prompt; a role given twice, as
+  /// negative=a,negative=b, takes several columns).
+  public static func columnsSpec(_ spec: String) throws -> ColumnMapping {
+    var pairs: [(key: String, value: YAMLTree)] = []
+    for part in spec.split(separator: ",") {
+      let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard kv.count == 2, !kv[0].isEmpty, !kv[1].isEmpty else {
+        throw RecipeError(file: "", line: 0, path: spec, message: "expected ROLE=COLUMN,..., e.g. query=premise,positive=hypothesis")
+      }
+      if let i = pairs.firstIndex(where: { $0.key == kv[0] }) {
+        let items: [YAMLTree] = switch pairs[i].value {
+        case .list(let l, _): l
+        case let one: [one]
+        }
+        pairs[i].value = .list(items + [.scalar(kv[1], line: 0)], line: 0)
+      } else {
+        pairs.append((kv[0], .scalar(kv[1], line: 0)))
+      }
+    }
+    return try parseMapping(RecipeReader(file: "--columns", tree: .map(pairs, line: 0), path: "columns"))
+  }
+
   public static func dataSpec(_ spec: String) throws -> DataSource {
     guard let colon = spec.firstIndex(of: ":"), colon != spec.startIndex else {
       throw RecipeError(file: "", line: 0, path: spec, message: "expected FORMAT:PATH, e.g. nli_tsv:data/kornlu/KorNLI/xnli.dev.ko.tsv")
     }
     let format = String(spec[..<colon]), path = String(spec[spec.index(after: colon)...])
     guard let f = DataFormat(rawValue: format), f != .hdf5 else {
-      throw RecipeError(file: "", line: 0, path: spec, message: "unknown format '\(format)'; expected one of nli_tsv, sts_tsv, jsonl, pairs_tsv")
+      let known = DataFormat.allCases.filter { $0 != .hdf5 }.map(\.rawValue).joined(separator: ", ")
+      throw RecipeError(file: "", line: 0, path: spec, message: "unknown format '\(format)'; expected one of \(known)")
     }
     return DataSource(format: f, paths: try expand(path: path, spec: spec))
   }
@@ -30,7 +54,9 @@ extension Recipe {
       if let b = m.optional("build") {
         return try b.map { bm in
           func specs(_ key: String) throws -> [DataSource] {
+            // "FORMAT:PATH", or a mapping with a data source's keys (columns, on_bad_row, ...)
             try (bm.optional(key)?.list() ?? []).map { s in
+              if case .map = s.tree { return try parseSource(s, kind: .finetune, built: []) }
               do { return try dataSpec(try s.string()) } catch let e as RecipeError { throw s.fail(e.message) }
             }
           }

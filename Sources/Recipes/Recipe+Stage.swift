@@ -71,8 +71,8 @@ extension Recipe {
       throw keys.loss.fail("listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs")
     case .infoNCE where formats.contains(.stsTSV):
       throw keys.loss.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
-    case .infoNCE where stage.distill != nil && formats != [.hdf5]:
-      throw keys.loss.fail("distill needs teacher scores, which only hdf5 sources hold (trainer score)")
+    case .infoNCE where stage.distill != nil && !formats.isSubset(of: [.hdf5, .flagEmbedding]):
+      throw keys.loss.fail("distill needs teacher scores, which hdf5 sources (trainer score) and flag_embedding sources (pos_scores, neg_scores) hold")
     case .infoNCE(_, _, 0) where stage.distill != nil:
       throw keys.loss.fail("distill compares each query's positive and hard negatives: give hard_negatives > 0")
     case .cosent where formats.contains(.hdf5):
@@ -95,8 +95,11 @@ extension Recipe {
       // a data set a prepare step builds need not exist yet
       let paths = try format == .hdf5 && built.contains(pathReader.string()) ? [pathReader.string()] : expand(pathReader)
       var columns = ["sentence1", "sentence2"]
-      if let c = dm.optional("columns") {
-        guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv sources") }
+      var mapping: ColumnMapping?
+      if let c = dm.optional("columns"), format.takesColumnMapping {
+        mapping = try parseMapping(c)
+      } else if let c = dm.optional("columns") {
+        guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv, jsonl, json, csv and tsv sources") }
         columns = try c.list().map { try $0.string() }
         guard columns.count == 2, columns[0] != columns[1] else { throw c.fail("expected two different column names: [query, positive]") }
       }
@@ -125,9 +128,23 @@ extension Recipe {
       if kind == .instruct && instruction == nil {
         throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
       }
-      return DataSource(
+      var source = DataSource(
         format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName,
         minScore: minScore, negatives: negatives)
+      source.mapping = mapping
+      source.limit = try dm.optional("limit").map { try positive($0, default: 1) }
+      for key in ["on_bad_row", "score_range", "where"] {
+        guard let r = dm.optional(key) else { continue }
+        guard format.readsRows else { throw r.fail("\(key) applies to jsonl, json, csv, tsv, flag_embedding and tevatron sources") }
+        switch key {
+        case "on_bad_row": source.onBadRow = try r.oneOf(OnBadRow.self, OnBadRow.allCases)
+        case "score_range": source.scoreRange = try parseScoreRange(r)
+        default:
+          guard format.takesColumnMapping else { throw r.fail("where applies to jsonl, json, csv and tsv sources") }
+          source.keep = try parseKeep(r)
+        }
+      }
+      return source
     }
   }
 }

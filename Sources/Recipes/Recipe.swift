@@ -38,8 +38,20 @@ public struct Recipe: Sendable {
     case nliTSV = "nli_tsv"
     /// sentence1, sentence2, score: graded pairs.
     case stsTSV = "sts_tsv"
-    /// one JSON object per line: {query, positive, negative?} or {sentence1, sentence2, score}.
+    /// one JSON object per line: with `columns`, or without them by position (see `json`); a file
+    /// whose first object has {query, positive} or {sentence1, sentence2, score} keeps the fixed
+    /// keys: {query, positive, negative?, negatives?} or {sentence1, sentence2, score}.
     case jsonl
+    /// one JSON array of objects; `columns` maps roles to keys, or without them columns are taken
+    /// by position as sentence-transformers does (`score` or `label` is the score; the others in
+    /// order: query, positive, negatives).
+    case json
+    /// CSV (RFC 4180) or TSV with a header row, columns as for `json`.
+    case csv, tsv
+    /// FlagEmbedding's JSON lines: {query, pos: [...], neg: [...], pos_scores?, neg_scores?, prompt?}.
+    case flagEmbedding = "flag_embedding"
+    /// tevatron's JSON lines: {query, positive_passages: [{docid, title, text}], negative_passages}.
+    case tevatron
     /// text pairs (title/body, question/answer, translations) from two columns of a TSV with a
     /// header: (query, positive) with in-batch negatives only.
     case pairsTSV = "pairs_tsv"
@@ -71,6 +83,16 @@ public struct Recipe: Sendable {
     public var promptName: String?
     /// hdf5: which hard negatives to train with.
     public var negatives: NegativeSource
+    /// jsonl, json, csv, tsv: which columns hold which role (nil: by position, or jsonl's fixed keys).
+    public var mapping: ColumnMapping?
+    /// Rows that cannot give an example: an error (the default) or skipped and counted.
+    public var onBadRow: OnBadRow = .error
+    /// A row's score must lie in this range (else the row is bad).
+    public var scoreRange: ClosedRange<Double>?
+    /// jsonl, json, csv, tsv: only rows whose column (key) holds this text (value).
+    public var keep: [String: String] = [:]
+    /// The first N examples of the source (over its files in order); nil: all.
+    public var limit: Int?
     public init(
       format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
       instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil, negatives: NegativeSource = .auto
@@ -84,6 +106,34 @@ public struct Recipe: Sendable {
       self.instruction = instruction
       self.promptName = promptName
     }
+  }
+
+  /// Which columns of a table-like source hold the texts of an example.
+  public struct ColumnMapping: Sendable, Equatable {
+    public var query: String
+    /// Each a text column or a list-of-texts column; several positives make one example with
+    /// several (one drawn per epoch).
+    public var positives: [String]
+    public var negatives: [String]
+    /// A graded pair's score (then exactly one positive and no negatives).
+    public var score: String?
+    /// A text put before the query (per row, as FlagEmbedding's `prompt`).
+    public var prompt: String?
+    public init(query: String, positives: [String], negatives: [String] = [], score: String? = nil, prompt: String? = nil) {
+      self.query = query
+      self.positives = positives
+      self.negatives = negatives
+      self.score = score
+      self.prompt = prompt
+    }
+  }
+
+  /// What a source does with a row that cannot give an example.
+  public enum OnBadRow: String, Sendable, CaseIterable {
+    /// The run stops with an error naming the file, row or line, column and what was expected.
+    case error
+    /// The row is left out; the run reports how many were, and why.
+    case skip
   }
 
   /// How a stage's sources share batches.

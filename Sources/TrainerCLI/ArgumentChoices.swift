@@ -1,10 +1,14 @@
 import ArgumentParser
 import Evaluation
 import Mining
+import Recipes
 import SafeTensors
 
 /// `--precision f32|f16` of the stored corpus embeddings (`mine`, `bench mine`).
 extension EmbeddingChunks.Precision: ExpressibleByArgument {}
+
+/// `--on-bad-row error|skip` of `trainer data build`.
+extension Recipe.OnBadRow: ExpressibleByArgument {}
 
 /// `--dtype f32|f16`: the precision of exported weights.
 enum WeightPrecision: String, CaseIterable, ExpressibleByArgument {

@@ -15,18 +15,22 @@ struct DataCommand: ParsableCommand {
 
   struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "build", abstract: "Make a data set from TSV/JSONL files, tokenized with a model's tokenizer.")
+      commandName: "build", abstract: "Make a data set from TSV, CSV, JSON or JSON lines files, tokenized with a model's tokenizer.")
 
     @Option(help: "A model directory whose tokenizer the data set is made with.")
     var model: String
     @Option(
       name: .customLong("examples"),
-      help: "FORMAT:PATH of training examples (nli_tsv, jsonl, pairs_tsv); repeat for more files.")
+      help: "FORMAT:PATH of training examples (nli_tsv, pairs_tsv, jsonl, json, csv, tsv, flag_embedding, tevatron); repeat for more files.")
     var examples: [String] = []
     @Option(
       name: .customLong("corpus"),
-      help: "FORMAT:PATH whose texts join the corpus without being examples (nli_tsv, sts_tsv, jsonl, pairs_tsv, lines).")
+      help: "FORMAT:PATH whose texts join the corpus without being examples (any format of --examples, sts_tsv, lines).")
     var corpus: [String] = []
+    @Option(help: "ROLE=COLUMN,... for the jsonl, json, csv and tsv files (query, positive, negative, score, prompt); default: by position.")
+    var columns: String?
+    @Option(help: "What a row that cannot give an example does: error (the default) or skip (counted).")
+    var onBadRow: Recipe.OnBadRow = .error
     @Option(help: "Prefixes to check: texts that tokenize differently after a prefix than alone are counted.")
     var checkPrefix: [String] = ["query: ", "passage: "]
     @Option(help: "The HDF5 file to write (replaced only when complete).")
@@ -37,14 +41,21 @@ struct DataCommand: ParsableCommand {
     }
 
     /// A FORMAT:PATH option, its problems reported as the option's.
-    static func spec(_ spec: String) throws -> Recipe.DataSource {
-      do { return try Recipe.dataSpec(spec) } catch let e as RecipeError { throw ValidationError("'\(spec)': \(e.message)") }
+    /// A FORMAT:PATH option with --columns and --on-bad-row applied, its problems reported as the option's.
+    func spec(_ spec: String) throws -> Recipe.DataSource {
+      do {
+        var source = try Recipe.dataSpec(spec)
+        if source.format.readsRows { source.onBadRow = onBadRow }
+        if let columns, source.format.takesColumnMapping { source.mapping = try Recipe.columnsSpec(columns) }
+        return source
+      } catch let e as RecipeError { throw ValidationError("'\(spec)': \(e.message)") }
     }
 
     func run() throws {
       try runReportingErrors {
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: model))
-        let triplets = try TrainingData.triplets(try examples.map { try Self.spec($0) })
+        var report = LoadReport()
+        let triplets = try TrainingData.triplets(try examples.map { try spec($0) }, report: &report)
         var extra: [String] = []
         for spec in corpus {
           if spec.hasPrefix("lines:") {
@@ -54,9 +65,10 @@ struct DataCommand: ParsableCommand {
             }
             for p in paths { extra += try TextLines.read(path: p).filter { !$0.isEmpty } }
           } else {
-            extra += try TrainingData.load([try Self.spec(spec)]).flatMap(\.texts)
+            extra += try TrainingData.loadSources([try self.spec(spec)], report: &report)[0].flatMap(\.texts)
           }
         }
+        if let summary = report.summary { print("data: \(summary)") }
         let t0 = Date()
         let s = try DataSetBuilder.build(
           examples: triplets, corpusTexts: extra, tokenizer: tokenizer, sources: examples + corpus, checkPrefixes: checkPrefix,

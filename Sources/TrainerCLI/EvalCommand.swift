@@ -12,8 +12,8 @@ struct EvalCommand: ParsableCommand {
     discussion: """
       --sts: a TSV with a header naming sentence1, sentence2 and score; reports Pearson and Spearman of cosine, \
       Euclidean, Manhattan and dot similarity (EmbeddingSimilarityEvaluator). --retrieval: a corpus and queries \
-      (JSONL with _id, text and optional title, or TSV with a header naming id or _id and text) and qrels (TSV with \
-      a header naming query-id, corpus-id and optional score); reports accuracy, precision and recall @1/3/5/10, \
+      (JSONL with _id, text and optional title, put before the text, or TSV with a header naming id or _id and \
+      text) and qrels (TSV with a header naming query-id, corpus-id and optional score, or .jsonl with those keys); reports accuracy, precision and recall @1/3/5/10, \
       nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator). --query-prefix goes before STS sentences and \
       retrieval queries, --passage-prefix before retrieval documents.
       """)

@@ -6,21 +6,27 @@ import Recipes
 struct StageData {
   var examples: [TrainingExample]
   var sources: [Range<Int>]
+  /// What reading the stage's sources left out (skipped rows, dropped negatives).
+  var report = LoadReport()
 
   /// Every stage of `recipe`. A stage whose batch size exceeds its examples, or the distinct
   /// texts of the pool its batches draw from (one source under per_source mixing), is an
   /// error: a batch never repeats a text.
   static func load(_ recipe: Recipe, dataSets: DataSetFiles) throws -> [StageData] {
     try recipe.stages.map { stage in
-      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: stage.distill != nil)
+      var report = LoadReport()
+      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: stage.distill != nil, report: &report)
       let perSource = zip(stage.data, loaded).map { source, examples in
         guard stage.kind == .instruct, let task = source.instruction else { return examples }
         let p = recipe.model.instructionPrefix(task)
         return examples.map { e -> TrainingExample in
           switch e {
-          case .triplet(let q, let pos, let neg): .triplet(query: p + q, positive: pos, negatives: neg)
-          case .pair(let a, let b, let score): .pair(p + a, p + b, score: score)
-          case .indexed: e  // refused by the recipe: instruct sources are text files
+          case .triplet(let q, let pos, let neg): return .triplet(query: p + q, positive: pos, negatives: neg)
+          case .pair(let a, let b, let score): return .pair(p + a, p + b, score: score)
+          case .group(var g):
+            g.query = p + g.query
+            return .group(g)
+          case .indexed: return e  // refused by the recipe: instruct sources are text files
           }
         }
       }
@@ -42,7 +48,7 @@ struct StageData {
         defer { start += src.count }
         return start..<(start + src.count)
       }
-      return StageData(examples: perSource.flatMap { $0 }, sources: ranges)
+      return StageData(examples: perSource.flatMap { $0 }, sources: ranges, report: report)
     }
   }
 

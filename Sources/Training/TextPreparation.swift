@@ -63,6 +63,9 @@ extension TrainingExample {
     case (.indexed(let f, let q, _, _, _), .query): .row(file: f, row: q)
     case (.indexed(let f, _, let p, _, _), .positive): .row(file: f, row: p)
     case (.indexed(let f, _, _, let n, _), .negative(let j)): .row(file: f, row: n[j])
+    case (.group(let g), .query): .string(g.query)
+    case (.group(let g), .positive): .string(g.positives[g.drawn])
+    case (.group(let g), .negative(let j)): .string(g.negatives[j])
     case (.pair, .negative): preconditionFailure("a graded pair has no negatives")
     }
   }
@@ -76,6 +79,10 @@ extension TrainingExample {
       LossExample(
         query: Self.key(file: f, row: q), positive: Self.key(file: f, row: p), negatives: n.map { Self.key(file: f, row: $0) },
         teacher: teacher)
+    case .group(let g):
+      LossExample(
+        query: g.query, positive: g.positives[g.drawn], negatives: g.negatives, teacher: g.teacher,
+        otherPositives: g.positives.enumerated().filter { $0.offset != g.drawn }.map(\.element))
     }
   }
 }

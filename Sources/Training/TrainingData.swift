@@ -13,6 +13,8 @@ public enum TrainingExample: Sendable, Equatable {
   /// An example of an hdf5 data set: corpus rows of `DataSets.files[file]`, and the teacher's
   /// scores of [positive, negatives…] when distilling (NaN = none).
   case indexed(file: Int, query: Int, positive: Int, negatives: [Int], teacher: [Float]?)
+  /// A query with several positives, or with teacher scores from its file (`QueryGroup`).
+  case group(QueryGroup)
 
   /// Every text of the example (for keeping duplicates out of a batch); texts of hdf5 data sets
   /// by their file and corpus row.
@@ -21,6 +23,7 @@ public enum TrainingExample: Sendable, Equatable {
     case .triplet(let q, let p, let n): [q, p] + n
     case .pair(let a, let b, _): [a, b]
     case .indexed(let f, let q, let p, let n, _): ([q, p] + n).map { TrainingExample.key(file: f, row: $0) }
+    case .group(let g): [g.query] + g.positives + g.negatives
     }
   }
 
@@ -59,17 +62,28 @@ public enum TrainingData {
   public static func loadSources(
     _ sources: [Recipe.DataSource], dataSets: DataSetFiles = DataSetFiles(), teacher: Bool = false
   ) throws -> [[TrainingExample]] {
+    var report = LoadReport()
+    return try loadSources(sources, dataSets: dataSets, teacher: teacher, report: &report)
+  }
+
+  /// `loadSources`, adding to `report` what table-like sources left out (skipped bad rows,
+  /// rows a `where` filtered out, hard negatives equal to a positive). A source's `limit` keeps
+  /// its first examples.
+  public static func loadSources(
+    _ sources: [Recipe.DataSource], dataSets: DataSetFiles = DataSetFiles(), teacher: Bool = false, report: inout LoadReport
+  ) throws -> [[TrainingExample]] {
     try sources.map { source in
       var examples: [TrainingExample] = []
       for path in source.paths {
+        if let limit = source.limit, examples.count >= limit { break }
         let before = examples.count
         switch source.format {
+        case .jsonl, .json, .csv, .tsv, .flagEmbedding, .tevatron:
+          examples += try TableExamples.read(path: path, source: source, teacher: teacher, report: &report)
         case .nliTSV:
           examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }
         case .stsTSV:
           examples += try STSPairs.read(path: path).map { .pair($0.first, $0.second, score: $0.score) }
-        case .jsonl:
-          examples += try readJSONL(path: path)
         case .pairsTSV:
           let (a, b) = (source.columns[0], source.columns[1])
           var rows = try TextLines.readTSV(path: path, required: [a, b] + (source.minScore == nil ? [] : ["score"]))
@@ -87,19 +101,29 @@ public enum TrainingData {
         }
         if examples.count == before { throw TrainingError.emptyData(path: path) }
       }
+      if let limit = source.limit { examples = Array(examples.prefix(limit)) }
       return examples
     }
   }
 
-  /// The examples of text sources as (query, positive, negatives) triplets, for a data set;
-  /// graded pairs are refused, naming their files.
+  /// The examples of text sources as (query, positive, negatives) triplets, for a data set (a
+  /// query with several positives gives one triplet per positive, each with all its negatives;
+  /// teacher scores in the files are not kept: `trainer score` makes a data set's); graded pairs
+  /// are refused, naming their files.
   public static func triplets(_ sources: [Recipe.DataSource]) throws -> [TextTriplet] {
+    var report = LoadReport()
+    return try triplets(sources, report: &report)
+  }
+
+  /// `triplets`, adding to `report` what the sources left out.
+  public static func triplets(_ sources: [Recipe.DataSource], report: inout LoadReport) throws -> [TextTriplet] {
     try sources.flatMap { source in
-      try load([source]).map { e -> TextTriplet in
-        guard case .triplet(let q, let p, let n) = e else {
-          throw TrainingError.notTriplets(paths: source.paths)
+      try loadSources([source], report: &report)[0].flatMap { e -> [TextTriplet] in
+        switch e {
+        case .triplet(let q, let p, let n): return [TextTriplet(query: q, positive: p, negatives: n)]
+        case .group(let g): return g.positives.map { TextTriplet(query: g.query, positive: $0, negatives: g.negatives) }
+        default: throw TrainingError.notTriplets(paths: source.paths)
         }
-        return TextTriplet(query: q, positive: p, negatives: n)
       }
     }
   }
@@ -137,28 +161,10 @@ public enum TrainingData {
     }
   }
 
-  /// JSON lines: {"query", "positive", "negative"? or "negatives": [...]} or {"sentence1", "sentence2", "score"}.
+  /// JSON lines with the fixed keys: {"query", "positive", "negative"? and/or "negatives": [...]}
+  /// or {"sentence1", "sentence2", "score"}, per line.
   public static func readJSONL(path: String) throws -> [TrainingExample] {
-    try TextLines.read(path: path).enumerated().compactMap { i, line in
-      if line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
-      guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-        throw TrainingError.badData(path: path, line: i + 1, detail: "not a JSON object")
-      }
-      if let q = obj["query"] as? String, let p = obj["positive"] as? String {
-        var negatives = (obj["negative"] as? String).map { [$0] } ?? []
-        if let list = obj["negatives"] {
-          guard let strings = list as? [String] else {
-            throw TrainingError.badData(path: path, line: i + 1, detail: "\"negatives\" must be a list of texts")
-          }
-          negatives += strings
-        }
-        return .triplet(query: q, positive: p, negatives: negatives)
-      }
-      if let a = obj["sentence1"] as? String, let b = obj["sentence2"] as? String, let s = obj["score"] as? Double {
-        return .pair(a, b, score: Float(s))
-      }
-      throw TrainingError.badData(
-        path: path, line: i + 1, detail: "expected keys query, positive[, negative(s)] or sentence1, sentence2, score")
-    }
+    var report = LoadReport()
+    return try TableExamples.read(path: path, source: .init(format: .jsonl, paths: [path]), teacher: false, report: &report)
   }
 }

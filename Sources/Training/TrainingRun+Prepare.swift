@@ -48,9 +48,12 @@ extension TrainingRun {
         }
         defer { try? comm.waitForAll() }
         let tokenizer = try Tokenizer.load(directory: URL(fileURLWithPath: recipe.model.base))
-        let triplets = try TrainingData.triplets(examples)
+        var report = LoadReport()
+        let triplets = try TrainingData.triplets(examples, report: &report)
+        let corpusTexts = try TrainingData.loadSources(corpus, report: &report).flatMap { $0.flatMap(\.texts) }
+        if let summary = report.summary { emit(.warning("data set \(output): \(summary)")) }
         let s = try DataSetBuilder.build(
-          examples: triplets, corpusTexts: try TrainingData.load(corpus).flatMap(\.texts), tokenizer: tokenizer,
+          examples: triplets, corpusTexts: corpusTexts, tokenizer: tokenizer,
           sources: (examples + corpus).flatMap(\.paths), output: output)
         emit(.preparing("built \(output): \(s.examples) examples, \(s.texts) texts, \(s.tokens) tokens"))
 

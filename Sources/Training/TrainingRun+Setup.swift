@@ -35,6 +35,9 @@ extension TrainingRun {
   func load() throws -> Setup {
     let dataSets = DataSetFiles()
     let stageData = try StageData.load(recipe, dataSets: dataSets)
+    for (stage, data) in zip(recipe.stages, stageData) {
+      if let summary = data.report.summary { emit(.warning("stage '\(stage.name)' data: \(summary)")) }
+    }
     let evalSets = try recipe.evaluation.map { set in (set, try EvaluationSetData.load(set)) }
     let trainingTexts = Set(stageData.flatMap { $0.examples.flatMap(\.texts) })
     for (set, data) in evalSets {

@@ -37,7 +37,10 @@ extension TrainingRun {
         epochBatches = batches(setup, stage: index, epoch: progress.state.epoch)
       }
       let examples = setup.stageData[index].examples
-      let batch = epochBatches[progress.state.batchInEpoch].map { examples[$0] }
+      let epoch = progress.state.epoch
+      let batch = epochBatches[progress.state.batchInEpoch].map {
+        examples[$0].drawingPositive(seed: Seeds.positive(run: recipe.seed, stage: index, epoch: epoch, example: $0))
+      }
       let m = try trainStep(
         batch, stage: stage, step: step, optimizer: optimizer, learningRate: schedule, stageSteps: total, setup, &progress,
         miniBatch: miniBatch)
@@ -192,6 +195,13 @@ extension TrainingRun {
 enum Seeds {
   /// The sampler's seed of a stage's epoch.
   static func epoch(run seed: UInt64, stage: Int, epoch: Int) -> UInt64 { seed &+ UInt64(stage) &* 1_000_003 &+ UInt64(epoch) }
+
+  /// The seed that draws the positive of example `example` (of a query with several) in a
+  /// stage's epoch.
+  static func positive(run seed: UInt64, stage: Int, epoch: Int, example: Int) -> UInt64 {
+    var g = SplitMix64(seed: Seeds.epoch(run: seed, stage: stage, epoch: epoch) ^ (UInt64(example + 1) &* 0x9E37_79B9_7F4A_7C15))
+    return g.next()
+  }
 
   /// The dropout seed of the step after `globalStep` steps.
   static func dropout(run seed: UInt64, globalStep: Int) -> UInt64 {

@@ -19,8 +19,23 @@ import Testing
     let qrels = try write("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\t2\t2\nq2\t2\t0\nq3\t2\t1\n", "qrels.tsv", in: dir)
     let data = try RetrievalData.read(corpus: corpus, queries: queries, qrels: qrels)
     #expect(data.corpusIDs == ["d1", "2"] && data.corpusTexts == ["Seoul capital", "two"])
+    // titles and texts joined and stripped as BEIR does: (title + " " + text).strip(), text.strip()
+    let spaced = try write("{\"_id\": \"a\", \"title\": \"\", \"text\": \" x \\n\"}\n{\"_id\": \"b\", \"text\": \"\\ty \"}\n", "spaced.jsonl", in: dir)
+    #expect(try RetrievalData.read(corpus: spaced, queries: queries, qrels: try write("query-id\tcorpus-id\nq1\ta\n", "q.tsv", in: dir)).corpusTexts == ["x", "y"])
     #expect(data.queryIDs == ["q1", "q3"] && data.queryTexts == ["where", "who"])  // q2's only qrel has score 0
     #expect(data.relevant == [["d1", "2"], ["2"]])
+    // the same qrels as JSON lines (MTEB's layout), ids as strings or integers
+    let jsonl = try write(
+      "{\"query-id\": \"q1\", \"corpus-id\": \"d1\", \"score\": 1}\n{\"query-id\": \"q1\", \"corpus-id\": 2, \"score\": 2}\n"
+        + "{\"query-id\": \"q2\", \"corpus-id\": 2, \"score\": 0}\n\n{\"query-id\": \"q3\", \"corpus-id\": \"2\"}\n", "qrels.jsonl", in: dir)
+    let fromJSONL = try RetrievalData.read(corpus: corpus, queries: queries, qrels: jsonl)
+    #expect(fromJSONL.queryIDs == data.queryIDs && fromJSONL.relevant == data.relevant)
+    let bad = try write("{\"query-id\": \"q1\", \"corpus-id\": \"d1\"}\n{\"query-id\": \"q1\", \"corpus-id\": 1.5}\n", "bad.jsonl", in: dir)
+    #expect { try RetrievalData.read(corpus: corpus, queries: queries, qrels: bad) } throws: {
+      "\($0)".contains("bad.jsonl:2") && "\($0)".contains("\"corpus-id\", a string or an integer")
+    }
+    let broken = try write("{\"query-id\": \"q1\", \"corpus-id\": \"d1\"\n", "broken.jsonl", in: dir)
+    #expect { try RetrievalData.read(corpus: corpus, queries: queries, qrels: broken) } throws: { "\($0)".contains("broken.jsonl:1: not valid JSON") }
   }
 
   @Test func badRetrievalFilesGetClearErrors() throws {

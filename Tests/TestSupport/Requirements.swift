@@ -8,9 +8,9 @@ extension Trait where Self == ConditionTrait {
     .enabled(if: Fixtures.realModelReady, "models/multilingual-e5-small missing (tools/setup.sh)")
   }
 
-  /// KorNLI and KorSTS in data/kornlu (tools/setup.sh).
+  /// KorNLI and KorSTS in data/kornlu (part of the repository).
   public static var needsKorNLU: Self {
-    .enabled(if: Fixtures.kornluReady, "data/kornlu missing (tools/setup.sh)")
+    .enabled(if: Fixtures.kornluReady, "data/kornlu missing (it is part of the repository)")
   }
 
   /// The release build of trainer (`swift build -c release`).

@@ -144,7 +144,7 @@ import Training
     let e1 = #expect(throws: RecipeError.self) {
       try recipe(dir, name: "a", source: "{format: nli_tsv, path: \(nli)}", loss: "{kind: infonce, distill: {kind: kl}}")
     }
-    #expect("\(e1!)".contains("only hdf5 sources hold"))
+    #expect("\(e1!)".contains("hdf5 sources (trainer score) and flag_embedding sources"))
     let e2 = #expect(throws: RecipeError.self) {
       try recipe(dir, name: "b", source: "{format: nli_tsv, path: \(nli), negatives: mined}")
     }
