@@ -2,7 +2,7 @@
 /// `on_bad_row`, `score_range`, `where` and `limit`.
 extension Recipe.DataFormat {
   /// Formats whose rows have named columns that `columns:` maps (or that are taken by position).
-  public var takesColumnMapping: Bool { [.jsonl, .json, .csv, .tsv].contains(self) }
+  public var takesColumnMapping: Bool { [.jsonl, .json, .csv, .tsv, .parquet].contains(self) }
   /// Formats read through `RowReader`s, whose bad rows `on_bad_row` decides about.
   public var readsRows: Bool { takesColumnMapping || self == .flagEmbedding || self == .tevatron }
 }

@@ -99,7 +99,7 @@ extension Recipe {
       if let c = dm.optional("columns"), format.takesColumnMapping {
         mapping = try parseMapping(c)
       } else if let c = dm.optional("columns") {
-        guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv, jsonl, json, csv and tsv sources") }
+        guard format == .pairsTSV else { throw c.fail("columns apply to pairs_tsv, jsonl, json, csv, tsv and parquet sources") }
         columns = try c.list().map { try $0.string() }
         guard columns.count == 2, columns[0] != columns[1] else { throw c.fail("expected two different column names: [query, positive]") }
       }
@@ -135,12 +135,12 @@ extension Recipe {
       source.limit = try dm.optional("limit").map { try positive($0, default: 1) }
       for key in ["on_bad_row", "score_range", "where"] {
         guard let r = dm.optional(key) else { continue }
-        guard format.readsRows else { throw r.fail("\(key) applies to jsonl, json, csv, tsv, flag_embedding and tevatron sources") }
+        guard format.readsRows else { throw r.fail("\(key) applies to jsonl, json, csv, tsv, parquet, flag_embedding and tevatron sources") }
         switch key {
         case "on_bad_row": source.onBadRow = try r.oneOf(OnBadRow.self, OnBadRow.allCases)
         case "score_range": source.scoreRange = try parseScoreRange(r)
         default:
-          guard format.takesColumnMapping else { throw r.fail("where applies to jsonl, json, csv and tsv sources") }
+          guard format.takesColumnMapping else { throw r.fail("where applies to jsonl, json, csv, tsv and parquet sources") }
           source.keep = try parseKeep(r)
         }
       }

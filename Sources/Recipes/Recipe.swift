@@ -48,6 +48,9 @@ public struct Recipe: Sendable {
     case json
     /// CSV (RFC 4180) or TSV with a header row, columns as for `json`.
     case csv, tsv
+    /// Parquet as pyarrow and `datasets` write it (text, list-of-text and number columns), columns
+    /// as for `json`.
+    case parquet
     /// FlagEmbedding's JSON lines: {query, pos: [...], neg: [...], pos_scores?, neg_scores?, prompt?}.
     case flagEmbedding = "flag_embedding"
     /// tevatron's JSON lines: {query, positive_passages: [{docid, title, text}], negative_passages}.
@@ -83,13 +86,13 @@ public struct Recipe: Sendable {
     public var promptName: String?
     /// hdf5: which hard negatives to train with.
     public var negatives: NegativeSource
-    /// jsonl, json, csv, tsv: which columns hold which role (nil: by position, or jsonl's fixed keys).
+    /// jsonl, json, csv, tsv, parquet: which columns hold which role (nil: by position, or jsonl's fixed keys).
     public var mapping: ColumnMapping?
     /// Rows that cannot give an example: an error (the default) or skipped and counted.
     public var onBadRow: OnBadRow = .error
     /// A row's score must lie in this range (else the row is bad).
     public var scoreRange: ClosedRange<Double>?
-    /// jsonl, json, csv, tsv: only rows whose column (key) holds this text (value).
+    /// jsonl, json, csv, tsv, parquet: only rows whose column (key) holds this text (value).
     public var keep: [String: String] = [:]
     /// The first N examples of the source (over its files in order); nil: all.
     public var limit: Int?

@@ -21,13 +21,13 @@ struct DataCommand: ParsableCommand {
     var model: String
     @Option(
       name: .customLong("examples"),
-      help: "FORMAT:PATH of training examples (nli_tsv, pairs_tsv, jsonl, json, csv, tsv, flag_embedding, tevatron); repeat for more files.")
+      help: "FORMAT:PATH of training examples (nli_tsv, pairs_tsv, jsonl, json, csv, tsv, parquet, flag_embedding, tevatron); repeat for more files.")
     var examples: [String] = []
     @Option(
       name: .customLong("corpus"),
       help: "FORMAT:PATH whose texts join the corpus without being examples (any format of --examples, sts_tsv, lines).")
     var corpus: [String] = []
-    @Option(help: "ROLE=COLUMN,... for the jsonl, json, csv and tsv files (query, positive, negative, score, prompt); default: by position.")
+    @Option(help: "ROLE=COLUMN,... for the jsonl, json, csv, tsv and parquet files (query, positive, negative, score, prompt); default: by position.")
     var columns: String?
     @Option(help: "What a row that cannot give an example does: error (the default) or skip (counted).")
     var onBadRow: Recipe.OnBadRow = .error

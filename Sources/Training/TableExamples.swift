@@ -13,6 +13,7 @@ enum TableExamples {
     case .json: try JSONArrayRows(path: path)
     case .csv: try DelimitedRows(path: path, delimiter: UInt8(ascii: ","))
     case .tsv: try DelimitedRows(path: path, delimiter: UInt8(ascii: "\t"))
+    case .parquet: try ParquetRows(path: path)
     default: try JSONLinesRows(path: path)
     }
   }

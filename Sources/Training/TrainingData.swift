@@ -78,7 +78,7 @@ public enum TrainingData {
         if let limit = source.limit, examples.count >= limit { break }
         let before = examples.count
         switch source.format {
-        case .jsonl, .json, .csv, .tsv, .flagEmbedding, .tevatron:
+        case .jsonl, .json, .csv, .tsv, .parquet, .flagEmbedding, .tevatron:
           examples += try TableExamples.read(path: path, source: source, teacher: teacher, report: &report)
         case .nliTSV:
           examples += try NLITriplets.read(path: path).map { .triplet(query: $0.query, positive: $0.positive, negatives: [$0.negative]) }

@@ -42,10 +42,16 @@ import Training
     let reference = try run(dir, model, name: "flag", source: "{format: flag_embedding, path: \(f)/same.flag.jsonl}")
     for (name, source) in [
       ("st-jsonl", "{format: jsonl, path: \(f)/same.st.jsonl}"), ("csv", "{format: csv, path: \(f)/same.st.csv}"),
-      ("tsv", "{format: tsv, path: \(f)/same.st.tsv}"),
+      ("tsv", "{format: tsv, path: \(f)/same.st.tsv}"), ("parquet-snappy", "{format: parquet, path: \(f)/same.st.snappy.parquet}"),
+      ("parquet-zstd", "{format: parquet, path: \(f)/same.st.zstd.parquet}"), ("parquet-gzip", "{format: parquet, path: \(f)/same.st.gzip.parquet}"),
+      ("parquet-lists", "{format: parquet, path: \(f)/same.lists.parquet, columns: {query: query, positives: pos, negatives: neg}}"),
     ] {
       #expect(try run(dir, model, name: name, source: source) == reference, "\(name)")
     }
+    // a Parquet column the file lacks is named with the file
+    #expect {
+      try run(dir, model, name: "parquet-missing", source: "{format: parquet, path: \(f)/same.lists.parquet, columns: {query: question, positive: pos}}")
+    } throws: { "\($0)".contains("same.lists.parquet") && "\($0)".contains("question") }
     // a different mapping trains differently (the comparison can fail)
     let other = try run(dir, model, name: "swapped", source: "{format: csv, path: \(f)/same.st.csv, columns: {query: positive, positive: anchor, negatives: [negative_1, negative_2]}}")
     #expect(other != reference)

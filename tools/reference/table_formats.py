@@ -5,7 +5,9 @@
   the CSV); tricky.json: those rows as csv.DictReader reads them back.
 - same.*: the same training examples (queries with one positive and hard negatives) as
   FlagEmbedding JSON lines, sentence-transformers-style JSON lines, a JSON array, CSV and TSV,
-  each written by Python's json / csv writers; same-examples.json: the examples themselves.
+  each written by Python's json / csv writers, and as Parquet written by pyarrow (snappy, zstd
+  without dictionary and with data pages v2, gzip; row groups of 5 rows; same.lists.parquet with
+  list columns pos and neg); same-examples.json: the examples themselves.
 - distill.jsonl: FlagEmbedding JSON lines with pos_scores and neg_scores.
 - several.jsonl: FlagEmbedding JSON lines with several positives per query (and a negative
   equal to a positive, which the reader drops).
@@ -68,6 +70,17 @@ for name, delimiter in [("same.st.csv", ","), ("same.st.tsv", "\t")]:
         w = csv.DictWriter(f, fieldnames=list(st_rows[0]), delimiter=delimiter)
         w.writeheader()
         w.writerows(st_rows)
+# the same rows as Parquet, as pyarrow (and `datasets`) write it: three compressions, dictionary
+# on and off, data pages v1 and v2, row groups of 5 rows; and one file with list columns
+import pyarrow as pa
+import pyarrow.parquet as pq
+table = pa.Table.from_pylist(st_rows)
+for name, kw in [("same.st.snappy.parquet", {"compression": "snappy"}),
+                 ("same.st.zstd.parquet", {"compression": "zstd", "use_dictionary": False, "data_page_version": "2.0"}),
+                 ("same.st.gzip.parquet", {"compression": "gzip"})]:
+    pq.write_table(table, path(name), row_group_size=5, **kw)
+pq.write_table(pa.Table.from_pylist([{"query": e["query"], "pos": e["pos"], "neg": e["neg"]} for e in examples]),
+               path("same.lists.parquet"), row_group_size=5)
 
 with open(path("distill.jsonl"), "w", encoding="utf-8") as f:
     for i, e in enumerate(examples):
