@@ -8,11 +8,12 @@ struct StageEstimate {
   /// The seconds of each set's latest evaluation.
   var evaluationSeconds: [String: Double] = [:]
 
-  /// Evaluation points after `step` in a stage of `total` steps: every `every` steps and at the end.
-  static func evaluationsLeft(after step: Int, total: Int, every: Int?) -> Int {
-    guard step < total else { return 0 }
+  /// Evaluation points still to come when step `step` of a stage of `total` steps is done (its
+  /// own evaluation follows its step): every `every` steps and at the end, from `step` on.
+  static func evaluationsLeft(from step: Int, total: Int, every: Int?) -> Int {
+    guard step <= total else { return 0 }
     guard let every, every > 0 else { return 1 }
-    return total / every - step / every + (total % every == 0 ? 0 : 1)
+    return total / every - max(step - 1, 0) / every + (total % every == 0 ? 0 : 1)
   }
 
   /// Seconds for the sets `names`, and whether some were left out: a set not evaluated yet counts
@@ -32,7 +33,7 @@ struct StageEstimate {
   func eta(step: Int, total: Int, stepsDone: Int, stepSeconds: Double, every: Int?, lastStage: Bool) -> (seconds: Double?, lowerBound: Bool) {
     guard stepsDone > 0 else { return (nil, false) }
     let steps = stepSeconds / Double(stepsDone) * Double(max(total - step, 0))
-    let rounds = Self.evaluationsLeft(after: step, total: total, every: every)
+    let rounds = Self.evaluationsLeft(from: step, total: total, every: every)
     let round = seconds(of: stageSets)
     let final = lastStage ? seconds(of: finalSets) : (seconds: 0, lowerBound: false)
     return (steps + Double(rounds) * round.seconds + final.seconds, (rounds > 0 && round.lowerBound) || final.lowerBound)

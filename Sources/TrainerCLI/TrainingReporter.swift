@@ -91,8 +91,8 @@ final class TrainingReporter: @unchecked Sendable {
     case .evaluation(let e, let best):
       estimate.evaluationSeconds[e.name] = e.seconds
       stageEvaluationSeconds += e.seconds
-      print(String(format: "eval %@ after %@ (step %ld): %@ %.4f (%@)%@", e.name, e.stage, e.globalStep, e.mainMetric,
-                   e.main ?? .nan, ProgressLine.duration(e.seconds), best ? ", best so far" : ""))
+      print(String(format: "eval %@ after %@ (step %ld): %@ %.4f (%.1fs)%@", e.name, e.stage, e.globalStep, e.mainMetric,
+                   e.main ?? .nan, e.seconds, best ? ", best so far" : ""))
     case .stoppedEarly(let stage, let step, let evaluations):
       print("early stopping: stage '\(stage)' ends at step \(step) after \(evaluations) evaluations without improvement")
     case .loadedBest(let url, let best):

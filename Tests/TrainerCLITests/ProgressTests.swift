@@ -61,12 +61,15 @@ import Testing
   }
 
   @Test func evaluationsToComeAreCounted() {
-    #expect(StageEstimate.evaluationsLeft(after: 0, total: 10, every: nil) == 1)
-    #expect(StageEstimate.evaluationsLeft(after: 0, total: 10, every: 4) == 3)  // 4, 8, 10
-    #expect(StageEstimate.evaluationsLeft(after: 4, total: 10, every: 4) == 2)
-    #expect(StageEstimate.evaluationsLeft(after: 9, total: 10, every: 4) == 1)
-    #expect(StageEstimate.evaluationsLeft(after: 0, total: 10, every: 5) == 2)  // 5, 10
-    #expect(StageEstimate.evaluationsLeft(after: 10, total: 10, every: 5) == 0)
+    #expect(StageEstimate.evaluationsLeft(from: 0, total: 10, every: nil) == 1)
+    #expect(StageEstimate.evaluationsLeft(from: 10, total: 10, every: nil) == 1)  // the stage's last evaluation follows its last step
+    #expect(StageEstimate.evaluationsLeft(from: 0, total: 10, every: 4) == 3)  // 4, 8, 10
+    #expect(StageEstimate.evaluationsLeft(from: 4, total: 10, every: 4) == 3)  // step 4's own evaluation is still to come
+    #expect(StageEstimate.evaluationsLeft(from: 5, total: 10, every: 4) == 2)
+    #expect(StageEstimate.evaluationsLeft(from: 9, total: 10, every: 4) == 1)
+    #expect(StageEstimate.evaluationsLeft(from: 0, total: 10, every: 5) == 2)  // 5, 10
+    #expect(StageEstimate.evaluationsLeft(from: 10, total: 10, every: 5) == 1)
+    #expect(StageEstimate.evaluationsLeft(from: 11, total: 10, every: 5) == 0)
   }
 
   @Test func theETAIncludesEvaluations() {
@@ -81,6 +84,8 @@ import Testing
     // the last stage adds the final sets, a set not evaluated yet at the mean of those that were
     let last = e.eta(step: 2, total: 10, stepsDone: 2, stepSeconds: 4, every: 4, lastStage: true)
     #expect(last.seconds == 16 + 3 * 3 + 3 && !last.lowerBound)
+    // after the stage's last step its evaluation is still to come
+    #expect(e.eta(step: 10, total: 10, stepsDone: 10, stepSeconds: 20, every: nil, lastStage: false).seconds == 3)
   }
 
   @Test func plainLinesEveryTenStepsOrThirtySeconds() {
