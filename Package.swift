@@ -79,10 +79,13 @@ let package = Package(
       name: "TrainerCLI",
       dependencies: [
         "TextEncoder", "TextFiles", "Tokenization", "ModelImport", "HDF5Files", "Autograd", "Losses", "Training", "Recipes", "Evaluation",
-        "Reports", "DataSets", "Mining", "Communication", "SafeTensors", "Parquet",
+        "Reports", "DataSets", "Mining", "Communication", "SafeTensors", "BuildInfo", "Parquet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
+    // The version and the git revision (written before each build by the BuildRevision plugin).
+    .target(name: "BuildInfo", plugins: ["BuildRevision"]),
+    .plugin(name: "BuildRevision", capability: .buildTool()),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),

@@ -20,7 +20,9 @@ extension Recipe {
       let schedule = try parseSchedule(m.optionalSection("schedule"))
       let miniReader = m.optional("mini_batch"), budgetReader = m.optional("memory_budget_mb")
       let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: loss)
-      let clip = try m.optional("max_grad_norm")?.float(.positive)
+      // Hugging Face's Trainer clips at 1.0 unless told otherwise; `max_grad_norm: null` turns clipping off
+      let clipReader = m.optional("max_grad_norm")
+      let clip = try clipReader.map { $0.isNull ? nil : try $0.float(.positive) } ?? Stage.defaultMaxGradNorm
       let checkpoint = try m.optional("checkpoint").map { try parseCheckpoint($0) }
       var stage = Stage(
         name: name, kind: kind, data: data, loss: loss, distill: distill, batchSize: batchSize, epochs: epochs ?? (steps == nil ? 1 : nil),

@@ -250,7 +250,10 @@ public struct Recipe: Sendable {
     public var steps: Int?
     public var optimizer: Optimizer
     public var schedule: Schedule
+    /// Gradients are clipped to this global norm; nil: no clipping (`max_grad_norm: null`).
     public var maxGradNorm: Float?
+    /// The clipping norm of a stage that does not give `max_grad_norm`, as Hugging Face's Trainer.
+    public static let defaultMaxGradNorm: Float = 1.0
     public var dropout: Bool
     /// Evaluate every N steps (and always at the end of the stage); nil: only at the end.
     public var evalEvery: Int?

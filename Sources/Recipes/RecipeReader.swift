@@ -9,6 +9,12 @@ struct RecipeReader {
     RecipeError(file: file, line: line ?? tree.line, path: p ?? path, message: message)
   }
 
+  /// The value is YAML's null (`null`, `Null`, `NULL` or `~`).
+  var isNull: Bool {
+    guard case .scalar(let s, _) = tree else { return false }
+    return ["null", "Null", "NULL", "~"].contains(s)
+  }
+
   /// Where this value was given, for an error found after reading.
   var key: RecipeKey { RecipeKey(file: file, line: tree.line, path: path) }
 

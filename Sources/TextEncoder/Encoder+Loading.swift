@@ -65,6 +65,10 @@ extension Encoder {
       try Self.checkFinite(UnsafeBufferPointer(start: p, count: view.count), shape: view.shape, tensor: name, path: file.path)
       used.insert(name)
     }
+    if config.numLabels == nil, let found = try Pooler(from: file, prefix: prefix, hiddenSize: config.hiddenSize) {
+      pooler = found
+      used.formUnion(Pooler.names.map { prefix + $0 })
+    }
     return file.names.filter { !used.contains($0) }
   }
 
@@ -86,7 +90,8 @@ extension Encoder {
   }
 
   /// Writes every parameter under its Hugging Face name; a cross-encoder's encoder tensors get
-  /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`.
+  /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`. A bi-encoder's file also
+  /// holds `pooler.dense.*` (`Pooler`): the loaded one, else zeros.
   public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
     var writer = SafeTensorsWriter(metadata: metadata)
     let prefix = config.numLabels == nil ? "" : "roberta."
@@ -94,7 +99,15 @@ extension Encoder {
       writer.add(WeightNames.isHead(view.name) ? view.name : prefix + view.name, shape: view.shape,
                  floats: UnsafeBufferPointer(start: store.pointer(view.name), count: view.count), as: dtype)
     }
-    try writer.write(to: path)
+    guard config.numLabels == nil else { return try writer.write(to: path) }
+    let p = pooler ?? Pooler(zerosOfSize: config.hiddenSize)
+    try p.weight.withUnsafeBufferPointer { w in
+      try p.bias.withUnsafeBufferPointer { b in
+        writer.add(Pooler.names[0], shape: [config.hiddenSize, config.hiddenSize], floats: w, as: dtype)
+        writer.add(Pooler.names[1], shape: [config.hiddenSize], floats: b, as: dtype)
+        try writer.write(to: path)
+      }
+    }
   }
 
 }

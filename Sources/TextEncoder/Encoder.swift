@@ -6,6 +6,8 @@ public final class Encoder: @unchecked Sendable {
   public let config: EncoderConfig
   public let store: ParameterStore
   public let layers: [EncoderLayer]
+  /// `pooler.dense.*` of the weights it was loaded from, kept untouched and written back (see `Pooler`).
+  public var pooler: Pooler?
 
   /// An encoder with zeroed parameters; fill them with `load(from:)` or `initializeRandom(seed:)`.
   public init(config: EncoderConfig) {

@@ -6,9 +6,15 @@ public enum TextLines {
   /// byte order mark before the first line is dropped). A line that is not valid UTF-8 is an
   /// error naming its line number.
   public static func read(path: String) throws -> [String] {
-    guard var data = FileManager.default.contents(atPath: path) else {
+    guard let data = FileManager.default.contents(atPath: path) else {
       throw TextFilesError.cannotRead(path: path, reason: "cannot read input file")
     }
+    return try lines(of: data, path: path)
+  }
+
+  /// The lines of UTF-8 `data` as `read(path:)` splits them; `path` names the source in errors.
+  public static func lines(of data: Data, path: String) throws -> [String] {
+    var data = data
     if data.starts(with: [0xEF, 0xBB, 0xBF]) { data.removeFirst(3) }
     var lines: [String] = []
     var lineNumber = 0

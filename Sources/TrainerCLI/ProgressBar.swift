@@ -1,27 +1,24 @@
 import Foundation
 
-/// A progress bar on a terminal (stderr), nothing otherwise.
+/// A progress bar on a terminal (stderr), nothing otherwise: done/total, percent, elapsed and
+/// ETA as h:mm:ss and the rate, fitted to the terminal's width (`ProgressLine`).
 struct ProgressBar {
   let total: Int
   let label: String
   let start = Date()
-  let enabled = isatty(STDERR_FILENO) != 0
+  let enabled = Terminal.stderrIsTerminal
 
   func update(_ done: Int) {
     guard enabled, total > 0 else { return }
     let elapsed = Date().timeIntervalSince(start)
     let rate = elapsed > 0 ? Double(done) / elapsed : 0
-    FileHandle.standardError.write(Data(line(done, rate: rate).utf8))
-    if done >= total { FileHandle.standardError.write(Data("\n".utf8)) }
+    Terminal.writeError("\r" + line(done, rate: rate, elapsed: elapsed).render(width: Terminal.width))
+    if done >= total { Terminal.writeError("\n") }
   }
 
-  /// The bar after `done` of `total` at `rate` per second; counts as 64-bit integers, the bar's
-  /// fill in floating point (no overflow at any count).
-  func line(_ done: Int, rate: Double) -> String {
-    let width = 30
-    let filled = min(max(Int(Double(width) * Double(done) / Double(max(total, 1))), 0), width)
-    let eta = rate > 0 ? (Double(total) - Double(done)) / rate : 0
-    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-    return "\r\(label) [\(bar)] \(done)/\(total)  " + String(format: "%.1f/s  ETA %.0fs ", rate, eta)
+  /// The line after `done` of `total` at `rate` per second, `elapsed` seconds from the start.
+  func line(_ done: Int, rate: Double, elapsed: Double) -> ProgressLine {
+    let eta = rate > 0 ? (Double(total) - Double(done)) / rate : nil
+    return ProgressLine(label: label, done: done, total: total, elapsed: elapsed, eta: eta, fields: [String(format: "%.1f/s", rate)])
   }
 }

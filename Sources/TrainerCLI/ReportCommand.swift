@@ -9,7 +9,7 @@ struct ReportCommand: ParsableCommand {
 
   @Argument(help: "The run's output directory (holding metrics.jsonl).")
   var runDirectory: String
-  @Option(help: "The HTML file to write (default: RUN_DIRECTORY/report.html).")
+  @Option(name: [.short, .long], help: "The HTML file to write (default: RUN_DIRECTORY/report.html).")
   var output: String?
 
   func run() throws {

@@ -14,6 +14,8 @@ struct RunCommand: ParsableCommand {
   var resume = false
   @Flag(help: "Start again in an output directory that holds a run: its files move to <output>.old-YYYYMMDD-HHMMSS (nothing is deleted).")
   var overwrite = false
+  @Option(name: [.short, .long], help: "The output directory (the same as --set output=DIR).")
+  var output: String?
   @OptionGroup var options: RunOptions
 
   func validate() throws {
@@ -21,6 +23,8 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    var options = options
+    if let output { options.overrides.append("output=\(output)") }
     try options.train(recipe, resume: resume ? .latest : .none, overwrite: overwrite)
   }
 }
@@ -52,11 +56,16 @@ struct RunOptions: ParsableArguments {
   var ranks: Int?
   @Flag(help: "Resume without checking the checkpoint's files against the checksums in its trainer_state.json.")
   var noVerify = false
+  @Option(help: ArgumentHelp(
+    "When the output is not a terminal: a progress line every N steps (default: every 10 steps or 30 seconds).",
+    discussion: "Evaluations, checkpoints and warnings are always printed; a stage's first and last step too."))
+  var logEvery: Int?
   @OptionGroup var compute: ComputeOptions
 
   func validate() throws {
     if let ranks, ranks < 1 { throw ValidationError("--ranks must be at least 1, got \(ranks)") }
     try FlagChecks.atLeast(1, maxSteps, "--max-steps")
+    try FlagChecks.atLeast(1, logEvery, "--log-every")
   }
 
   /// Trains `recipe` on this job's ranks, each starting where `resume` says. SIGINT or SIGTERM
@@ -64,7 +73,8 @@ struct RunOptions: ParsableArguments {
   func train(_ recipe: String, resume: TrainingRun.Resume, overwrite: Bool = false) throws {
     try runReportingErrors {
       let r = try Recipe.loadForTraining(path: recipe, overrides: overrides)
-      let reporter = TrainingReporter()
+      let reporter = TrainingReporter(recipe: r, logEvery: logEvery)
+      defer { reporter.endBar() }  // an error is printed below the bar
       reporter.recipeArguments = ([recipe] + overrides.flatMap { ["--set", $0] }).joined(separator: " ")
       let maxSteps = maxSteps, verify = !noVerify
       StopSignals.install()
@@ -76,79 +86,6 @@ struct RunOptions: ParsableArguments {
         try run.run(resume: resume, maxSteps: maxSteps)
       }
       if let signal = StopSignals.signal { throw ExitCode(128 + signal) }
-    }
-  }
-}
-
-/// Prints training events: a progress line redrawn on a terminal, plain lines otherwise.
-final class TrainingReporter: @unchecked Sendable {
-  /// print, flushed at once (stdout to a file or pipe is block-buffered).
-  func print(_ line: String) {
-    Swift.print(line)
-    fflush(stdout)
-  }
-
-  let terminal = isatty(STDERR_FILENO) != 0
-  /// The recipe and its --set options as given, for the command that continues a stopped run.
-  var recipeArguments = ""
-  var stageStart = Date()
-  var stageFirstStep = 0
-
-  /// A step's progress line: the step and total as 64-bit integers (a total of 2^31 or more
-  /// prints as it is), the batches skipped so far when any were.
-  static func stepLine(_ m: TrainingRun.StepMetrics, eta: Double) -> String {
-    var line = "\(m.stage) \(m.step)/\(m.stageSteps)  "
-      + String(format: "loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  ETA %.0fs", m.loss, m.lr, m.gradNorm, m.tokensPerSecond, eta)
-    if let a = m.accuracy { line += String(format: "  acc %.2f", a) }
-    if m.skipped == true { line += "  (skipped: not finite)" }
-    if let n = m.skippedBatches { line += "  skipped batches \(n)" }
-    return line
-  }
-
-  func report(_ event: TrainingRun.Event) {
-    switch event {
-    case .warning(let w):
-      FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
-    case .preparing(let what):
-      print("prepare: \(what)")
-    case .stageStarted(let index, let name, let examples, let steps, let resumedAt, let miniBatch):
-      stageStart = Date()
-      stageFirstStep = resumedAt
-      print("stage \(index + 1) '\(name)': \(examples) examples, \(steps) steps" + (resumedAt > 0 ? ", resuming at step \(resumedAt)" : "")
-            + (miniBatch.map { ", GradCache mini-batches of \($0) texts" } ?? ""))
-    case .step(let m):
-      let done = m.step - stageFirstStep
-      let elapsed = Date().timeIntervalSince(stageStart)
-      let eta = done > 0 ? elapsed / Double(done) * Double(m.stageSteps - m.step) : 0
-      let line = Self.stepLine(m, eta: eta)
-      if terminal {
-        FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
-        if m.step == m.stageSteps { FileHandle.standardError.write(Data("\n".utf8)) }
-      } else {
-        print(line)
-      }
-    case .evaluation(let e, let best):
-      if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-      print(String(format: "eval %@ after %@ (step %ld): %@ %.4f (%.1fs)%@", e.name, e.stage, e.globalStep, e.mainMetric,
-                   e.main ?? .nan, e.seconds, best ? ", best so far" : ""))
-    case .stoppedEarly(let stage, let step, let evaluations):
-      print("early stopping: stage '\(stage)' ends at step \(step) after \(evaluations) evaluations without improvement")
-    case .loadedBest(let url, let best):
-      print(String(format: "loaded the best checkpoint %@ (%@ %@ %.4f) for the final evaluation and model", url.path, best.set,
-                   best.metric, best.value))
-    case .merged(let with, let weight):
-      print(String(format: "merged the trained weights (%.4g) with %@ (%.4g) for the final evaluation and model", weight, with, 1 - weight))
-    case .checkpoint(let url):
-      if !terminal { print("checkpoint \(url.path)") }
-    case .movedAside(let old):
-      print("the earlier run in this output directory was moved to \(old.path)")
-    case .stopped(let step, let checkpoint):
-      if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
-      print("stopped after step \(step)" + (checkpoint.map { ", checkpoint \($0.path)" } ?? "")
-            + "; continue with: trainer run \(recipeArguments) --resume")
-    case .finished(let model, let evaluations):
-      print("model written to \(model.path)")
-      for e in evaluations where e.stage == "final" { print(String(format: "%@: %@ %.4f", e.name, e.mainMetric, e.main ?? .nan)) }
     }
   }
 }

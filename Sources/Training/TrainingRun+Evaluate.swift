@@ -92,6 +92,6 @@ extension TrainingRun {
     if communicator.isRoot {
       try writer.write(encoder: setup.encoder, sentencePieceModel: setup.sentencePieceModel, to: modelURL.path, overwrite: true)
     }
-    emit(.finished(model: modelURL, evaluations: state.evaluations))
+    emit(.finished(model: modelURL, evaluations: state.evaluations, best: state.best))
   }
 }

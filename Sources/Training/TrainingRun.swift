@@ -89,7 +89,8 @@ public final class TrainingRun {
     case movedAside(URL)
     /// The run stopped when asked (`stopRequested`), after `globalStep` steps, with this checkpoint.
     case stopped(globalStep: Int, checkpoint: URL?)
-    case finished(model: URL, evaluations: [TrainerState.Evaluation])
+    /// The model is written; `best` is the best checkpoint when the recipe names a `best` metric.
+    case finished(model: URL, evaluations: [TrainerState.Evaluation], best: TrainerState.Best?)
   }
 
   public let recipe: Recipe

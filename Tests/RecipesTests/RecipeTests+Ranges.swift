@@ -41,6 +41,15 @@ extension RecipeTests {
                     "r.recipe:34:", "stages.1.max_grad_norm", "positive")
     try expectError(valid, overrides: ["stages.1.max_grad_norm=-1"], "stages.1.max_grad_norm", "positive")
     try expectError(valid, overrides: ["stages.1.max_grad_norm=1e39"], "stages.1.max_grad_norm", "infinite as a 32-bit float")
+    // clipping at 1.0 unless a stage says otherwise (Hugging Face's default); null turns it off
+    #expect(!valid.contains("max_grad_norm"))
+    let clipped = try Recipe.load(path: try write(valid), overrides: ["stages.1.max_grad_norm=0.5"])
+    #expect(clipped.stages[0].maxGradNorm == 1.0 && clipped.stages[1].maxGradNorm == 0.5)
+    for off in ["null", "~"] {
+      #expect(try Recipe.load(path: try write(valid), overrides: ["stages.0.max_grad_norm=\(off)"]).stages[0].maxGradNorm == nil)
+    }
+    let written = valid.replacingOccurrences(of: "    dropout: false", with: "    dropout: false\n    max_grad_norm: null")
+    #expect(try Recipe.load(path: try write(written)).stages[1].maxGradNorm == nil)
     try expectError(valid, overrides: ["stages.1.batch_size=0"], "stages.1.batch_size", "positive")
     try expectError(valid, overrides: ["stages.0.epochs=0"], "stages.0.epochs", "positive")
     try expectError(valid, overrides: ["stages.1.eval_every=0"], "stages.1.eval_every", "positive")

@@ -13,10 +13,10 @@ import Testing
     let e = try parse(["embed", "m", "--input", "in.txt", "--output", "out.h5", "--prompt", "query: "], as: EmbedCommand.self)
     #expect(e.model == "m" && e.input == "in.txt" && e.output == "out.h5")
     #expect(e.prompt == "query: " && e.instruction == nil && e.batch == 32 && e.compute.threads == nil)
-    let i = try parse(["embed", "m", "--input", "a", "--output", "b", "--instruction", "find", "--batch", "8", "--threads", "2"], as: EmbedCommand.self)
+    let i = try parse(["embed", "m", "--input", "a", "--output", "b.h5", "--instruction", "find", "--batch", "8", "--threads", "2"], as: EmbedCommand.self)
     #expect(i.instruction == "find" && i.prompt == "" && i.batch == 8 && i.compute.threads == 2)
 
-    let base = ["embed", "m", "--input", "a", "--output", "b"]
+    let base = ["embed", "m", "--input", "a", "--output", "b.h5"]
     #expect(refusal(base + ["--prompt", "q: ", "--instruction", "find"]).contains("give --prompt or --instruction, not both"))
     #expect(refusal(base + ["--instruction", "find", "--instruction-template", "{task}"]).contains("must end with {text}"))
     #expect(refusal(base + ["--batch", "0"]).contains("--batch must be positive"))

@@ -1,6 +1,8 @@
 """Files written by trainer load in Python: the imported model.safetensors in `safetensors`, and
-`trainer embed` output in h5py (shape, dtype, unit norms, attributes). Needs numpy, safetensors
-and h5py only; exits non-zero if any check fails."""
+`trainer embed` output in h5py (shape, dtype, unit norms, attributes), numpy (`np.load` of its
+.npy), JSON Lines and safetensors, each equal to the HDF5 one, also from standard input. Needs
+numpy, safetensors and h5py only; exits non-zero if any check fails. `TRAINER=path` runs another
+build of trainer (default: .build/release/trainer)."""
 import json, os, subprocess, sys, tempfile
 import h5py
 import numpy as np
@@ -8,7 +10,7 @@ from safetensors import safe_open
 
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 model = os.path.join(root, "models/multilingual-e5-small")
-trainer = os.path.join(root, ".build/release/trainer")
+trainer = os.environ.get("TRAINER", os.path.join(root, ".build/release/trainer"))
 passed = failed = 0
 
 def check(name, ok, detail=""):
@@ -20,7 +22,8 @@ with safe_open(os.path.join(model, "model.safetensors"), "np") as f:
     keys = list(f.keys())
     word = f.get_tensor("embeddings.word_embeddings.weight")
     pos = f.get_tensor("embeddings.position_embeddings.weight")
-    check("safetensors: 197 encoder tensors", len(keys) == 5 + 16 * 12, f"{len(keys)} tensors")
+    encoder = [k for k in keys if not k.startswith("pooler.")]
+    check("safetensors: 197 encoder tensors", len(encoder) == 5 + 16 * 12, f"{len(encoder)} tensors")
     check("safetensors: word embeddings float32 [250037, 384]", word.dtype == np.float32 and word.shape == (250037, 384))
     check("safetensors: position rows 0-1 zero", pos.shape == (514, 384) and not pos[:2].any())
 
@@ -36,6 +39,30 @@ with tempfile.TemporaryDirectory() as tmp:
         check("h5py: unit norms", np.allclose(np.linalg.norm(e, axis=1), 1, atol=1e-5))
         check("h5py: attributes", h.attrs["prefix"] == "query: " and h.attrs["pooling"] == "mean", dict(h.attrs))
         check("h5py: translation pair is close", float(e[0] @ e[1]) > 0.8, f"cos {float(e[0] @ e[1]):.4f}")
+
+    # the other formats of trainer embed: the same floats, shape and order
+    for ext in ["npy", "jsonl", "safetensors"]:
+        path = os.path.join(tmp, "emb." + ext)
+        subprocess.run([trainer, "embed", model, "--input", src, "-o", path, "--prompt", "query: "], check=True)
+        if ext == "npy":
+            got = np.load(path)
+            check("numpy: .npy float32 C order [3, 384] equal to the HDF5 embeddings",
+                  got.dtype == np.float32 and got.flags["C_CONTIGUOUS"] and got.shape == (3, 384) and np.array_equal(got, e))
+        elif ext == "jsonl":
+            rows = [json.loads(l) for l in open(path, encoding="utf-8")]
+            got = np.array([r["embedding"] for r in rows], dtype=np.float32)
+            check("jsonl: text and embedding per line equal to the HDF5 embeddings",
+                  [r["text"] for r in rows] == ["한 남자가 음식을 먹고 있다.", "A man is eating food.", ""] and np.array_equal(got, e))
+        else:
+            with safe_open(path, "np") as f:
+                got = f.get_tensor("embeddings")
+                check("safetensors: tensor embeddings equal to the HDF5 embeddings",
+                      list(f.keys()) == ["embeddings"] and got.dtype == np.float32 and np.array_equal(got, e)
+                      and f.metadata()["prefix"] == "query: ")
+    piped = os.path.join(tmp, "stdin.npy")
+    with open(src, "rb") as f:
+        subprocess.run([trainer, "embed", model, "--input", "-", "-o", piped, "--prompt", "query: "], stdin=f, check=True)
+    check("--input -: standard input embeds as the file does", np.array_equal(np.load(piped), e))
 
     # a data set (trainer data build) with mined negatives (trainer mine), read by h5py
     jsonl = os.path.join(tmp, "t.jsonl")
