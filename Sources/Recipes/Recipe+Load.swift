@@ -40,6 +40,7 @@ extension Recipe {
         file: r.file, model: model, seed: UInt64(seed), output: output, evaluation: evaluation, best: best, stages: stages,
         canonicalText: "")
       recipe.prepare = prepare
+      recipe.evaluateBeforeTraining = try m.optional("evaluate_before_training")?.bool() ?? true
       return recipe
     }
   }

@@ -123,9 +123,15 @@ extension Recipe {
       if kind == .instruct && instruction == nil {
         throw dm.reader.fail("a source of an instruct stage needs an instruction", path: dm.reader.path + ".instruction")
       }
-      return DataSource(
+      var source = DataSource(
         format: format, paths: paths, columns: columns, weight: weight, instruction: instruction, promptName: promptName,
         minScore: minScore, negatives: negatives)
+      source.name = try dm.optional("name")?.string()
+      source.license = try dm.optional("license")?.string()
+      if let l = dm.optional("language") {
+        source.languages = try (try? l.list()).map { try $0.map { try $0.string() } } ?? [try l.string()]
+      }
+      return source
     }
   }
 }
