@@ -81,7 +81,9 @@ struct SVGChart {
     if y1 == y0 { let pad = max(abs(y0) * 0.05, 1e-6); y0 -= pad; y1 += pad }
     let yt = Self.ticks(y0, y1, count: 5)
     y0 = min(y0, yt.first!); y1 = max(y1, yt.last!)
-    let xt = Self.ticks(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 }
+    // steps are whole numbers: no tick between two
+    let wholeX = xs.allSatisfy { $0 == $0.rounded() }
+    let xt = Self.ticks(x0, x1, count: 6).filter { $0 >= x0 && $0 <= x1 && (!wholeX || $0 == $0.rounded()) }
     func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * plotW }
     func py(_ y: Double) -> Double { top + (1 - (y - y0) / (y1 - y0)) * plotH }
     // grid and axes
@@ -167,7 +169,8 @@ struct SVGChart {
   static func label(_ v: Double, _ ticks: [Double]) -> String {
     let step = ticks.count > 1 ? abs(ticks[1] - ticks[0]) : max(abs(v), 1)
     if step >= 1000 && abs(v) >= 1000 { return String(format: "%gk", v / 1000) }
-    if step < 1e-3 { return v == 0 ? "0" : String(format: "%.1e", v) }
+    // small values (learning rates) in e-notation; fine steps between large values (0.8957 … 0.8981) in decimals
+    if step < 1e-3 && (ticks.map(abs).max() ?? 0) < 1e-2 { return v == 0 ? "0" : String(format: "%.1e", v) }
     let decimals = max(0, Int(-floor(log10(step))))
     return String(format: "%.\(min(decimals, 8))f", v)
   }

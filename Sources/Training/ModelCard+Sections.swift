@@ -74,6 +74,9 @@ extension ModelCard {
         """
     }
     let q = layout.prompts["query"] ?? recipe.model.queryPrefix
+    // example sentences in the training data's language where that is Korean
+    let korean = languages.contains("ko")
+    let examples = korean ? ["첫 번째 문장입니다.", "두 번째 문장입니다.", "전혀 다른 이야기."] : ["The first sentence.", "A second sentence.", "Something else entirely."]
     let promptArg = layout.defaultPromptName == nil && !q.isEmpty ? ", prompt_name=\"query\"" : ""
     let pooling = layout.pooling == .cls
       ? "embeddings = output.last_hidden_state[:, 0]"
@@ -88,7 +91,7 @@ extension ModelCard {
       from sentence_transformers import SentenceTransformer
 
       model = SentenceTransformer("path/to/this/model")
-      sentences = ["첫 번째 문장입니다.", "두 번째 문장입니다.", "전혀 다른 이야기."]
+      sentences = [\(examples.map { "\"\($0)\"" }.joined(separator: ", "))]
       embeddings = model.encode(sentences\(promptArg))
       print(embeddings.shape)  # (3, \(config.hiddenSize))
       print(model.similarity(embeddings, embeddings))
@@ -102,7 +105,7 @@ extension ModelCard {
 
       tokenizer = AutoTokenizer.from_pretrained("path/to/this/model")
       model = AutoModel.from_pretrained("path/to/this/model")
-      texts = ["\(Self.pythonEscaped(q))" + s for s in ["첫 번째 문장입니다.", "두 번째 문장입니다."]]
+      texts = ["\(Self.pythonEscaped(q))" + s for s in [\(examples.prefix(2).map { "\"\($0)\"" }.joined(separator: ", "))]]
       batch = tokenizer(texts, padding=True, truncation=True, max_length=\(recipe.model.maxLength), return_tensors="pt")
       with torch.no_grad():
           output = model(**batch)

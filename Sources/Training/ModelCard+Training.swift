@@ -29,7 +29,7 @@ extension ModelCard {
       loss = "InfoNCE (as sentence-transformers' MultipleNegativesRankingLoss): cross-entropy of each query's cosine similarities "
         + "to its positive, the batch's other positives and \(k) hard negative(s) per query, divided by the temperature \(t) (scale \(Self.short(1 / Double(t))))"
         + (sym ? ", plus the symmetric passage-to-query term" : "")
-    case .cosent(let scale): loss = "CoSENT (scale \(scale)): every pair of pairs whose gold scores are ordered is penalized when their cosines are not"
+    case .cosent(let scale): loss = "CoSENT (scale \(Self.short(Double(scale)))): every pair of pairs whose gold scores are ordered is penalized when their cosines are not"
     case .binary(let m): loss = "binary cross-entropy of each pair's logit (graded pairs: score / \(m))"
     case .listwise(let k): loss = "listwise cross-entropy over the positive and \(k) hard negative(s)"
     }

@@ -1,8 +1,9 @@
 import Recipes
 
 extension Recipe {
-  /// The prompts an exported model carries, as its training used them: `query` and `passage`
-  /// (the prefixes of queries and passages, replacing the base model's prompts of those names),
+  /// The prompts an exported model carries, as its training used them: `query`, and `passage`
+  /// and `document` (the prefixes of queries and passages, replacing the base model's prompts of
+  /// those names),
   /// each instruct source's instruction under its `prompt_name`, and the other prompts of the
   /// base. `defaultName` is `query` when every text of the run got that same prefix (no instruct
   /// stage and equal, non-empty query and passage prefixes), so sentence-transformers' plain
@@ -12,8 +13,9 @@ extension Recipe {
     if !model.crossEncoder {
       prompts["query"] = model.queryPrefix
       prompts["passage"] = model.passagePrefix
-      // sentence-transformers' encode_document looks for "document" before "passage"
-      if prompts["document"] != nil { prompts["document"] = model.passagePrefix }
+      // sentence-transformers' encode_document looks for "document" before "passage" (and
+      // fills in an empty "document" when the file has none)
+      prompts["document"] = model.passagePrefix
     }
     for stage in stages where stage.kind == .instruct {
       for (k, source) in stage.data.enumerated() {

@@ -41,12 +41,12 @@ import Testing
 
   @Test func oneSharedPrefixBecomesTheDefaultPrompt() throws {
     let (prompts, name) = try recipe(query: "query: ", passage: "query: ").exportedPrompts(base: base)
-    #expect(prompts == ["query": "query: ", "passage": "query: ", "other": "x: "] && name == "query")
+    #expect(prompts == ["query": "query: ", "passage": "query: ", "document": "query: ", "other": "x: "] && name == "query")
   }
 
   @Test func differentPrefixesGiveNoDefault() throws {
     let (prompts, name) = try recipe(query: "query: ", passage: "passage: ").exportedPrompts(base: base)
-    #expect(prompts["query"] == "query: " && prompts["passage"] == "passage: " && name == nil)
+    #expect(prompts["query"] == "query: " && prompts["passage"] == "passage: " && prompts["document"] == "passage: " && name == nil)
     // no prefix at all: the base's prompts of these roles are replaced by the empty ones training used
     let (none, noName) = try recipe(query: "", passage: "").exportedPrompts(base: base)
     #expect(none["query"] == "" && none["passage"] == "" && noName == nil)

@@ -79,7 +79,7 @@ import Training
     let exported = out.appendingPathComponent("model")
     let st = try JSONSerialization.jsonObject(with: Data(contentsOf: exported.appendingPathComponent("config_sentence_transformers.json"))) as! [String: Any]
     #expect(st["default_prompt_name"] as? String == "query")
-    #expect((st["prompts"] as? [String: String]) == ["query": "query: ", "passage": "query: "])
+    #expect((st["prompts"] as? [String: String]) == ["query": "query: ", "passage": "query: ", "document": "query: "])
     let card = try String(contentsOf: exported.appendingPathComponent("README.md"), encoding: .utf8)
     let front = card.components(separatedBy: "---\n")[1]
     for line in [
