@@ -66,7 +66,7 @@ let package = Package(
       name: "Training",
       dependencies: [
         "Autograd", "Communication", "Losses", "TextEncoder", "TextFiles", "Tokenization", "Recipes", "SafeTensors", "Evaluation", "DataSets",
-        "Mining", "HDF5Files", "Parquet",
+        "Mining", "HDF5Files", "Parquet", "BuildInfo",
       ],
       swiftSettings: cpuFlags),
     .target(name: "DataSets", dependencies: ["Autograd", "HDF5Files", "Tokenization"]),

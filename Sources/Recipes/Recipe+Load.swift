@@ -41,6 +41,7 @@ extension Recipe {
         canonicalText: "")
       recipe.prepare = prepare
       recipe.merge = try m.optional("merge").map { try parseMerge($0, best: best, crossEncoder: model.crossEncoder) }
+      recipe.evaluateBeforeTraining = try m.optional("evaluate_before_training")?.bool() ?? true
       return recipe
     }
   }

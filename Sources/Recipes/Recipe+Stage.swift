@@ -146,6 +146,11 @@ extension Recipe {
           source.keep = try parseKeep(r)
         }
       }
+      source.name = try dm.optional("name")?.string()
+      source.license = try dm.optional("license")?.string()
+      if let l = dm.optional("language") {
+        source.languages = try (try? l.list()).map { try $0.map { try $0.string() } } ?? [try l.string()]
+      }
       return source
     }
   }

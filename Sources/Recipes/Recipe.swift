@@ -96,6 +96,12 @@ public struct Recipe: Sendable {
     public var keep: [String: String] = [:]
     /// The first N examples of the source (over its files in order); nil: all.
     public var limit: Int?
+    /// The data set's name (a Hugging Face id such as `kor-nlu-datasets/KorNLI`) and licence
+    /// (`cc-by-sa-4.0`), for the model card's metadata; nil: not stated.
+    public var name: String?
+    public var license: String?
+    /// The languages of its texts (ISO 639-1 codes such as `ko`), for the model card.
+    public var languages: [String] = []
     public init(
       format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
       instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil, negatives: NegativeSource = .auto
@@ -378,6 +384,9 @@ public struct Recipe: Sendable {
   public var output: String
   public var evaluation: [EvalSet]
   public var best: Best?
+  /// Evaluate the sets evaluated during training once before the first step (step 0, the
+  /// baseline of the report); never on a resume.
+  public var evaluateBeforeTraining = true
   public var stages: [Stage]
   /// Steps run before the stages (a teacher, data sets, mining, scoring).
   public var prepare: [PrepareStep] = []

@@ -2,8 +2,8 @@ import Evaluation
 import Foundation
 
 /// A run directory's record, as `trainer run` leaves it: `metrics.jsonl` (a line per step and per
-/// evaluation) and `recipe.yaml` (the recipe file's text, then a `# overrides` line and the
-/// `--set` strings, not applied).
+/// evaluation), `recipe.yaml` (the recipe file's text, then a `# overrides` line and the
+/// `--set` strings, not applied) and `run.json` (what it ran on, `RunInfoRecord`).
 public struct RunLog {
   public struct Step {
     public var stage: String
@@ -30,12 +30,15 @@ public struct RunLog {
     /// Every metric, in sentence-transformers' order; nil where the value was not finite.
     public var metrics: [(name: String, value: Double?)]
     public var main: Double? { metrics.first { $0.name == mainMetric }?.value ?? nil }
+    /// The evaluation before the first step (`evaluate_before_training`).
+    public var isBaseline: Bool { stage == "baseline" }
   }
 
   public var directory: URL
   public var steps: [Step]
   public var evaluations: [Evaluation]
   public var recipeText: String?
+  public var info: RunInfoRecord?
 
   /// The stages in the order they ran, with their steps.
   public var stages: [(name: String, steps: [Step])] {
@@ -101,7 +104,7 @@ public struct RunLog {
       throw ReportError.cannotRead(path: metricsPath, detail: "holds no steps and no evaluations")
     }
     let recipe = FileManager.default.contents(atPath: dir.appendingPathComponent("recipe.yaml").path).flatMap { String(data: $0, encoding: .utf8) }
-    return RunLog(directory: dir, steps: steps, evaluations: evaluations, recipeText: recipe)
+    return RunLog(directory: dir, steps: steps, evaluations: evaluations, recipeText: recipe, info: try RunInfoRecord.read(directory: dir))
   }
 
   /// The position of every metric sentence-transformers reports, in its order.

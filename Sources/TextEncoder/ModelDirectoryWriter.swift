@@ -69,7 +69,7 @@ public struct ModelDirectoryWriter {
       try Self.jsonData(["max_seq_length": maxSeq, "do_lower_case": false]).write(
         to: tmp.appendingPathComponent("sentence_bert_config.json"))
       try Self.jsonData([
-        "prompts": layout.prompts, "default_prompt_name": NSNull(), "similarity_fn_name": "cosine",
+        "prompts": layout.prompts, "default_prompt_name": layout.defaultPromptName.map { $0 as Any } ?? NSNull(), "similarity_fn_name": "cosine",
         "__version__": ["sentence_transformers": "3.0.0"],
       ] as [String: Any]).write(to: tmp.appendingPathComponent("config_sentence_transformers.json"))
       try Self.jsonData([

@@ -13,10 +13,18 @@ public final class SentenceEncoder: @unchecked Sendable {
   public let pooling: PoolingMode
   public let normalize: Bool
   public let prompts: [String: String]
+  /// config_sentence_transformers.json's default_prompt_name (a key of `prompts`), if any.
+  public let defaultPromptName: String?
   /// sentence_bert_config.json's max_seq_length, if given.
   public let maxSeqLength: Int?
 
   public var config: EncoderConfig { encoder.config }
+
+  /// The text of the prompt named `name` in the model's config_sentence_transformers.json; an
+  /// error naming the prompts it has.
+  public func prompt(named name: String) throws -> String {
+    try SentenceTransformersLayout(prompts: prompts).prompt(named: name, directory: directory)
+  }
 
   /// With `crossEncoderHeadSeed`, the model is loaded as a cross-encoder with one logit: a
   /// sentence encoder's weights get a fresh classification head from that seed (a
@@ -37,6 +45,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     pooling = layout.pooling
     normalize = layout.normalize
     prompts = layout.prompts
+    defaultPromptName = layout.defaultPromptName
     maxSeqLength = layout.maxSeqLength
   }
 

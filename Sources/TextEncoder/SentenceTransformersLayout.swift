@@ -2,18 +2,36 @@ import Autograd
 import Foundation
 
 /// What the sentence-transformers files of a model directory say: pooling mode, whether a
-/// Normalize module follows, the maximum sequence length and the named prompts.
+/// Normalize module follows, the maximum sequence length, the named prompts and the prompt
+/// sentence-transformers' `encode` applies when given none (`default_prompt_name`).
 public struct SentenceTransformersLayout: Sendable, Equatable {
   public var pooling: PoolingMode = .mean
   public var normalize: Bool = false
   public var maxSeqLength: Int? = nil
   public var prompts: [String: String] = [:]
+  /// A key of `prompts`; nil: no prompt unless one is asked for.
+  public var defaultPromptName: String? = nil
 
-  public init(pooling: PoolingMode = .mean, normalize: Bool = false, maxSeqLength: Int? = nil, prompts: [String: String] = [:]) {
+  public init(
+    pooling: PoolingMode = .mean, normalize: Bool = false, maxSeqLength: Int? = nil, prompts: [String: String] = [:],
+    defaultPromptName: String? = nil
+  ) {
     self.pooling = pooling
     self.normalize = normalize
     self.maxSeqLength = maxSeqLength
     self.prompts = prompts
+    self.defaultPromptName = defaultPromptName
+  }
+
+  /// The text of the prompt named `name`; an error naming the prompts the directory has.
+  public func prompt(named name: String, directory: String) throws -> String {
+    guard let p = prompts[name] else {
+      let known = prompts.keys.sorted().joined(separator: ", ")
+      throw TextEncoderError.badConfig(
+        path: URL(fileURLWithPath: directory).appendingPathComponent("config_sentence_transformers.json").path, key: "prompts",
+        detail: "no prompt named '\(name)' (it has: \(known.isEmpty ? "none" : known))")
+    }
+    return p
   }
 
   static func json(_ url: URL) throws -> [String: Any]? {
@@ -57,10 +75,16 @@ public struct SentenceTransformersLayout: Sendable, Equatable {
     if let sb = try json(dir.appendingPathComponent("sentence_bert_config.json")), let n = sb["max_seq_length"] as? Int {
       layout.maxSeqLength = n
     }
-    if let st = try json(dir.appendingPathComponent("config_sentence_transformers.json")),
-      let prompts = st["prompts"] as? [String: String]
-    {
-      layout.prompts = prompts
+    let stURL = dir.appendingPathComponent("config_sentence_transformers.json")
+    if let st = try json(stURL) {
+      if let prompts = st["prompts"] as? [String: String] { layout.prompts = prompts }
+      if let name = st["default_prompt_name"] as? String {
+        guard layout.prompts[name] != nil else {
+          throw TextEncoderError.badConfig(
+            path: stURL.path, key: "default_prompt_name", detail: "'\(name)' is not one of the prompts (\(layout.prompts.keys.sorted().joined(separator: ", ")))")
+        }
+        layout.defaultPromptName = name
+      }
     }
     return layout
   }

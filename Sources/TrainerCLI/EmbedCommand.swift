@@ -21,6 +21,8 @@ struct EmbedCommand: ParsableCommand {
   var format: EmbeddingFormat?
   @Option(help: "Text put before every sentence, e.g. \"query: \".")
   var prompt: String = ""
+  @Option(help: "The prompt of this name stored in the model (config_sentence_transformers.json), before every sentence.")
+  var promptName: String?
   @Option(help: "A task instruction: every sentence is formatted as a query of that task with --instruction-template.")
   var instruction: String?
   @Option(help: "The template --instruction uses; {task} is the instruction, {text} (at the end) the sentence.")
@@ -34,6 +36,9 @@ struct EmbedCommand: ParsableCommand {
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if promptName != nil && (!prompt.isEmpty || instruction != nil) {
+      throw ValidationError("give one of --prompt, --prompt-name and --instruction")
+    }
     if instruction != nil {
       guard prompt.isEmpty else { throw ValidationError("give --prompt or --instruction, not both") }
       guard InstructionTemplate(instructionTemplate) != nil else {
@@ -58,7 +63,8 @@ struct EmbedCommand: ParsableCommand {
       let texts = try Self.texts(input) { FileHandle.standardInput.readDataToEndOfFile() }
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()
-      let prefix = instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? prompt
+      let prefix = try promptName.map { try model.prompt(named: $0) }
+        ?? instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? prompt
       let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
       let seconds = Date().timeIntervalSince(start)
       try format.write(

@@ -15,7 +15,8 @@ struct EvalCommand: ParsableCommand {
       (JSONL with _id, text and optional title, put before the text, or TSV with a header naming id or _id and \
       text) and qrels (TSV with a header naming query-id, corpus-id and optional score, or .jsonl with those keys); reports accuracy, precision and recall @1/3/5/10, \
       nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator). --query-prefix goes before STS sentences and \
-      retrieval queries, --passage-prefix before retrieval documents.
+      retrieval queries, --passage-prefix before retrieval documents; --prompt-name NAME puts the model's prompt \
+      NAME (config_sentence_transformers.json) before every text, as sentence-transformers' encode(prompt_name=NAME).
       """)
 
   @Argument(help: "A Hugging Face / sentence-transformers model directory (or a checkpoint).")
@@ -25,6 +26,8 @@ struct EvalCommand: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "CORPUS QUERIES QRELS of a retrieval set; repeat for several.")
   var retrieval: [String] = []
   @OptionGroup var encode: EncodeOptions
+  @Option(help: "The prompt of this name stored in the model, before every text (instead of the prefixes).")
+  var promptName: String?
   @Option(help: "Retrieval similarities, comma-separated.")
   var similarity = RetrievalSimilarities([.cosine])
   @Option(help: "Texts per forward pass.")
@@ -39,6 +42,9 @@ struct EvalCommand: ParsableCommand {
       throw ValidationError("--retrieval takes three files: CORPUS QUERIES QRELS (got \(retrieval.count))")
     }
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if promptName != nil && !(encode.queryPrefix.isEmpty && encode.passagePrefix.isEmpty) {
+      throw ValidationError("give --prompt-name or --query-prefix/--passage-prefix, not both")
+    }
   }
 
   func run() throws {
@@ -52,9 +58,11 @@ struct EvalCommand: ParsableCommand {
         sets.append((retrieval[i + 1], "retrieval", .retrieval(data)))
       }
       let model = try SentenceEncoder(directory: self.model)
+      let prompt = try promptName.map { try model.prompt(named: $0) }
+      let queryPrefix = prompt ?? encode.queryPrefix, passagePrefix = prompt ?? encode.passagePrefix
       let evaluator = Evaluator(
         encoder: model.encoder, tokenizer: model.tokenizer, pooling: model.pooling, normalize: model.normalize,
-        maxLength: encode.maxLength, queryPrefix: encode.queryPrefix, passagePrefix: encode.passagePrefix, batchSize: batch)
+        maxLength: encode.maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix, batchSize: batch)
       var results: [[String: Any]] = []
       let toStdout = json == "-"
       for set in sets {
@@ -80,7 +88,7 @@ struct EvalCommand: ParsableCommand {
       }
       if let json {
         let payload: [String: Any] = [
-          "model": self.model, "query_prompt": encode.queryPrefix, "passage_prompt": encode.passagePrefix, "sets": results,
+          "model": self.model, "query_prompt": queryPrefix, "passage_prompt": passagePrefix, "sets": results,
         ]
         let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
         if toStdout {

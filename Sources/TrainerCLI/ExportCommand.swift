@@ -22,10 +22,11 @@ struct ExportCommand: ParsableCommand {
       let dir = URL(fileURLWithPath: checkpoint)
       var writer = ModelDirectoryWriter(
         layout: SentenceTransformersLayout(
-          pooling: model.pooling, normalize: model.normalize, maxSeqLength: model.maxSeqLength, prompts: model.prompts))
+          pooling: model.pooling, normalize: model.normalize, maxSeqLength: model.maxSeqLength, prompts: model.prompts,
+          defaultPromptName: model.defaultPromptName))
       writer.weightsDType = dtype.dtype
       var card = (try? String(contentsOf: dir.appendingPathComponent("README.md"), encoding: .utf8)) ?? "# \(dir.lastPathComponent)\n"
-      card += "\nExported from `\(checkpoint)` with `trainer export` (weights \(dtype.rawValue)).\n"
+      card += "\nExported from `\(dir.standardizedFileURL.lastPathComponent)` with `trainer export` (weights \(dtype.rawValue)).\n"
       writer.extraFiles["README.md"] = Data(card.utf8)
       try writer.write(
         encoder: model.encoder, sentencePieceModel: try Data(contentsOf: dir.appendingPathComponent("sentencepiece.bpe.model")),

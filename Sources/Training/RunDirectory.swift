@@ -3,10 +3,10 @@ import Foundation
 /// The rules of a run's output directory: one run per directory, never mixed with another's
 /// files, never deleted.
 enum RunDirectory {
-  /// What a run leaves that is not yet a run's work: the lock, the recipe copy, an empty
-  /// checkpoints directory (a run that failed before its first step).
+  /// What a run leaves that is not yet a run's work: the lock, the recipe copy, `run.json`, an
+  /// empty checkpoints directory (a run that failed before its first step).
   static func isWork(_ name: String, in dir: URL) -> Bool {
-    if name == ".lock" || name == "recipe.yaml" { return false }
+    if name == ".lock" || name == "recipe.yaml" || name == "run.json" { return false }
     if name == "checkpoints" {
       let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(name).path)) ?? []
       return !entries.isEmpty

@@ -8,7 +8,13 @@ extension TrainingRun {
   /// Evaluates the sets evaluated during training, or (final) those evaluated once at the end,
   /// logging and reporting each. True when the recipe's best metric improved (its checkpoint
   /// must then be kept); early stopping counts the evaluations without improvement.
-  func evaluate(_ setup: Setup, _ progress: inout Progress, final: Bool) throws -> Bool {
+  ///
+  /// `baseline`: the evaluation before the first step (stage `baseline`, global step 0) of the
+  /// sets evaluated during training; it neither sets the best checkpoint nor counts for early
+  /// stopping, and it draws from none of the run's random streams (dropout is off, the
+  /// sampler's and dropout's seeds are functions of the position), so the weights a run trains
+  /// do not depend on it.
+  func evaluate(_ setup: Setup, _ progress: inout Progress, final: Bool, baseline: Bool = false) throws -> Bool {
     var improved = false
     for (set, data) in setup.evalSets where set.final == final {
       let t0 = Date()
@@ -22,11 +28,11 @@ extension TrainingRun {
           setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
         : try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
       let e = TrainerState.Evaluation(
-        name: set.name, stage: final ? "final" : progress.state.stageName, globalStep: progress.state.globalStep,
+        name: set.name, stage: final ? "final" : baseline ? Self.baselineStage : progress.state.stageName, globalStep: progress.state.globalStep,
         mainMetric: set.mainMetric, metrics: metrics, seconds: Date().timeIntervalSince(t0))
       progress.state.evaluations.append(e)
       var isBest = false
-      if !final, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] {
+      if !final, !baseline, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] {
         if best.improves(value, on: progress.state.best?.value) {
           progress.state.best = .init(
             set: set.name, metric: best.metric, value: value, globalStep: progress.state.globalStep,
@@ -61,7 +67,7 @@ extension TrainingRun {
     guard comm.isRoot else { return }
     try Checkpoint.write(
       to: url, encoder: setup.encoder, layout: setup.layout, sentencePieceModel: setup.sentencePieceModel, optimizer: optimizer,
-      state: state, modelCard: modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
+      state: state, modelCard: modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
     progress.savedWeights = url.appendingPathComponent("model.safetensors")
     emit(.checkpoint(url))
     if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
@@ -87,7 +93,7 @@ extension TrainingRun {
     let state = progress.state
     let modelURL = outputDirectory.appendingPathComponent("model")
     var writer = ModelDirectoryWriter(layout: setup.layout)
-    writer.extraFiles["README.md"] = Data(modelCard(evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
+    writer.extraFiles["README.md"] = Data(modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
     writer.weightsFile = progress.savedWeights?.path  // the last (or best) checkpoint's weights are these
     if communicator.isRoot {
       try writer.write(encoder: setup.encoder, sentencePieceModel: setup.sentencePieceModel, to: modelURL.path, overwrite: true)

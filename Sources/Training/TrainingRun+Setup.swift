@@ -18,6 +18,9 @@ extension TrainingRun {
     var layout: SentenceTransformersLayout
     var sentencePieceModel: Data
     var evaluator: Evaluator
+    /// For the model card: the base model's name, licence and languages, and each stage's data statistics.
+    var baseInfo: BaseModelInfo
+    var statistics: [DataStatistics]
   }
 
   /// Where a run stands between its steps.
@@ -60,23 +63,25 @@ extension TrainingRun {
       }
     }
     let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
-    // instruct stages' prompts go into the exported model, so sentence-transformers applies them
-    var prompts = base.prompts
-    for stage in recipe.stages where stage.kind == .instruct {
-      for (k, source) in stage.data.enumerated() {
-        prompts[source.promptName ?? "\(stage.name)-\(k + 1)"] = recipe.model.instructionPrefix(source.instruction!)
-      }
-    }
+    // the prompts training used go into the exported model, so sentence-transformers applies them
+    let (prompts, defaultPrompt) = recipe.exportedPrompts(base: base.prompts)
     let layout = SentenceTransformersLayout(
-      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts)
+      pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts,
+      defaultPromptName: defaultPrompt)
     let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
     var evaluator = Evaluator(
       encoder: base.encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
       maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
     evaluator.communicator = communicator
-    return Setup(
+    var setup = Setup(
       stageData: stageData, dataSets: dataSets, evalSets: evalSets, base: base, pooling: pooling, layout: layout,
-      sentencePieceModel: spm, evaluator: evaluator)
+      sentencePieceModel: spm, evaluator: evaluator, baseInfo: BaseModelInfo.read(directory: recipe.model.base), statistics: [])
+    if communicator.isRoot {
+      setup.statistics = try recipe.stages.indices.map { i in
+        try DataStatistics.measure(stage: recipe.stages[i].name, examples: stageData[i].examples, step: trainingStep(for: recipe.stages[i], setup))
+      }
+    }
+    return setup
   }
 
   /// The state to start from: a checkpoint's (its weights loaded, its later metric lines

@@ -101,6 +101,8 @@ public final class TrainingRun {
   public let outputDirectory: URL
   public var checkpointsDirectory: URL { outputDirectory.appendingPathComponent("checkpoints") }
   var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.jsonl") }
+  /// What the run ran on and when (`RunInfo`).
+  var runInfoURL: URL { outputDirectory.appendingPathComponent("run.json") }
 
   /// A fresh run moves an earlier run's files aside (`<output>.old-YYYYMMDD-HHMMSS`) instead of refusing.
   public var overwrite = false
@@ -118,6 +120,9 @@ public final class TrainingRun {
 
   /// Reports an event (rank 0 only).
   func emit(_ event: Event) { if communicator.isRoot { observer(event) } }
+
+  /// The stage name of the evaluation before the first step (`evaluate_before_training`).
+  public static let baselineStage = "baseline"
 
   /// FNV-1a of the recipe's text and `--set` strings (`Recipe.canonicalText`), stored in checkpoints.
   public var recipeHash: String { FNV1a.hex(recipe.canonicalText.utf8) }
@@ -154,12 +159,18 @@ public final class TrainingRun {
     // a teacher stopped on request: this run stops with it (the teacher reported its checkpoint)
     guard try prepare() else { return [] }
     let setup = try load()
+    let started = Date()
     var progress = try start(setup, from: from)
+    var info = RunInfo.current(ranks: communicator.size, startedAtStep: progress.state.globalStep)
+    if communicator.isRoot { try info.write(to: runInfoURL) }
+    if from == nil && recipe.evaluateBeforeTraining { _ = try evaluate(setup, &progress, final: false, baseline: true) }
     while progress.state.stage < recipe.stages.count {
       guard try trainStage(setup, &progress, maxSteps: maxSteps) else { return progress.state.evaluations }
       progress.state.advanceToNextStage()
     }
     try finish(setup, &progress)
+    info.finish(startDate: started)
+    if communicator.isRoot { try info.write(to: runInfoURL) }
     return progress.state.evaluations
   }
 }

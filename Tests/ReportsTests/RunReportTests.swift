@@ -89,6 +89,8 @@ import Testing
     #expect(steps.allSatisfy { abs($0 - 0.02) < 1e-12 })
     #expect(SVGChart.label(2e-5, [0, 1e-5, 2e-5]) == "2.0e-05")
     #expect(SVGChart.label(150, [0, 50, 100, 150]) == "150" && SVGChart.label(0.85, [0.8, 0.85, 0.9]) == "0.85")
+    // a fine step between values near 0.9 keeps its decimals (it printed 9.0e-01 for every tick)
+    #expect(SVGChart.label(0.8965, [0.896, 0.8965, 0.897]) == "0.8965")
   }
 
   @Test func notARunDirectoryOrABrokenLineIsAClearError() throws {

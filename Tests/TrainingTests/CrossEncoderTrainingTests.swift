@@ -42,7 +42,9 @@ import Training
     let recipe = try Recipe.load(path: path)
     #expect(recipe.evaluation[0].mainMetric == "spearman")
     let evaluations = try TrainingRun(recipe: recipe, observer: { _ in }).run()
-    #expect(evaluations.count == 2 && evaluations.allSatisfy { $0.metrics["spearman"] != nil && $0.metrics["pearson"] != nil })
+    // before training, then after each stage
+    #expect(evaluations.map(\.stage) == ["baseline", "pairs", "lists"])
+    #expect(evaluations.count == 3 && evaluations.allSatisfy { $0.metrics["spearman"] != nil && $0.metrics["pearson"] != nil })
 
     // the final model: transformers' layout, and the same logits when loaded again
     let model = dir.appendingPathComponent("run/model")
