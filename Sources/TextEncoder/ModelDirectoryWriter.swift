@@ -1,9 +1,11 @@
 import Autograd
 import Foundation
 import SafeTensors
+import Tokenization
 
 /// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
-/// `model.safetensors`, `sentencepiece.bpe.model` and tokenizer configs, `modules.json`,
+/// `model.safetensors`, `sentencepiece.bpe.model`, the `tokenizer.json` transformers would make
+/// of it and tokenizer configs, `modules.json`,
 /// `sentence_bert_config.json`, `config_sentence_transformers.json`, `1_Pooling/config.json`
 /// and `2_Normalize/` (a cross-encoder gets transformers' files only). Everything goes into a temporary sibling directory that is renamed into
 /// place at the end, so a failure never leaves a half-written model where one was asked for.
@@ -39,6 +41,8 @@ public struct ModelDirectoryWriter {
       if weightsFile.map({ link($0, weights) == 0 }) != true { try encoder.save(to: weights, dtype: weightsDType) }
       try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
       try sentencePieceModel.write(to: tmp.appendingPathComponent("sentencepiece.bpe.model"))
+      try TokenizerJSON.xlmRobertaJSON(sentencePieceModel: sentencePieceModel, path: "sentencepiece.bpe.model").write(
+        to: tmp.appendingPathComponent("tokenizer.json"))
       let specials: [String: Any] = [
         "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
         "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",
