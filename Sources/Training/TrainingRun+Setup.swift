@@ -16,7 +16,7 @@ extension TrainingRun {
     var pooling: PoolingMode
     /// The exported model's sentence-transformers files (with the instruct stages' prompts).
     var layout: SentenceTransformersLayout
-    var sentencePieceModel: Data
+    var tokenizerFiles: TokenizerFiles
     var evaluator: Evaluator
   }
 
@@ -61,14 +61,14 @@ extension TrainingRun {
     }
     let layout = SentenceTransformersLayout(
       pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts)
-    let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
+    let tokenizerFiles = try TokenizerFiles.read(directory: URL(fileURLWithPath: recipe.model.base))
     var evaluator = Evaluator(
       encoder: base.encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
       maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
     evaluator.communicator = communicator
     return Setup(
       stageData: stageData, dataSets: dataSets, evalSets: evalSets, base: base, pooling: pooling, layout: layout,
-      sentencePieceModel: spm, evaluator: evaluator)
+      tokenizerFiles: tokenizerFiles, evaluator: evaluator)
   }
 
   /// The state to start from: a checkpoint's (its weights loaded, its later metric lines

@@ -76,6 +76,15 @@ public final class TokenizerJSON: Sendable {
   /// The id of a token of the vocabulary or of the added tokens.
   public func id(of token: String) -> Int32? { tokenIds[token] }
 
+  /// The unknown token of the model (WordPiece's and BPE's `unk_token`, Unigram's `unk_id`).
+  public var unknownId: Int32? {
+    switch model {
+    case .wordPiece(let m): m.unk
+    case .unigram(let m): m.unk
+    case .bpe(let m): m.unk
+    }
+  }
+
   /// The added tokens marked special, by id.
   public var specialTokens: [(content: String, id: Int32)] { added.all.filter(\.special).map { ($0.text, $0.id) } }
 
