@@ -26,7 +26,7 @@ public struct ModelDirectoryWriter {
 
   /// Writes the directory with a SentencePiece model (and the tokenizer.json made of it).
   public func write(encoder: Encoder, sentencePieceModel: Data, to output: String, overwrite: Bool = false) throws {
-    try write(encoder: encoder, tokenizer: .sentencePiece(sentencePieceModel), to: output, overwrite: overwrite)
+    try write(encoder: encoder, tokenizer: try .sentencePiece(sentencePieceModel), to: output, overwrite: overwrite)
   }
 
   /// Writes the directory. `output` must not exist yet unless `overwrite` is set.
@@ -45,7 +45,7 @@ public struct ModelDirectoryWriter {
       let weights = tmp.appendingPathComponent("model.safetensors").path
       if weightsFile.map({ link($0, weights) == 0 }) != true { try encoder.save(to: weights, dtype: weightsDType) }
       try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
-      for (name, data) in try tokenizer.files() { try data.write(to: tmp.appendingPathComponent(name)) }
+      for (name, data) in tokenizer.files { try data.write(to: tmp.appendingPathComponent(name)) }
       let specials: [String: Any] = [
         "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
         "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",
