@@ -63,8 +63,8 @@ public enum DataSetBuilder {
       }
       try file.setAttribute("format", DataSetLayout.format)
       try file.setAttribute("version", DataSetLayout.version)
-      try file.setAttribute("tokenizer", tokenizer.model.fingerprint)
-      try file.setAttribute("tokenizer_path", tokenizer.model.path)
+      try file.setAttribute("tokenizer", tokenizer.fingerprint)
+      try file.setAttribute("tokenizer_path", tokenizer.path)
       try file.setAttribute("sources", sources.joined(separator: "\n"))
       try file.write(DataSetLayout.texts, strings: texts)
       try file.write(DataSetLayout.ids, shape: [Int(offsets.last!)], values: pieces.flatMap { $0 }, chunkRows: DataSetLayout.idChunk)

@@ -33,10 +33,10 @@ public final class DataSetFile {
     }
     let fingerprint = try file.attribute("tokenizer")
     tokenizer = fingerprint
-    if let expected, expected.model.fingerprint != fingerprint {
+    if let expected, expected.fingerprint != fingerprint {
       let madeWith = (try? file.attribute("tokenizer_path")).map { "\($0), fingerprint \(fingerprint)" } ?? "fingerprint \(fingerprint)"
       throw DataSetError.otherTokenizer(
-        path: path, built: madeWith, model: "\(expected.model.path), fingerprint \(expected.model.fingerprint)")
+        path: path, built: madeWith, model: "\(expected.path), fingerprint \(expected.fingerprint)")
     }
     // every declared size is checked against the file's before anything is read or allocated
     offsets = try file.read(DataSetLayout.offsets)

@@ -57,7 +57,7 @@ public struct Miner {
     // what the cached embeddings depend on: the model's weights file, the corpus, the length cap
     let weights = (try? FileManager.default.attributesOfItem(atPath: model.directory + "/model.safetensors")) ?? [:]
     let corpusHash = data.offsets.withUnsafeBytes { FNV1a.hex($0) }
-    let key = "model \(model.directory) \(model.tokenizer.model.fingerprint) \(weights[.size] ?? "") \(weights[.modificationDate] ?? "")\n"
+    let key = "model \(model.directory) \(model.tokenizer.fingerprint) \(weights[.size] ?? "") \(weights[.modificationDate] ?? "")\n"
       + "data \(dataPath) \(data.corpusCount) \(data.exampleCount) \(data.tokenizer) \(corpusHash)\n"
       + "max length \(maxLength ?? model.tokenizer.maxLength)"
     let dim = model.config.hiddenSize
@@ -123,7 +123,7 @@ public struct Miner {
     try MinedNegatives.write(
       into: dataPath, negatives: negatives, scores: scores, positiveScores: positiveScores, k: k,
       attributes: [
-        "model": model.directory, "model_tokenizer": model.tokenizer.model.fingerprint,
+        "model": model.directory, "model_tokenizer": model.tokenizer.fingerprint,
         "rank_window": "\(selection.window.lowerBound)-\(selection.window.upperBound)",
         "margin": selection.margin.map { "\($0)" } ?? "none", "relative_margin": selection.relativeMargin.map { "\($0)" } ?? "none",
         "seed": "\(selection.seed)", "query_prefix": queryPrefix, "passage_prefix": passagePrefix,

@@ -1,9 +1,11 @@
 import Autograd
 import Foundation
 import SafeTensors
+import Tokenization
 
 /// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
-/// `model.safetensors`, `sentencepiece.bpe.model` and tokenizer configs, `modules.json`,
+/// `model.safetensors`, the tokenizer (`TokenizerFiles`: `sentencepiece.bpe.model` with the
+/// `tokenizer.json` transformers would make of it, or a base's `tokenizer.json`) and its configs, `modules.json`,
 /// `sentence_bert_config.json`, `config_sentence_transformers.json`, `1_Pooling/config.json`
 /// and `2_Normalize/` (a cross-encoder gets transformers' files only). Everything goes into a temporary sibling directory that is renamed into
 /// place at the end, so a failure never leaves a half-written model where one was asked for.
@@ -22,8 +24,13 @@ public struct ModelDirectoryWriter {
     try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
   }
 
-  /// Writes the directory. `output` must not exist yet unless `overwrite` is set.
+  /// Writes the directory with a SentencePiece model (and the tokenizer.json made of it).
   public func write(encoder: Encoder, sentencePieceModel: Data, to output: String, overwrite: Bool = false) throws {
+    try write(encoder: encoder, tokenizer: try .sentencePiece(sentencePieceModel), to: output, overwrite: overwrite)
+  }
+
+  /// Writes the directory. `output` must not exist yet unless `overwrite` is set.
+  public func write(encoder: Encoder, tokenizer: TokenizerFiles, to output: String, overwrite: Bool = false) throws {
     let fm = FileManager.default
     let dest = URL(fileURLWithPath: output)
     if fm.fileExists(atPath: output) && !overwrite {
@@ -38,7 +45,7 @@ public struct ModelDirectoryWriter {
       let weights = tmp.appendingPathComponent("model.safetensors").path
       if weightsFile.map({ link($0, weights) == 0 }) != true { try encoder.save(to: weights, dtype: weightsDType) }
       try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
-      try sentencePieceModel.write(to: tmp.appendingPathComponent("sentencepiece.bpe.model"))
+      for (name, data) in tokenizer.files { try data.write(to: tmp.appendingPathComponent(name)) }
       let specials: [String: Any] = [
         "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
         "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",

@@ -29,7 +29,7 @@ struct ExportCommand: ParsableCommand {
       card += "\nExported from `\(dir.standardizedFileURL.lastPathComponent)` with `trainer export` (weights \(dtype.rawValue)).\n"
       writer.extraFiles["README.md"] = Data(card.utf8)
       try writer.write(
-        encoder: model.encoder, sentencePieceModel: try Data(contentsOf: dir.appendingPathComponent("sentencepiece.bpe.model")),
+        encoder: model.encoder, tokenizer: try TokenizerFiles.read(directory: dir),
         to: output, overwrite: overwrite)
       print("exported \(checkpoint) to \(output) (\(dtype.rawValue))")
     }

@@ -44,8 +44,7 @@ struct MergeCommand: ParsableCommand {
           pooling: first.pooling, normalize: first.normalize, maxSeqLength: first.maxSeqLength, prompts: first.prompts))
       writer.weightsDType = dtype.dtype
       writer.extraFiles["README.md"] = Data(Self.card(models: models, weights: w, dtype: dtype).utf8)
-      let sentencePiece = try Data(contentsOf: URL(fileURLWithPath: first.directory).appendingPathComponent("sentencepiece.bpe.model"))
-      try writer.write(encoder: encoder, sentencePieceModel: sentencePiece, to: output)
+      try writer.write(encoder: encoder, tokenizer: try TokenizerFiles.read(directory: URL(fileURLWithPath: first.directory)), to: output)
       let parts = zip(models, w).map { "\($0.0) × \(String(format: "%.4g", $0.1))" }
       print("merged \(parts.joined(separator: " + ")) into \(output) (\(dtype.rawValue))")
     }

@@ -12,7 +12,7 @@ public enum Checkpoint {
   public static func name(globalStep: Int) -> String { String(format: "step-%07d", globalStep) }
 
   public static func write(
-    to dir: URL, encoder: Encoder, layout: SentenceTransformersLayout, sentencePieceModel: Data,
+    to dir: URL, encoder: Encoder, layout: SentenceTransformersLayout, tokenizer: TokenizerFiles,
     optimizer: AdamW?, state: TrainerState, modelCard: String
   ) throws {
     let fm = FileManager.default
@@ -21,7 +21,7 @@ public enum Checkpoint {
     do {
       var writer = ModelDirectoryWriter(layout: layout)
       writer.extraFiles["README.md"] = Data(modelCard.utf8)
-      try writer.write(encoder: encoder, sentencePieceModel: sentencePieceModel, to: staging.path)
+      try writer.write(encoder: encoder, tokenizer: tokenizer, to: staging.path)
       if let optimizer {
         var w = SafeTensorsWriter(metadata: ["step": "\(optimizer.step)", "parameters": "\(encoder.store.count)", "layout": "packed"])
         let packed = packedMoments(optimizer)

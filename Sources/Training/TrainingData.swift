@@ -45,7 +45,7 @@ public final class DataSetFiles: @unchecked Sendable {
 
   /// Every data set must have been tokenized with `tokenizer`.
   public func check(tokenizer: Tokenizer) throws {
-    for f in files where f.tokenizer != tokenizer.model.fingerprint {
+    for f in files where f.tokenizer != tokenizer.fingerprint {
       _ = try DataSetFile(path: f.path, tokenizer: tokenizer)  // throws the error naming both
     }
   }

@@ -66,7 +66,7 @@ extension TrainingRun {
     defer { if comm.size > 1 { try? comm.waitForAll() } }
     guard comm.isRoot else { return }
     try Checkpoint.write(
-      to: url, encoder: setup.encoder, layout: setup.layout, sentencePieceModel: setup.sentencePieceModel, optimizer: optimizer,
+      to: url, encoder: setup.encoder, layout: setup.layout, tokenizer: setup.tokenizerFiles, optimizer: optimizer,
       state: state, modelCard: modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
     progress.savedWeights = url.appendingPathComponent("model.safetensors")
     emit(.checkpoint(url))
@@ -96,7 +96,7 @@ extension TrainingRun {
     writer.extraFiles["README.md"] = Data(modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep).utf8)
     writer.weightsFile = progress.savedWeights?.path  // the last (or best) checkpoint's weights are these
     if communicator.isRoot {
-      try writer.write(encoder: setup.encoder, sentencePieceModel: setup.sentencePieceModel, to: modelURL.path, overwrite: true)
+      try writer.write(encoder: setup.encoder, tokenizer: setup.tokenizerFiles, to: modelURL.path, overwrite: true)
     }
     emit(.finished(model: modelURL, evaluations: state.evaluations, best: state.best))
   }

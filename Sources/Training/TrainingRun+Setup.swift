@@ -16,7 +16,7 @@ extension TrainingRun {
     var pooling: PoolingMode
     /// The exported model's sentence-transformers files (with the instruct stages' prompts).
     var layout: SentenceTransformersLayout
-    var sentencePieceModel: Data
+    var tokenizerFiles: TokenizerFiles
     var evaluator: Evaluator
     /// For the model card: the base model's name, licence and languages, and each stage's data statistics.
     var baseInfo: BaseModelInfo
@@ -68,14 +68,14 @@ extension TrainingRun {
     let layout = SentenceTransformersLayout(
       pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts,
       defaultPromptName: defaultPrompt)
-    let spm = try Data(contentsOf: URL(fileURLWithPath: recipe.model.base).appendingPathComponent("sentencepiece.bpe.model"))
+    let tokenizerFiles = try TokenizerFiles.read(directory: URL(fileURLWithPath: recipe.model.base))
     var evaluator = Evaluator(
       encoder: base.encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,
       maxLength: recipe.model.maxLength, queryPrefix: recipe.model.queryPrefix, passagePrefix: recipe.model.passagePrefix)
     evaluator.communicator = communicator
     var setup = Setup(
       stageData: stageData, dataSets: dataSets, evalSets: evalSets, base: base, pooling: pooling, layout: layout,
-      sentencePieceModel: spm, evaluator: evaluator, baseInfo: BaseModelInfo.read(directory: recipe.model.base), statistics: [])
+      tokenizerFiles: tokenizerFiles, evaluator: evaluator, baseInfo: BaseModelInfo.read(directory: recipe.model.base), statistics: [])
     if communicator.isRoot {
       setup.statistics = try recipe.stages.indices.map { i in
         try DataStatistics.measure(stage: recipe.stages[i].name, examples: stageData[i].examples, step: trainingStep(for: recipe.stages[i], setup))

@@ -32,7 +32,7 @@ import Tokenization
       for prefix in ["", "query: "] {
         let ids = tok.pieceIds(prefix + text)
         for limit in [2, 3, 8, 16, 64, 512, 1000] {
-          let expected = [Tokenizer.bos] + ids.prefix(min(limit, 512) - 2) + [Tokenizer.eos]
+          let expected = [0] + ids.prefix(min(limit, 512) - 2) + [2]
           if try tok.encode(text, prefix: prefix, maxLength: limit) != expected
             || tok.compose(prefix: [], text: ids, maxLength: limit) != expected
           {

@@ -32,7 +32,7 @@ import TextEncoder
     let checkpoint = dir.appendingPathComponent("step-0000007")
     try Checkpoint.write(
       to: checkpoint, encoder: model.encoder, layout: .init(),
-      sentencePieceModel: try Data(contentsOf: tiny.appendingPathComponent("sentencepiece.bpe.model")), optimizer: optimizer,
+      tokenizer: try .sentencePiece(try Data(contentsOf: tiny.appendingPathComponent("sentencepiece.bpe.model"))), optimizer: optimizer,
       state: state, modelCard: "")
     let file = try SafeTensorsFile(path: checkpoint.appendingPathComponent("optimizer.safetensors").path)
     #expect(try file.int64s("rows.\(WeightNames.wordEmbeddings)") == [5, 70_000, Int64(table.shape[0] - 1)])
