@@ -83,9 +83,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "trainer", dependencies: ["TrainerCLI"]),
-    // The version and the git revision (written before each build by the BuildRevision plugin).
-    .target(name: "BuildInfo", plugins: ["BuildRevision"]),
-    .plugin(name: "BuildRevision", capability: .buildTool()),
+    // The version, and the git revision of the checkout the binary was built from.
+    .target(name: "BuildInfo"),
 
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),

@@ -3,6 +3,4 @@ import BuildInfo
 /// The trainer's version, as `trainer --version` prints it (BuildInfo), for run.json and the model card.
 public enum TrainerVersion {
   public static let number = BuildInfo.version
-  /// The git revision the build was made from ("unknown" without git).
-  public static let revision = BuildInfo.revision
 }
