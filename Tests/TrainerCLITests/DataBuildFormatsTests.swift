@@ -25,6 +25,7 @@ import Testing
     #expect(refusal(["data", "build", "--model", "m", "--examples", "csv:x", "--on-bad-row", "maybe", "--output", "d.h5"]).contains("maybe"))
     #expect { try Recipe.columnsSpec("query=b") } throws: { "\($0)".contains("columns need the positive (or positives) column") }
     #expect { try Recipe.columnsSpec("query") } throws: { "\($0)".contains("expected ROLE=COLUMN") }
-    #expect { try Recipe.dataSpec("parquet:\(csv)") } throws: { "\($0)".contains("expected one of nli_tsv, sts_tsv, jsonl, json, csv, tsv, flag_embedding, tevatron, pairs_tsv") }
+    #expect(try Recipe.dataSpec("parquet:\(csv)").format == .parquet)
+    #expect { try Recipe.dataSpec("arrow:\(csv)") } throws: { "\($0)".contains("expected one of nli_tsv, sts_tsv, jsonl, json, csv, tsv, parquet, flag_embedding, tevatron, pairs_tsv") }
   }
 }

@@ -8,7 +8,7 @@ import Testing
     #expect(try parse(["eval", "m", "--sts", "a.tsv", "--prompt-name", "query"], as: EvalCommand.self).promptName == "query")
     #expect(try parse(["eval", "m", "--sts", "a.tsv"], as: EvalCommand.self).promptName == nil)
     #expect(refusal(["eval", "m", "--sts", "a", "--prompt-name", "query", "--query-prefix", "q: "]).contains("give --prompt-name or --query-prefix/--passage-prefix, not both"))
-    let base = ["embed", "m", "--input", "a", "--output", "b"]
+    let base = ["embed", "m", "--input", "a", "--output", "b.h5"]
     #expect(try parse(base + ["--prompt-name", "nli"], as: EmbedCommand.self).promptName == "nli")
     #expect(refusal(base + ["--prompt-name", "nli", "--prompt", "q: "]).contains("give one of --prompt, --prompt-name and --instruction"))
     #expect(refusal(base + ["--prompt-name", "nli", "--instruction", "find"]).contains("give one of --prompt, --prompt-name and --instruction"))
