@@ -15,14 +15,18 @@ public struct NLIPair: Sendable, Equatable {
 }
 
 public enum NLIPairs {
+  /// The pairs of a KorNLI / XNLI TSV (a header naming sentence1, sentence2 and gold_label), in
+  /// file order.
+  public static func readTSV(path: String) throws -> [NLIPair] {
+    let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "gold_label"])
+    return rows.map { NLIPair(premise: $0["sentence1"]!, hypothesis: $0["sentence2"]!, label: $0["gold_label"]!) }
+  }
+
   /// Reads an NLI file: a TSV with a header naming sentence1, sentence2 and gold_label (KorNLI /
   /// XNLI), or, for a `.json` file, one JSON array of objects with `premise`, `hypothesis` and
   /// `gold_label` (KLUE-NLI). An error names the file and the line or array index at fault.
   public static func read(path: String) throws -> [NLIPair] {
-    guard path.lowercased().hasSuffix(".json") else {
-      let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "gold_label"])
-      return rows.map { NLIPair(premise: $0["sentence1"]!, hypothesis: $0["sentence2"]!, label: $0["gold_label"]!) }
-    }
+    guard path.lowercased().hasSuffix(".json") else { return try readTSV(path: path) }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path))

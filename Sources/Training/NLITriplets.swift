@@ -1,4 +1,4 @@
-import TextFiles
+import Evaluation
 
 /// A (query, positive, hard negative) training example.
 public struct Triplet: Sendable, Equatable, Hashable {
@@ -19,16 +19,15 @@ public enum NLITriplets {
   /// negative, in file order. A premise with several entailments gives one triplet per
   /// entailment, paired with its contradictions in turn; premises lacking either are skipped.
   public static func read(path: String) throws -> [Triplet] {
-    let rows = try TextLines.readTSV(path: path, required: ["sentence1", "sentence2", "gold_label"])
     var order: [String] = []
     var byPremise: [String: (entailment: [String], contradiction: [String])] = [:]
-    for row in rows {
-      let premise = row["sentence1"]!, hypothesis = row["sentence2"]!
+    for pair in try NLIPairs.readTSV(path: path) {
+      let premise = pair.premise, hypothesis = pair.hypothesis
       if byPremise[premise] == nil {
         order.append(premise)
         byPremise[premise] = ([], [])
       }
-      switch row["gold_label"]! {
+      switch pair.label {
       case "entailment": byPremise[premise]!.entailment.append(hypothesis)
       case "contradiction": byPremise[premise]!.contradiction.append(hypothesis)
       default: break
