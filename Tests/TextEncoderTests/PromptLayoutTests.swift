@@ -6,12 +6,13 @@ import Testing
 
 /// config_sentence_transformers.json's prompts and default_prompt_name: written as given, read
 /// back, a default that names no prompt refused with the file and key, an unknown prompt name
-/// refused with the prompts there are.
-@Suite struct PromptLayoutTests {
+/// refused with the prompts there are. (The directory carries e5's SentencePiece model: the
+/// writer derives tokenizer.json from it.)
+@Suite(.needsRealModel) struct PromptLayoutTests {
   func tinyDirectory(_ layout: SentenceTransformersLayout) throws -> URL {
     let dir = Fixtures.temporaryDirectory()
     let encoder = Encoder(config: EncoderConfig(vocabSize: 8, hiddenSize: 4, numHiddenLayers: 1, numAttentionHeads: 1, intermediateSize: 8, maxPositionEmbeddings: 16))
-    try ModelDirectoryWriter(layout: layout).write(encoder: encoder, sentencePieceModel: Data([0]), to: dir.appendingPathComponent("m").path)
+    try ModelDirectoryWriter(layout: layout).write(encoder: encoder, sentencePieceModel: try Data(contentsOf: URL(fileURLWithPath: Fixtures.e5Model + "/sentencepiece.bpe.model")), to: dir.appendingPathComponent("m").path)
     return dir.appendingPathComponent("m")
   }
 
