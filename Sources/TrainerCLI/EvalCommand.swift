@@ -14,7 +14,11 @@ struct EvalCommand: ParsableCommand {
       Euclidean, Manhattan and dot similarity (EmbeddingSimilarityEvaluator). --retrieval: a corpus and queries \
       (JSONL with _id, text and optional title, put before the text, or TSV with a header naming id or _id and \
       text) and qrels (TSV with a header naming query-id, corpus-id and optional score, or .jsonl with those keys); reports accuracy, precision and recall @1/3/5/10, \
-      nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator). --query-prefix goes before STS sentences and \
+      nDCG@10, MRR@10 and MAP@100 (InformationRetrievalEvaluator). --sts-retrieval: an STS TSV as paraphrase \
+      retrieval (each first sentence of a pair scoring at least --min-score finds its second among every sentence of \
+      the file that is no query). --nli-retrieval: a KorNLI TSV or KLUE-NLI JSON as entailment retrieval (each \
+      premise finds the hypotheses it entails among every hypothesis of the file; --direction \
+      hypothesis_to_premise turns it round). --query-prefix goes before STS sentences and \
       retrieval queries, --passage-prefix before retrieval documents; --prompt-name NAME puts the model's prompt \
       NAME (config_sentence_transformers.json) before every text, as sentence-transformers' encode(prompt_name=NAME).
       """)
@@ -25,6 +29,14 @@ struct EvalCommand: ParsableCommand {
   var sts: [String] = []
   @Option(parsing: .upToNextOption, help: "CORPUS QUERIES QRELS of a retrieval set; repeat for several.")
   var retrieval: [String] = []
+  @Option(help: "An STS TSV as paraphrase retrieval; repeat for several.")
+  var stsRetrieval: [String] = []
+  @Option(help: "The score from which an --sts-retrieval pair counts as a paraphrase.")
+  var minScore: Double = 4.0
+  @Option(help: "An NLI file (KorNLI TSV or KLUE-NLI JSON) as entailment retrieval; repeat for several.")
+  var nliRetrieval: [String] = []
+  @Option(help: "premise_to_hypothesis or hypothesis_to_premise: which side of an --nli-retrieval pair is the query.")
+  var direction: String = RetrievalData.EntailmentDirection.premiseToHypothesis.rawValue
   @OptionGroup var encode: EncodeOptions
   @Option(help: "The prompt of this name stored in the model, before every text (instead of the prefixes).")
   var promptName: String?
@@ -37,7 +49,13 @@ struct EvalCommand: ParsableCommand {
   @OptionGroup var compute: ComputeOptions
 
   func validate() throws {
-    guard !sts.isEmpty || !retrieval.isEmpty else { throw ValidationError("give --sts FILE and/or --retrieval CORPUS QUERIES QRELS") }
+    guard !sts.isEmpty || !retrieval.isEmpty || !stsRetrieval.isEmpty || !nliRetrieval.isEmpty else {
+      throw ValidationError("give --sts FILE, --retrieval CORPUS QUERIES QRELS, --sts-retrieval FILE or --nli-retrieval FILE")
+    }
+    guard minScore.isFinite else { throw ValidationError("--min-score must be a finite number") }
+    guard RetrievalData.EntailmentDirection(rawValue: direction) != nil else {
+      throw ValidationError("--direction must be premise_to_hypothesis or hypothesis_to_premise, got '\(direction)'")
+    }
     guard retrieval.count % 3 == 0 else {
       throw ValidationError("--retrieval takes three files: CORPUS QUERIES QRELS (got \(retrieval.count))")
     }
@@ -56,6 +74,15 @@ struct EvalCommand: ParsableCommand {
       for i in stride(from: 0, to: retrieval.count, by: 3) {
         let data = try RetrievalData.read(corpus: retrieval[i], queries: retrieval[i + 1], qrels: retrieval[i + 2])
         sets.append((retrieval[i + 1], "retrieval", .retrieval(data)))
+      }
+      for path in stsRetrieval {
+        let data = try RetrievalData.paraphrases(STSPairs.read(path: path), minScore: Float(minScore), path: path)
+        sets.append((path, "sts_retrieval", .retrieval(data)))
+      }
+      for path in nliRetrieval {
+        let data = try RetrievalData.entailments(
+          NLIPairs.read(path: path), direction: RetrievalData.EntailmentDirection(rawValue: direction)!, path: path)
+        sets.append((path, "nli_retrieval", .retrieval(data)))
       }
       let model = try SentenceEncoder(directory: self.model)
       let prompt = try promptName.map { try model.prompt(named: $0) }

@@ -63,12 +63,10 @@ import Testing
     }
   }
 
-  /// KLUE-NLI dev as shipped beside the repository: 1,000 premises, each with one entailed
-  /// hypothesis among 3,000.
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: Fixtures.path("../../../shared/data/klue/klue-nli-v1.1_dev.json")),
-                 "../shared/data/klue missing"))
-  func kluesDevSetMakesAThousandQueries() throws {
-    let path = Fixtures.path("../../../shared/data/klue/klue-nli-v1.1_dev.json")
+  /// KLUE-NLI dev as vendored in data/klue: 1,000 premises, each with one entailed hypothesis
+  /// among 3,000.
+  @Test func kluesDevSetMakesAThousandQueries() throws {
+    let path = Fixtures.root.path + "/data/klue/klue-nli-v1.1_dev.json"
     let r = try RetrievalData.entailments(try NLIPairs.read(path: path), direction: .premiseToHypothesis, path: path)
     #expect(r.queryIDs.count == 1000 && r.corpusIDs.count == 3000 && r.relevant.allSatisfy { $0.count == 1 })
   }

@@ -145,11 +145,11 @@ import Training
     #expect(try TrainingData.load([s]).count == 1)
   }
 
-  @Test(.needsKorNLU, .enabled(if: FileManager.default.fileExists(atPath: Fixtures.root.path + "/../shared/data/klue/klue-nli-v1.1_dev.json")))
+  @Test(.needsKorNLU)
   func klueNLIReadsThroughTheJSONReader() throws {
     let root = Fixtures.root.path
     let text = try String(contentsOfFile: root + "/recipes/klue-nli.recipe", encoding: .utf8)
-      .replacingOccurrences(of: "../shared/", with: root + "/../shared/").replacingOccurrences(of: "data/kornlu/", with: root + "/data/kornlu/")
+      .replacingOccurrences(of: "data/", with: root + "/data/")
       .replacingOccurrences(of: "models/", with: root + "/models/")
     let path = Fixtures.temporaryDirectory().appendingPathComponent("klue.recipe").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
