@@ -21,6 +21,8 @@ public struct Evaluator {
   /// Data-parallel runs: each rank embeds its share of a set's texts, and every rank gets all
   /// of them (and so the same metrics).
   public var communicator: any Communicator = SingleProcess()
+  /// Embeddings shared with the other sets of the same evaluation round (nil: none).
+  public var cache: EmbeddingCache?
 
   public init(
     encoder: Encoder, tokenizer: Tokenizer, pooling: PoolingMode, normalize: Bool, maxLength: Int?, queryPrefix: String,
@@ -84,6 +86,11 @@ public struct Evaluator {
   /// On several ranks each embeds a contiguous share of the texts with near-equal token counts
   /// (sets are often ordered by source, short captions before long news).
   func embed(_ texts: [String], prefix: String) throws -> [Float] {
+    if let cache { return try embedCached(texts, prefix: prefix, cache: cache) }
+    return try embedUncached(texts, prefix: prefix)
+  }
+
+  func embedUncached(_ texts: [String], prefix: String) throws -> [Float] {
     let comm = communicator, C = encoder.config.hiddenSize
     guard comm.size > 1 else {
       // one rank tokenizes batch by batch: a large corpus is never held tokenized whole

@@ -87,9 +87,10 @@ struct EvalCommand: ParsableCommand {
       let model = try SentenceEncoder(directory: self.model)
       let prompt = try promptName.map { try model.prompt(named: $0) }
       let queryPrefix = prompt ?? encode.queryPrefix, passagePrefix = prompt ?? encode.passagePrefix
-      let evaluator = Evaluator(
+      var evaluator = Evaluator(
         encoder: model.encoder, tokenizer: model.tokenizer, pooling: model.pooling, normalize: model.normalize,
         maxLength: encode.maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix, batchSize: batch)
+      evaluator.cache = EmbeddingCache()  // sets that share texts embed them once
       var results: [[String: Any]] = []
       let toStdout = json == "-"
       for set in sets {

@@ -16,43 +16,59 @@ extension TrainingRun {
   /// do not depend on it.
   func evaluate(_ setup: Setup, _ progress: inout Progress, final: Bool, baseline: Bool = false) throws -> Bool {
     var improved = false
+    let cache = EmbeddingCache()  // this round's weights: sets sharing texts embed them once
     for (set, data) in setup.evalSets where set.final == final {
-      let t0 = Date()
-      var evaluator = setup.evaluator
-      if let task = set.instruction {
-        evaluator.queryPrefix = recipe.model.instructionPrefix(task)
-        evaluator.passagePrefix = ""
-      }
-      let metrics = recipe.model.crossEncoder
-        ? try data.evaluateCrossEncoder(
-          setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
-        : try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
-      let e = TrainerState.Evaluation(
-        name: set.name, stage: final ? "final" : baseline ? Self.baselineStage : progress.state.stageName, globalStep: progress.state.globalStep,
-        mainMetric: set.mainMetric, metrics: metrics, seconds: Date().timeIntervalSince(t0))
-      progress.state.evaluations.append(e)
-      var isBest = false
-      if !final, !baseline, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] {
-        if best.improves(value, on: progress.state.best?.value) {
-          progress.state.best = .init(
-            set: set.name, metric: best.metric, value: value, globalStep: progress.state.globalStep,
-            checkpoint: Checkpoint.name(globalStep: progress.state.globalStep))
-          progress.state.evaluationsWithoutImprovement = 0
-          improved = true
-          isBest = true
-        } else {
+      let stage = final ? "final" : baseline ? Self.baselineStage : progress.state.stageName
+      try evaluateSet(set, data, setup, &progress, stage: stage, cache: cache) { metrics, progress in
+        guard !final, !baseline, let best = recipe.best, best.set == set.name, let value = metrics[best.metric] else { return false }
+        guard best.improves(value, on: progress.state.best?.value) else {
           progress.state.evaluationsWithoutImprovement = (progress.state.evaluationsWithoutImprovement ?? 0) + 1
+          return false
         }
+        progress.state.best = .init(
+          set: set.name, metric: best.metric, value: value, globalStep: progress.state.globalStep,
+          checkpoint: Checkpoint.name(globalStep: progress.state.globalStep))
+        progress.state.evaluationsWithoutImprovement = 0
+        improved = true
+        return true
       }
-      var line: [String: Any] = [
-        "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds.isFinite ? e.seconds : NSNull(), "main_metric": e.mainMetric,
-      ]
-      if isBest { line["best"] = true }
-      for m in metrics { line[m.name] = m.jsonValue }
-      try appendMetrics(line)
-      emit(.evaluation(e, best: isBest))
     }
     return improved
+  }
+
+  /// Evaluates one set with the current weights, appends it to the state's evaluations and to
+  /// metrics.jsonl (with `extra` keys) and reports it. `judge` sees the metrics before they are
+  /// logged and says whether this is the best point so far (marked `"best": true`).
+  @discardableResult
+  func evaluateSet(
+    _ set: Recipe.EvalSet, _ data: EvaluationSetData, _ setup: Setup, _ progress: inout Progress, stage: String,
+    cache: EmbeddingCache, extra: [String: Any] = [:], judge: ([Metric], inout Progress) -> Bool = { _, _ in false }
+  ) throws -> [Metric] {
+    let t0 = Date()
+    var evaluator = setup.evaluator
+    evaluator.cache = cache
+    if let task = set.instruction {
+      evaluator.queryPrefix = recipe.model.instructionPrefix(task)
+      evaluator.passagePrefix = ""
+    }
+    let metrics = recipe.model.crossEncoder
+      ? try data.evaluateCrossEncoder(
+        setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
+      : try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
+    let e = TrainerState.Evaluation(
+      name: set.name, stage: stage, globalStep: progress.state.globalStep, mainMetric: set.mainMetric, metrics: metrics,
+      seconds: Date().timeIntervalSince(t0))
+    progress.state.evaluations.append(e)
+    var line: [String: Any] = [
+      "eval": set.name, "stage": e.stage, "global_step": e.globalStep, "seconds": e.seconds.isFinite ? e.seconds : NSNull(), "main_metric": e.mainMetric,
+    ]
+    line.merge(extra) { _, new in new }
+    let isBest = judge(metrics, &progress)
+    if isBest { line["best"] = true }
+    for m in metrics { line[m.name] = m.jsonValue }
+    try appendMetrics(line)
+    emit(.evaluation(e, best: isBest))
+    return metrics
   }
 
   /// Writes a checkpoint of the current state (rank 0; the replicas are checked first), marks

@@ -7,8 +7,9 @@ import TextEncoder
 extension TrainingRun {
   /// The recipe's merge (LM-Cocktail): θ = w·θ_trained + (1 − w)·θ_with, summed in Double and
   /// rounded once (w = 1 keeps the trained weights and w = 0 takes the other model's, bit for
-  /// bit). With several weights each merge is evaluated on the `best` set (logged with stage
-  /// `merge`) and the best is kept; a tie keeps the earlier weight.
+  /// bit). Each merge is evaluated on the sets evaluated during training (logged with stage
+  /// `merge`); with several weights the best on the `best` set is kept, a tie keeping the earlier
+  /// weight.
   func merge(_ merge: Recipe.Merge, _ setup: Setup, _ progress: inout Progress) throws {
     let store = setup.encoder.store
     let directory = merge.with ?? recipe.model.base
@@ -23,30 +24,19 @@ extension TrainingRun {
         }
       }
     }
-    var chosen = merge.weights[0]
-    if merge.weights.count > 1, let best = recipe.best, let (set, data) = setup.evalSets.first(where: { $0.0.name == best.set }) {
-      var bestValue: Double?
-      for w in merge.weights {
-        apply(w)
-        let t0 = Date()
-        var evaluator = setup.evaluator
-        if let task = set.instruction {  // as `evaluate` formats an instruction set's queries
-          evaluator.queryPrefix = recipe.model.instructionPrefix(task)
-          evaluator.passagePrefix = ""
-        }
-        let metrics = try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
-        let e = TrainerState.Evaluation(
-          name: set.name, stage: "merge", globalStep: progress.state.globalStep, mainMetric: set.mainMetric, metrics: metrics,
-          seconds: Date().timeIntervalSince(t0))
-        progress.state.evaluations.append(e)
-        var line: [String: Any] = [
-          "eval": set.name, "stage": "merge", "merge_weight": w, "global_step": e.globalStep, "main_metric": e.mainMetric,
-          "seconds": e.seconds.isFinite ? e.seconds : NSNull(),
-        ]
-        for m in metrics { line[m.name] = m.jsonValue }
-        try appendMetrics(line)
-        emit(.evaluation(e, best: false))
-        if let value = metrics[best.metric], best.improves(value, on: bestValue) {
+    // each weight's merge is evaluated on every set evaluated during training (logged with
+    // stage `merge` and its weight), so that what merging does to each is on record; with
+    // several weights the best set chooses
+    let sets = setup.evalSets.filter { !$0.0.final }
+    var chosen = merge.weights[0], bestValue: Double?
+    for w in merge.weights {
+      apply(w)
+      let cache = EmbeddingCache()
+      for (set, data) in sets {
+        let metrics = try evaluateSet(set, data, setup, &progress, stage: "merge", cache: cache, extra: ["merge_weight": w])
+        if merge.weights.count > 1, let best = recipe.best, best.set == set.name, let value = metrics[best.metric],
+          best.improves(value, on: bestValue)
+        {
           bestValue = value
           chosen = w
         }

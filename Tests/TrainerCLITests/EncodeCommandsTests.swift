@@ -43,7 +43,8 @@ import Testing
     #expect(d.similarity.similarities == [.cosine] && d.encode.queryPrefix == "" && d.encode.passagePrefix == "")
     #expect(d.encode.maxLength == nil && d.retrieval.isEmpty)
 
-    #expect(refusal(["eval", "m"]).contains("give --sts FILE and/or --retrieval CORPUS QUERIES QRELS"))
+    #expect(refusal(["eval", "m"]).contains("give --sts FILE, --retrieval CORPUS QUERIES QRELS, --sts-retrieval FILE or --nli-retrieval FILE"))
+    #expect(refusal(["eval", "m", "--nli-retrieval", "n.json", "--direction", "sideways"]).contains("--direction must be premise_to_hypothesis or hypothesis_to_premise"))
     #expect(refusal(["eval", "m", "--retrieval", "c", "q"]).contains("--retrieval takes three files: CORPUS QUERIES QRELS (got 2)"))
     #expect(refusal(["eval", "m", "--sts", "a", "--batch", "0"]).contains("--batch must be positive"))
     #expect(refusal(["eval", "m", "--sts", "a", "--max-length", "1"]).contains("--max-length must be at least 2"))

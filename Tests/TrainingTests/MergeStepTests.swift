@@ -17,6 +17,7 @@ import Training
       output: \(output.path)
       evaluation:
         - {name: dev, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, limit: 40}
+        - {name: para, format: sts_retrieval, path: \(root)/data/kornlu/KorSTS/sts-dev.tsv, limit: 10}
       best: {set: dev}
       stages:
         - name: nli
@@ -35,6 +36,12 @@ import Training
       if case .merged(_, let w) = e { events.append("merged \(w)") }
     }).run()
     return events
+  }
+
+  func lines(_ run: URL) throws -> [[String: Any]] {
+    try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
+      try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
   }
 
   func weights(_ dir: URL) throws -> [UInt32] {
@@ -60,6 +67,10 @@ import Training
       let out = dir.appendingPathComponent("merged-\(w)")
       #expect(try run(model: model, output: out, merge: "merge: {with: base, weight: \(w)}") == ["merged \(w)"])
       #expect(try weights(out.appendingPathComponent("model")) == expected, "weight \(w)")
+      // the merge is evaluated on every set evaluated during training
+      let merges = try lines(out).filter { $0["stage"] as? String == "merge" }
+      #expect(merges.map { $0["eval"] as? String } == ["dev", "para"] && merges.allSatisfy { $0["merge_weight"] as? Double == w })
+      #expect(merges.allSatisfy { $0["spearman_cosine"] is Double || $0["cosine_ndcg@10"] is Double })
     }
   }
 
@@ -69,10 +80,9 @@ import Training
     let model = try tinyModel(in: dir)
     let out = dir.appendingPathComponent("run")
     let events = try run(model: model, output: out, merge: "merge: {weight: [0.0, 0.5, 1.0]}")
-    let lines = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").map {
-      try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
-    }
-    let merges = lines.filter { $0["stage"] as? String == "merge" }
+    let all = try lines(out).filter { $0["stage"] as? String == "merge" }
+    #expect(all.map { $0["eval"] as? String } == ["dev", "para", "dev", "para", "dev", "para"])
+    let merges = all.filter { $0["eval"] as? String == "dev" }
     #expect(merges.map { $0["merge_weight"] as? Double } == [0.0, 0.5, 1.0])
     let scores = merges.map { $0["spearman_cosine"] as! Double }
     let best = scores.indices.max { scores[$0] < scores[$1] || (scores[$0] == scores[$1] && $0 > $1) }!
