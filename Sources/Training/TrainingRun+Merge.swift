@@ -29,12 +29,7 @@ extension TrainingRun {
       for w in merge.weights {
         apply(w)
         let t0 = Date()
-        var evaluator = setup.evaluator
-        if let task = set.instruction {  // as `evaluate` formats an instruction set's queries
-          evaluator.queryPrefix = recipe.model.instructionPrefix(task)
-          evaluator.passagePrefix = ""
-        }
-        let metrics = try data.evaluate(with: evaluator, similarities: set.similarities.map(Similarity.init))
+        let metrics = try data.evaluate(with: evaluator(for: set, setup), similarities: set.similarities.map(Similarity.init))
         let e = TrainerState.Evaluation(
           name: set.name, stage: "merge", globalStep: progress.state.globalStep, mainMetric: set.mainMetric, metrics: metrics,
           seconds: Date().timeIntervalSince(t0))
