@@ -112,7 +112,10 @@ let package = Package(
       ]),
     .testTarget(
       name: "TrainerCLITests",
-      dependencies: ["TrainerCLI", "Evaluation", "Mining", "SafeTensors", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "TrainerCLI", "Evaluation", "Mining", "SafeTensors", "TextEncoder", "TestSupport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -25,7 +25,7 @@ extension Evaluator {
     var missing: [String] = [], seen = Set<String>()
     for t in texts where cache.rows[.init(prefix: prefix, text: t)] == nil && seen.insert(t).inserted { missing.append(t) }
     var fresh: [String: Int] = [:]
-    let embedded = missing.isEmpty ? [] : try embedUncached(missing, prefix: prefix)
+    let embedded = missing.isEmpty ? [] : try embedWhole(missing, prefix: prefix)
     for (i, t) in missing.enumerated() {
       if cache.rows.count < cache.capacity {
         cache.rows[.init(prefix: prefix, text: t)] = Array(embedded[(i * C)..<((i + 1) * C)])

@@ -5,7 +5,8 @@ import Tokenization
 
 /// Embeds evaluation sets with an encoder (dropout off) and computes their metrics: STS as
 /// sentence-transformers' EmbeddingSimilarityEvaluator, retrieval as its
-/// InformationRetrievalEvaluator.
+/// InformationRetrievalEvaluator. With `truncateDim` every metric is taken on the embeddings'
+/// first N dimensions, as those evaluators' `truncate_dim` does.
 public struct Evaluator {
   public var encoder: Encoder
   public var tokenizer: Tokenizer
@@ -18,6 +19,9 @@ public struct Evaluator {
   /// Put before retrieval documents.
   public var passagePrefix: String
   public var batchSize: Int
+  /// The leading dimensions the metrics use (sentence-transformers' `truncate_dim`: cut after
+  /// Normalize, not renormalized); nil or the whole width: all of them.
+  public var truncateDim: Int? = nil
   /// Data-parallel runs: each rank embeds its share of a set's texts, and every rank gets all
   /// of them (and so the same metrics).
   public var communicator: any Communicator = SingleProcess()
@@ -48,7 +52,7 @@ public struct Evaluator {
     var index: [String: Int] = [:]
     var texts: [String] = []
     for p in pairs { for t in [p.first, p.second] where index[t] == nil { index[t] = texts.count; texts.append(t) } }
-    let C = encoder.config.hiddenSize
+    let C = dimension
     let e = try embed(texts, prefix: queryPrefix)
     var e1 = [Float](), e2 = [Float]()
     e1.reserveCapacity(pairs.count * C)
@@ -69,7 +73,7 @@ public struct Evaluator {
       throw EvaluationError.tooSmall(
         path: "retrieval set", detail: "\(data.queryTexts.count) queries, \(data.corpusTexts.count) documents; it needs at least 1 of each")
     }
-    let C = encoder.config.hiddenSize
+    let C = dimension
     let queries = try embed(data.queryTexts, prefix: queryPrefix)
     let corpus = try embed(data.corpusTexts, prefix: passagePrefix)
     var out: [Metric] = []
@@ -83,14 +87,20 @@ public struct Evaluator {
     return out
   }
 
-  /// On several ranks each embeds a contiguous share of the texts with near-equal token counts
-  /// (sets are often ordered by source, short captions before long news).
+  /// The floats per embedding the metrics see: `truncateDim` (at most the model's width).
+  public var dimension: Int { EmbeddingTruncation.dimension(truncateDim, width: encoder.config.hiddenSize) }
+
+  /// The texts' embeddings, `dimension` floats a row (the whole rows taken from, and kept in,
+  /// the cache if there is one).
   func embed(_ texts: [String], prefix: String) throws -> [Float] {
-    if let cache { return try embedCached(texts, prefix: prefix, cache: cache) }
-    return try embedUncached(texts, prefix: prefix)
+    let width = encoder.config.hiddenSize
+    let whole = try cache.map { try embedCached(texts, prefix: prefix, cache: $0) } ?? embedWhole(texts, prefix: prefix)
+    return EmbeddingTruncation.leadingColumns(whole, width: width, dimension: dimension)
   }
 
-  func embedUncached(_ texts: [String], prefix: String) throws -> [Float] {
+  /// On several ranks each embeds a contiguous share of the texts with near-equal token counts
+  /// (sets are often ordered by source, short captions before long news).
+  func embedWhole(_ texts: [String], prefix: String) throws -> [Float] {
     let comm = communicator, C = encoder.config.hiddenSize
     guard comm.size > 1 else {
       // one rank tokenizes batch by batch: a large corpus is never held tokenized whole

@@ -7,6 +7,7 @@ extension Recipe {
       if crossEncoder {
         guard case .sts = set.source else { throw reader.fail("a cross-encoder is evaluated on sts_tsv sets (the correlation of its scores)") }
         if set.instruction != nil { throw reader.fail("a cross-encoder's evaluation sets take no instruction") }
+        if let key = set.truncateDimKey { throw key.fail("a cross-encoder's evaluation sets take no truncate_dim (it has no embeddings)") }
         set.crossEncoder = true
       }
       return set
@@ -70,9 +71,11 @@ extension Recipe {
       let limit = try em.optional("limit").map { r in
         if case .sts = source { try r.int(atLeast: 2, "an STS set's correlations need two pairs") } else { try r.int(atLeast: 1) }
       }
+      let truncateReader = em.optional("truncate_dim")
       return EvalSet(
         name: name, source: source, final: final, limit: limit, similarities: similarities,
-        instruction: try em.optional("instruction")?.string())
+        instruction: try em.optional("instruction")?.string(), truncateDim: try truncateReader?.int(atLeast: 1),
+        truncateDimKey: truncateReader?.key)
     }
   }
 
@@ -113,6 +116,32 @@ extension Recipe.Best {
   public func checkMetric(reported: [String]) throws {
     guard reported.contains(metric) else {
       throw metricKey.fail("'\(set)' has no metric '\(metric)' (it reports: \(reported.joined(separator: ", ")))")
+    }
+  }
+}
+
+extension Recipe {
+  /// The leading dimensions the exported model is used at: the recipe's `truncate_dim`, else the
+  /// base model's (`baseTruncateDim`); nil when that is none or not below `width` (the whole
+  /// embedding, as sentence-transformers takes min(width, truncate_dim)).
+  public func exportedTruncateDim(base baseTruncateDim: Int?, width: Int) -> Int? {
+    (model.truncateDim ?? baseTruncateDim).flatMap { $0 < width ? $0 : nil }
+  }
+
+  /// The leading dimensions `set` is evaluated at: its own `truncate_dim`, else the exported
+  /// model's; nil: the whole embedding.
+  public func truncateDim(of set: EvalSet, base baseTruncateDim: Int?, width: Int) -> Int? {
+    if let d = set.truncateDim { return d < width ? d : nil }
+    return exportedTruncateDim(base: baseTruncateDim, width: width)
+  }
+
+  /// Throws unless every `truncate_dim` the recipe gives (the model's, the evaluation sets') is
+  /// at most `width`, the base model's embedding width; the error names the recipe file, line
+  /// and key. `TrainingRun` checks it when the base model is loaded.
+  public func checkTruncateDims(width: Int) throws {
+    let given = [(model.truncateDim, model.truncateDimKey)] + evaluation.map { ($0.truncateDim, $0.truncateDimKey) }
+    for case let (d?, key?) in given where d > width {
+      throw key.fail("truncate_dim \(d) is above the width of the base model's embeddings (\(width))")
     }
   }
 }

@@ -19,9 +19,12 @@ extension Recipe {
       if crossEncoder, let lengthReader, maxLength < 4 {
         throw lengthReader.fail("a cross-encoder's pair needs at least 4 tokens (<s> a </s></s> b </s>), got \(maxLength)")
       }
+      let truncateReader = mm.optional("truncate_dim")
+      if crossEncoder, let truncateReader { throw truncateReader.fail("a cross-encoder has no embeddings to truncate") }
       return Model(
         base: base, pooling: pooling, maxLength: maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix,
-        instructionTemplate: instructionTemplate, crossEncoder: crossEncoder)
+        instructionTemplate: instructionTemplate, crossEncoder: crossEncoder, truncateDim: try truncateReader?.int(atLeast: 1),
+        truncateDimKey: truncateReader?.key)
     }
   }
 }

@@ -21,6 +21,13 @@ public struct Recipe: Sendable {
     /// Train a cross-encoder (`XLMRobertaForSequenceClassification`, one logit per pair) instead
     /// of a sentence encoder; a bi-encoder base gets a fresh classification head.
     public var crossEncoder = false
+    /// `truncate_dim`: the model is used at its embeddings' first N dimensions, as
+    /// sentence-transformers' `SentenceTransformer(..., truncate_dim=N)`: the exported
+    /// config_sentence_transformers.json carries it and evaluation sets default to it; training
+    /// losses see the whole embedding. nil: the base model's, if it has one.
+    public var truncateDim: Int? = nil
+    /// Where `truncate_dim` was given (`checkTruncateDims` points there).
+    var truncateDimKey: RecipeKey? = nil
 
     /// The text put before a query of a task with this instruction.
     public func instructionPrefix(_ task: String) -> String { instructionTemplate.prefix(task: task) }
@@ -326,6 +333,11 @@ public struct Recipe: Sendable {
     public var instruction: String?
     /// Scored by a cross-encoder: the correlation of its logits with the gold scores.
     public var crossEncoder = false
+    /// `truncate_dim`: every metric on the embeddings' first N dimensions (sentence-transformers'
+    /// evaluators' truncate_dim); nil: the model's `truncate_dim`, if any.
+    public var truncateDim: Int? = nil
+    /// Where `truncate_dim` was given.
+    var truncateDimKey: RecipeKey? = nil
     /// The metric that stands for the set in progress lines: spearman_cosine, or
     /// <similarity>_ndcg@10 (spearman for a cross-encoder).
     public var mainMetric: String {

@@ -6,7 +6,7 @@ import Tokenization
 /// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
 /// `model.safetensors`, the tokenizer (`TokenizerFiles`: `sentencepiece.bpe.model` with the
 /// `tokenizer.json` transformers would make of it, or a base's `tokenizer.json`) and its configs, `modules.json`,
-/// `sentence_bert_config.json`, `config_sentence_transformers.json`, `1_Pooling/config.json`
+/// `sentence_bert_config.json`, `config_sentence_transformers.json` (prompts, `truncate_dim`), `1_Pooling/config.json`
 /// and `2_Normalize/` (a cross-encoder gets transformers' files only). Everything goes into a temporary sibling directory that is renamed into
 /// place at the end, so a failure never leaves a half-written model where one was asked for.
 public struct ModelDirectoryWriter {
@@ -75,10 +75,13 @@ public struct ModelDirectoryWriter {
       try Self.jsonData(modules).write(to: tmp.appendingPathComponent("modules.json"))
       try Self.jsonData(["max_seq_length": maxSeq, "do_lower_case": false]).write(
         to: tmp.appendingPathComponent("sentence_bert_config.json"))
-      try Self.jsonData([
+      var stConfig: [String: Any] = [
         "prompts": layout.prompts, "default_prompt_name": layout.defaultPromptName.map { $0 as Any } ?? NSNull(), "similarity_fn_name": "cosine",
         "__version__": ["sentence_transformers": "3.0.0"],
-      ] as [String: Any]).write(to: tmp.appendingPathComponent("config_sentence_transformers.json"))
+      ]
+      // as sentence-transformers saves it: only when set
+      if let d = layout.truncateDim { stConfig["truncate_dim"] = d }
+      try Self.jsonData(stConfig).write(to: tmp.appendingPathComponent("config_sentence_transformers.json"))
       try Self.jsonData([
         "word_embedding_dimension": c.hiddenSize,
         "pooling_mode_cls_token": layout.pooling == .cls, "pooling_mode_mean_tokens": layout.pooling == .mean,

@@ -17,6 +17,9 @@ public final class SentenceEncoder: @unchecked Sendable {
   public let defaultPromptName: String?
   /// sentence_bert_config.json's max_seq_length, if given.
   public let maxSeqLength: Int?
+  /// config_sentence_transformers.json's truncate_dim, if given: the leading dimensions
+  /// sentence-transformers' `encode` keeps (`embed` does not apply it; see `EmbeddingTruncation`).
+  public let truncateDim: Int?
 
   public var config: EncoderConfig { encoder.config }
 
@@ -47,6 +50,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     prompts = layout.prompts
     defaultPromptName = layout.defaultPromptName
     maxSeqLength = layout.maxSeqLength
+    truncateDim = layout.truncateDim
   }
 
   /// Embeds texts in batches of `batchSize`, calling `progress(done)` after each batch.

@@ -3,7 +3,8 @@ import Foundation
 
 /// What the sentence-transformers files of a model directory say: pooling mode, whether a
 /// Normalize module follows, the maximum sequence length, the named prompts and the prompt
-/// sentence-transformers' `encode` applies when given none (`default_prompt_name`).
+/// sentence-transformers' `encode` applies when given none (`default_prompt_name`), and the
+/// leading dimensions its embeddings are cut to (`truncate_dim`).
 public struct SentenceTransformersLayout: Sendable, Equatable {
   public var pooling: PoolingMode = .mean
   public var normalize: Bool = false
@@ -11,16 +12,20 @@ public struct SentenceTransformersLayout: Sendable, Equatable {
   public var prompts: [String: String] = [:]
   /// A key of `prompts`; nil: no prompt unless one is asked for.
   public var defaultPromptName: String? = nil
+  /// config_sentence_transformers.json's `truncate_dim`: sentence-transformers' `encode` keeps
+  /// the first N dimensions of each embedding (after Normalize, not renormalized); nil: all.
+  public var truncateDim: Int? = nil
 
   public init(
     pooling: PoolingMode = .mean, normalize: Bool = false, maxSeqLength: Int? = nil, prompts: [String: String] = [:],
-    defaultPromptName: String? = nil
+    defaultPromptName: String? = nil, truncateDim: Int? = nil
   ) {
     self.pooling = pooling
     self.normalize = normalize
     self.maxSeqLength = maxSeqLength
     self.prompts = prompts
     self.defaultPromptName = defaultPromptName
+    self.truncateDim = truncateDim
   }
 
   /// The text of the prompt named `name`; an error naming the prompts the directory has.
@@ -84,6 +89,13 @@ public struct SentenceTransformersLayout: Sendable, Equatable {
             path: stURL.path, key: "default_prompt_name", detail: "'\(name)' is not one of the prompts (\(layout.prompts.keys.sorted().joined(separator: ", ")))")
         }
         layout.defaultPromptName = name
+      }
+      if let value = st["truncate_dim"], !(value is NSNull) {
+        // JSONSerialization gives booleans ("c") and fractions ("d") as NSNumber too; only an integer is a dimension
+        guard let n = value as? NSNumber, !["c", "d", "f"].contains(String(cString: n.objCType)), let d = value as? Int, d >= 1 else {
+          throw TextEncoderError.badConfig(path: stURL.path, key: "truncate_dim", detail: "expected a positive integer or null, got \(value)")
+        }
+        layout.truncateDim = d
       }
     }
     return layout

@@ -27,6 +27,10 @@ struct EmbedCommand: ParsableCommand {
   var instruction: String?
   @Option(help: "The template --instruction uses; {task} is the instruction, {text} (at the end) the sentence.")
   var instructionTemplate: String = InstructionTemplate.standard.text
+  @Option(help: ArgumentHelp(
+    "Keep the first N dimensions of each embedding (sentence-transformers' truncate_dim: cut after Normalize, not renormalized).",
+    discussion: "Default: the model's truncate_dim (config_sentence_transformers.json), else all of them."))
+  var truncateDim: Int?
   @Option(help: "Sentences per forward pass.")
   var batch: Int = 32
   @OptionGroup var compute: ComputeOptions
@@ -36,6 +40,7 @@ struct EmbedCommand: ParsableCommand {
 
   func validate() throws {
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if let truncateDim, truncateDim < 1 { throw ValidationError("--truncate-dim must be positive") }
     if promptName != nil && (!prompt.isEmpty || instruction != nil) {
       throw ValidationError("give one of --prompt, --prompt-name and --instruction")
     }
@@ -48,6 +53,12 @@ struct EmbedCommand: ParsableCommand {
     guard outputFormat != nil else {
       throw ValidationError("--output \(output): give --format h5|npy|jsonl|safetensors, or a file name ending in one of them")
     }
+  }
+
+  /// The dimensions kept: `--truncate-dim` (at most the model's width), else the model's
+  /// truncate_dim as sentence-transformers applies it (a value above the width keeps them all).
+  func truncation(of model: SentenceEncoder) throws -> Int {
+    try TruncateDimOption.dimension(flag: truncateDim, model: model)
   }
 
   /// The lines of `input`, or of `standardInput()` when it is `-`.
@@ -65,13 +76,18 @@ struct EmbedCommand: ParsableCommand {
       let start = Date()
       let prefix = try promptName.map { try model.prompt(named: $0) }
         ?? instruction.map { InstructionTemplate(instructionTemplate)!.prefix(task: $0) } ?? prompt
-      let emb = try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }
+      let width = model.config.hiddenSize
+      let dimension = try truncation(of: model)
+      let emb = EmbeddingTruncation.leadingColumns(
+        try model.embed(texts, prefix: prefix, batchSize: batch) { bar.update($0) }, width: width, dimension: dimension)
       let seconds = Date().timeIntervalSince(start)
       try format.write(
-        emb, texts: texts, columns: model.config.hiddenSize,
+        emb, texts: texts, columns: dimension,
         attributes: [
           "model": URL(fileURLWithPath: self.model).standardizedFileURL.path, "pooling": model.pooling.rawValue,
-          "normalized": model.normalize ? "true" : "false", "prefix": prefix, "input": input,
+          // a truncated unit vector is no longer one
+          "normalized": model.normalize && dimension == width ? "true" : "false", "prefix": prefix, "input": input,
+          "truncate_dim": dimension == width ? "none" : "\(dimension)",
         ],
         to: output)
       print(String(format: "embedded %d sentences in %.2fs (%.1f sentences/s) -> %@ (%@)", texts.count, seconds,

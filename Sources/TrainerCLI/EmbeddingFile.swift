@@ -5,7 +5,7 @@ import SafeTensors
 
 /// `trainer embed --format`: the file the embeddings go to, by default from the output's extension.
 enum EmbeddingFormat: String, CaseIterable, ExpressibleByArgument {
-  /// HDF5: dataset `embeddings` float32 [n, dim] and the attributes `model`, `pooling`, `normalized`, `prefix`, `input`.
+  /// HDF5: dataset `embeddings` float32 [n, dim] and the attributes `model`, `pooling`, `normalized`, `prefix`, `input`, `truncate_dim`.
   case h5
   /// NumPy's `.npy` format 1.0: float32 little-endian, C order, shape (n, dim).
   case npy

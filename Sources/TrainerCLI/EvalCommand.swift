@@ -20,7 +20,9 @@ struct EvalCommand: ParsableCommand {
       premise finds the hypotheses it entails among every hypothesis of the file; --direction \
       hypothesis_to_premise turns it round). --query-prefix goes before STS sentences and \
       retrieval queries, --passage-prefix before retrieval documents; --prompt-name NAME puts the model's prompt \
-      NAME (config_sentence_transformers.json) before every text, as sentence-transformers' encode(prompt_name=NAME).
+      NAME (config_sentence_transformers.json) before every text, as sentence-transformers' encode(prompt_name=NAME). \
+      --truncate-dim N takes every metric on the embeddings' first N dimensions (the evaluators' truncate_dim); a \
+      model whose config_sentence_transformers.json has truncate_dim is evaluated at it unless the flag says otherwise.
       """)
 
   @Argument(help: "A Hugging Face / sentence-transformers model directory (or a checkpoint).")
@@ -42,6 +44,8 @@ struct EvalCommand: ParsableCommand {
   var promptName: String?
   @Option(help: "Retrieval similarities, comma-separated.")
   var similarity = RetrievalSimilarities([.cosine])
+  @Option(help: "Evaluate the embeddings' first N dimensions (default: the model's truncate_dim, else all).")
+  var truncateDim: Int?
   @Option(help: "Texts per forward pass.")
   var batch: Int = 256
   @Option(help: "Also write the results as JSON to this file ('-': standard output, instead of the table).")
@@ -60,6 +64,7 @@ struct EvalCommand: ParsableCommand {
       throw ValidationError("--retrieval takes three files: CORPUS QUERIES QRELS (got \(retrieval.count))")
     }
     guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    if let truncateDim, truncateDim < 1 { throw ValidationError("--truncate-dim must be positive") }
     if promptName != nil && !(encode.queryPrefix.isEmpty && encode.passagePrefix.isEmpty) {
       throw ValidationError("give --prompt-name or --query-prefix/--passage-prefix, not both")
     }
@@ -90,6 +95,9 @@ struct EvalCommand: ParsableCommand {
       var evaluator = Evaluator(
         encoder: model.encoder, tokenizer: model.tokenizer, pooling: model.pooling, normalize: model.normalize,
         maxLength: encode.maxLength, queryPrefix: queryPrefix, passagePrefix: passagePrefix, batchSize: batch)
+      let dimension = try TruncateDimOption.dimension(flag: truncateDim, model: model)
+      let truncated = dimension < model.config.hiddenSize
+      if truncated { evaluator.truncateDim = dimension }
       evaluator.cache = EmbeddingCache()  // sets that share texts embed them once
       var results: [[String: Any]] = []
       let toStdout = json == "-"
@@ -102,6 +110,7 @@ struct EvalCommand: ParsableCommand {
         case .retrieval(let data): description = "\(data.queryIDs.count) queries, \(data.corpusIDs.count) documents"
         }
         let seconds = Date().timeIntervalSince(t0)
+        if truncated { description += ", first \(dimension) dimensions" }
         description += String(format: ", %.2fs", seconds)
         if !toStdout {
           print("\(set.name) (\(set.kind): \(description))")
@@ -117,6 +126,7 @@ struct EvalCommand: ParsableCommand {
       if let json {
         let payload: [String: Any] = [
           "model": self.model, "query_prompt": queryPrefix, "passage_prompt": passagePrefix, "sets": results,
+          "truncate_dim": truncated ? dimension as Any : NSNull(),
         ]
         let data = try JSONSerialization.data(withJSONObject: payload, options: [.prettyPrinted, .sortedKeys])
         if toStdout {

@@ -23,7 +23,7 @@ struct ExportCommand: ParsableCommand {
       var writer = ModelDirectoryWriter(
         layout: SentenceTransformersLayout(
           pooling: model.pooling, normalize: model.normalize, maxSeqLength: model.maxSeqLength, prompts: model.prompts,
-          defaultPromptName: model.defaultPromptName))
+          defaultPromptName: model.defaultPromptName, truncateDim: model.truncateDim))
       writer.weightsDType = dtype.dtype
       var card = (try? String(contentsOf: dir.appendingPathComponent("README.md"), encoding: .utf8)) ?? "# \(dir.lastPathComponent)\n"
       card += "\nExported from `\(dir.standardizedFileURL.lastPathComponent)` with `trainer export` (weights \(dtype.rawValue)).\n"

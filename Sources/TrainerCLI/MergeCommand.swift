@@ -41,7 +41,8 @@ struct MergeCommand: ParsableCommand {
       let first = loaded[0]
       var writer = ModelDirectoryWriter(
         layout: SentenceTransformersLayout(
-          pooling: first.pooling, normalize: first.normalize, maxSeqLength: first.maxSeqLength, prompts: first.prompts))
+          pooling: first.pooling, normalize: first.normalize, maxSeqLength: first.maxSeqLength, prompts: first.prompts,
+          truncateDim: first.truncateDim))
       writer.weightsDType = dtype.dtype
       writer.extraFiles["README.md"] = Data(Self.card(models: models, weights: w, dtype: dtype).utf8)
       try writer.write(encoder: encoder, tokenizer: try TokenizerFiles.read(directory: URL(fileURLWithPath: first.directory)), to: output)

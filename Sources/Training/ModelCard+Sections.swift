@@ -9,7 +9,8 @@ extension ModelCard {
     s += "- **Base model:** \(base.isHubID ? "[\(base.name)](https://huggingface.co/\(base.name))" : "`\(base.name)`")\n"
     s += "- **Maximum sequence length:** \(recipe.model.maxLength) tokens\n"
     if !recipe.model.crossEncoder {
-      s += "- **Output dimensionality:** \(config.hiddenSize)\n- **Similarity function:** cosine similarity\n"
+      let dims = layout.truncateDim.map { "\($0) (`truncate_dim`: the first \($0) of the encoder's \(config.hiddenSize))" } ?? "\(config.hiddenSize)"
+      s += "- **Output dimensionality:** \(dims)\n- **Similarity function:** cosine similarity\n"
     }
     if !datasetNames.isEmpty { s += "- **Training datasets:** \(datasetNames.joined(separator: ", "))\n" }
     if !languages.isEmpty { s += "- **Languages:** \(languages.joined(separator: ", "))\n" }
@@ -93,7 +94,7 @@ extension ModelCard {
       model = SentenceTransformer("path/to/this/model")
       sentences = [\(examples.map { "\"\($0)\"" }.joined(separator: ", "))]
       embeddings = model.encode(sentences\(promptArg))
-      print(embeddings.shape)  # (3, \(config.hiddenSize))
+      print(embeddings.shape)  # (3, \(layout.truncateDim ?? config.hiddenSize))
       print(model.similarity(embeddings, embeddings))
       ```
 
@@ -110,7 +111,7 @@ extension ModelCard {
       with torch.no_grad():
           output = model(**batch)
           \(pooling)
-      embeddings = torch.nn.functional.normalize(embeddings, dim=-1)
+      embeddings = torch.nn.functional.normalize(embeddings, dim=-1)\(layout.truncateDim.map { "\nembeddings = embeddings[:, :\($0)]  # truncate_dim: the first \($0) dimensions, not renormalized" } ?? "")
       ```
 
       """

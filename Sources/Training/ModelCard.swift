@@ -56,7 +56,7 @@ struct ModelCard {
     s += "a CPU trainer written in Swift. "
     s += recipe.model.crossEncoder
       ? "It scores a pair `<s> query </s></s> passage </s>` of at most \(recipe.model.maxLength) tokens and loads in transformers and as a sentence-transformers `CrossEncoder`.\n"
-      : "It maps texts to \(config.hiddenSize)-dimensional vectors for semantic textual similarity, semantic search, paraphrase mining, clustering and classification.\n"
+      : "It maps texts to \(layout.truncateDim ?? config.hiddenSize)-dimensional vectors for semantic textual similarity, semantic search, paraphrase mining, clustering and classification.\n"
     return s
   }
 

@@ -1,6 +1,7 @@
 import Autograd
 import Evaluation
 import Foundation
+import Recipes
 import SafeTensors
 import TextEncoder
 
@@ -45,12 +46,8 @@ extension TrainingRun {
     cache: EmbeddingCache, extra: [String: Any] = [:], judge: ([Metric], inout Progress) -> Bool = { _, _ in false }
   ) throws -> [Metric] {
     let t0 = Date()
-    var evaluator = setup.evaluator
+    var evaluator = self.evaluator(for: set, setup)
     evaluator.cache = cache
-    if let task = set.instruction {
-      evaluator.queryPrefix = recipe.model.instructionPrefix(task)
-      evaluator.passagePrefix = ""
-    }
     let metrics = recipe.model.crossEncoder
       ? try data.evaluateCrossEncoder(
         setup.encoder, tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, communicator: communicator)
@@ -69,6 +66,18 @@ extension TrainingRun {
     try appendMetrics(line)
     emit(.evaluation(e, best: isBest))
     return metrics
+  }
+
+  /// The evaluator of `set`: an instruction set's queries formatted with its instruction (and
+  /// its documents without a prefix), and the leading dimensions it is evaluated at.
+  func evaluator(for set: Recipe.EvalSet, _ setup: Setup) -> Evaluator {
+    var evaluator = setup.evaluator
+    if let task = set.instruction {
+      evaluator.queryPrefix = recipe.model.instructionPrefix(task)
+      evaluator.passagePrefix = ""
+    }
+    evaluator.truncateDim = recipe.truncateDim(of: set, base: setup.base.truncateDim, width: setup.encoder.config.hiddenSize)
+    return evaluator
   }
 
   /// Writes a checkpoint of the current state (rank 0; the replicas are checked first), marks

@@ -62,12 +62,13 @@ extension TrainingRun {
         throw TrainingError.matryoshkaDimension(stage: stage.name, dimension: wide, hiddenSize: base.config.hiddenSize)
       }
     }
+    try recipe.checkTruncateDims(width: base.config.hiddenSize)
     let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
     // the prompts training used go into the exported model, so sentence-transformers applies them
     let (prompts, defaultPrompt) = recipe.exportedPrompts(base: base.prompts)
     let layout = SentenceTransformersLayout(
       pooling: pooling, normalize: base.normalize, maxSeqLength: recipe.model.maxLength, prompts: prompts,
-      defaultPromptName: defaultPrompt)
+      defaultPromptName: defaultPrompt, truncateDim: recipe.exportedTruncateDim(base: base.truncateDim, width: base.config.hiddenSize))
     let tokenizerFiles = try TokenizerFiles.read(directory: URL(fileURLWithPath: recipe.model.base))
     var evaluator = Evaluator(
       encoder: base.encoder, tokenizer: base.tokenizer, pooling: pooling, normalize: base.normalize,

@@ -50,7 +50,7 @@ import Tokenization
     cached.cache = EmbeddingCache(capacity: 2)
     let texts = ["one", "two", "three", "two", "four"]
     let a = try cached.embed(texts, prefix: "q ")
-    let b = try evaluator().embedUncached(texts, prefix: "q ")
+    let b = try evaluator().embedWhole(texts, prefix: "q ")
     #expect(cached.cache!.count == 2)
     #expect(a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-6 })
   }
