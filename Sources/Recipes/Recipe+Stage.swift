@@ -8,18 +8,32 @@ extension Recipe {
       let kindReader = m.optional("kind")
       let kind = try kindReader?.oneOf(StageKind.self, StageKind.allCases) ?? .finetune
       if crossEncoder, kind != .finetune, let kindReader { throw kindReader.fail("a cross-encoder recipe has finetune stages only") }
-      let data = try m.required("data").list().map { try parseSource($0, kind: kind, built: built) }
+      let dataReaders = try m.required("data").list()
+      var sourceLossReaders: [RecipeReader?] = []
+      let data = try dataReaders.map { d in
+        let (source, lossReader) = try parseSourceWithLoss(d, kind: kind, built: built, crossEncoder: crossEncoder)
+        sourceLossReaders.append(lossReader)
+        return source
+      }
       let mixingReader = m.optional("mixing")
       let mixing = try mixingReader?.oneOf(Mixing.self, Mixing.allCases) ?? (kind == .pretrain ? .perSource : .mixed)
-      let lossReader = try m.required("loss")
-      let (loss, distill, falseNegatives, matryoshka) = try parseLoss(lossReader, kind: kind, crossEncoder: crossEncoder)
+      // without a stage loss every source names its own; the first one's then stands for the stage
+      let stageLossReader = m.optional("loss")
+      guard let lossReader = stageLossReader ?? (data.allSatisfy { $0.loss != nil } ? sourceLossReaders.first ?? nil : nil) else {
+        throw m.reader.fail("missing key 'loss' (give the stage a loss, or every data source its own)")
+      }
+      let own = try stageLossReader.map { try parseSourceLoss($0, kind: kind, crossEncoder: crossEncoder) }
+      guard let stageLoss = own ?? data.first?.loss else { throw m.reader.fail("missing key 'loss'") }
+      let (loss, distill, falseNegatives, matryoshka) = (stageLoss.loss, stageLoss.distill, stageLoss.falseNegatives, stageLoss.matryoshka)
       let batchSize = try positive(try m.required("batch_size"), default: 0)
       let epochs = try m.optional("epochs").map { try positive($0, default: 1) }
       let steps = try m.optional("steps").map { try positive($0, default: 1) }
       let optimizer = try parseOptimizer(m.optionalSection("optimizer"))
       let schedule = try parseSchedule(m.optionalSection("schedule"))
       let miniReader = m.optional("mini_batch"), budgetReader = m.optional("memory_budget_mb")
-      let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: loss)
+      // GradCache applies to every source's loss when some source trains with InfoNCE
+      let lossForMiniBatch = data.indices.map { data[$0].loss?.loss ?? loss }.first { if case .infoNCE = $0 { true } else { false } } ?? loss
+      let miniBatch = try parseMiniBatch(miniReader, budget: budgetReader, loss: lossForMiniBatch)
       // Hugging Face's Trainer clips at 1.0 unless told otherwise; `max_grad_norm: null` turns clipping off
       let clipReader = m.optional("max_grad_norm")
       let clip = try clipReader.map { $0.isNull ? nil : try $0.float(.positive) } ?? Stage.defaultMaxGradNorm
@@ -35,7 +49,7 @@ extension Recipe {
       stage.matryoshka = matryoshka
       try validate(
         stage: stage, crossEncoder: crossEncoder,
-        keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader))
+        keys: StageKeys(stage: s, mixing: mixingReader, loss: lossReader, miniBatch: miniReader, sourceLosses: sourceLossReaders))
       return stage
     }
   }
@@ -46,6 +60,8 @@ extension Recipe {
     var mixing: RecipeReader?
     var loss: RecipeReader
     var miniBatch: RecipeReader?
+    /// Each data source's own `loss` (nil where it has none).
+    var sourceLosses: [RecipeReader?] = []
   }
 
   /// The rules between a stage's parts: its sources and their mixing, its loss and its sources'
@@ -60,28 +76,29 @@ extension Recipe {
       throw m.fail("give every data source of the stage a weight, or none", path: m.path + ".data")
     }
     guard !data.isEmpty else { throw m.fail("a stage needs at least one data source", path: m.path + ".data") }
-    let formats = Set(data.map(\.format))
-    let crossLoss = switch stage.loss {
-    case .binary, .listwise: true
-    case .infoNCE, .cosent: false
+    if stage.hasSourceLosses, data.count > 1, stage.mixing == .mixed {
+      let k = data.firstIndex { $0.loss != nil } ?? 0
+      throw ((k < keys.sourceLosses.count ? keys.sourceLosses[k] : nil) ?? keys.mixing ?? m).fail(
+        "a source's own loss needs mixing: per_source (each batch from one source, trained with that source's loss)")
     }
-    if crossEncoder, !crossLoss {
-      throw keys.loss.fail("a cross-encoder trains with binary or listwise")
-    }
-    switch stage.loss {
-    case .listwise where formats.contains(.stsTSV) || formats.contains(.pairsTSV):
-      throw keys.loss.fail("listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs")
-    case .infoNCE where formats.contains(.stsTSV):
-      throw keys.loss.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
-    case .infoNCE where stage.distill != nil && !formats.isSubset(of: [.hdf5, .flagEmbedding]):
-      throw keys.loss.fail("distill needs teacher scores, which hdf5 sources (trainer score) and flag_embedding sources (pos_scores, neg_scores) hold")
-    case .infoNCE(_, _, 0) where stage.distill != nil:
-      throw keys.loss.fail("distill compares each query's positive and hard negatives: give hard_negatives > 0")
-    case .cosent where formats.contains(.hdf5):
-      throw keys.loss.fail("cosent needs graded pairs; hdf5 data sets hold (query, positive, negatives) examples")
-    case .cosent where formats.contains(.nliTSV) || formats.contains(.pairsTSV):
-      throw keys.loss.fail("cosent needs graded pairs (sts_tsv or jsonl with score), not nli_tsv triplets or pairs_tsv pairs")
-    default: break
+    // each loss against the formats of the sources it trains on: the stage's against those
+    // without their own (named when there are several), each source's own against its format
+    let labels = stage.sourceLabels
+    for (k, source) in data.enumerated() {
+      let l = stage.loss(ofSource: k)
+      let own = k < keys.sourceLosses.count ? keys.sourceLosses[k] : nil
+      let reader = own ?? keys.loss
+      let crossLoss = switch l.loss {
+      case .binary, .listwise: true
+      case .infoNCE, .cosent: false
+      }
+      if crossEncoder, !crossLoss {
+        throw reader.fail("a cross-encoder trains with binary or listwise")
+      }
+      if let problem = mismatch(of: l, format: source.format) {
+        let named = data.count > 1 ? "source '\(labels[k])' (data.\(k), \(source.format.rawValue)): " : ""
+        throw reader.fail(named + problem + (own == nil && stage.hasSourceLosses ? " (the stage's loss; a source may name its own)" : ""))
+      }
     }
     if stage.epochs != nil && stage.steps != nil { throw m.fail("give epochs or steps, not both") }
     if let miniReader = keys.miniBatch, case .texts(let n) = stage.miniBatch, n > stage.batchSize {
@@ -91,7 +108,16 @@ extension Recipe {
 
   /// One data source of a stage of this kind; `built` holds the data sets prepare steps make.
   static func parseSource(_ d: RecipeReader, kind: StageKind, built: Set<String>) throws -> DataSource {
-    try d.map { dm in
+    try parseSourceWithLoss(d, kind: kind, built: built, crossEncoder: nil).source
+  }
+
+  /// One data source, with the reader of its own `loss` (which a stage's source may give: not
+  /// allowed when `crossEncoder` is nil, as in a prepare step's data).
+  static func parseSourceWithLoss(_ d: RecipeReader, kind: StageKind, built: Set<String>, crossEncoder: Bool?) throws
+    -> (source: DataSource, loss: RecipeReader?)
+  {
+    var lossReader: RecipeReader?
+    let source = try d.map { dm in
       let format = try dm.required("format").oneOf(DataFormat.self, DataFormat.allCases)
       let pathReader = try dm.required("path")
       // a data set a prepare step builds need not exist yet
@@ -151,8 +177,13 @@ extension Recipe {
       if let l = dm.optional("language") {
         source.languages = try (try? l.list()).map { try $0.map { try $0.string() } } ?? [try l.string()]
       }
+      if let crossEncoder, let l = dm.optional("loss") {
+        source.loss = try parseSourceLoss(l, kind: kind, crossEncoder: crossEncoder)
+        lossReader = l
+      }
       return source
     }
+    return (source, lossReader)
   }
 }
 

@@ -109,6 +109,8 @@ public struct Recipe: Sendable {
     public var license: String?
     /// The languages of its texts (ISO 639-1 codes such as `ko`), for the model card.
     public var languages: [String] = []
+    /// The source's own loss (`loss:` of the source); nil: the stage's.
+    public var loss: SourceLoss?
     public init(
       format: DataFormat, paths: [String], columns: [String] = ["sentence1", "sentence2"], weight: Double? = nil,
       instruction: String? = nil, promptName: String? = nil, minScore: Double? = nil, negatives: NegativeSource = .auto

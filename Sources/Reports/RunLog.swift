@@ -18,6 +18,8 @@ public struct RunLog {
     public var hardestNegativeSimilarity: Double?
     public var tokensPerSecond: Double
     public var seconds: Double
+    /// The batch's source, in a stage whose batches come from one of several (`source`).
+    public var source: String? = nil
   }
 
   public struct Evaluation {
@@ -97,7 +99,7 @@ public struct RunLog {
           globalStep: try integer("global_step"), loss: try number("loss"), gradNorm: try number("grad_norm"),
           lr: try number("lr"), accuracy: obj["accuracy"] as? Double, positiveSimilarity: obj["positive_similarity"] as? Double,
           hardestNegativeSimilarity: obj["hardest_negative_similarity"] as? Double,
-          tokensPerSecond: try number("tokens_per_second"), seconds: try number("seconds")))
+          tokensPerSecond: try number("tokens_per_second"), seconds: try number("seconds"), source: obj["source"] as? String))
       }
     }
     guard !steps.isEmpty || !evaluations.isEmpty else {

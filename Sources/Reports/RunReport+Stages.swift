@@ -37,6 +37,7 @@ extension RunReport {
       }
     }
     var s = SVGChart(title: "loss", xLabel: "step", series: smoothed({ $0.loss }, colorIndex: 0)).render()
+    s += sourceLossChart(perRun, overlay: overlay)
     s += SVGChart(title: "learning rate", xLabel: "step", series: plain({ $0.lr }, colorIndex: 2, digits: 8)).render()
     s += SVGChart(title: "throughput (tokens/s)", xLabel: "step", series: smoothed({ $0.tokensPerSecond }, colorIndex: 3)).render()
     s += SVGChart(title: "gradient norm (before clipping)", xLabel: "step", series: plain({ $0.gradNorm }, colorIndex: 4)).render()
@@ -55,5 +56,24 @@ extension RunReport {
       s += SVGChart(title: "similarity", xLabel: "step", series: series).render()
     }
     return s
+  }
+
+  /// Stages whose batches come from one of several sources: each source's loss as a curve of
+  /// its own (its moving average; every point's value on hover), a colour per source (runs
+  /// overlaid name theirs before the source). Empty for other stages.
+  static func sourceLossChart(_ perRun: [(run: Run, steps: [RunLog.Step])], overlay: Bool) -> String {
+    var sources: [String] = []
+    for (_, steps) in perRun { for st in steps { if let src = st.source, !sources.contains(src) { sources.append(src) } } }
+    guard !sources.isEmpty else { return "" }
+    let series = perRun.flatMap { r, steps -> [SVGChart.Series] in
+      sources.enumerated().compactMap { j, src -> SVGChart.Series? in
+        let p = steps.filter { $0.source == src }.map { (x: Double($0.globalStep), y: $0.loss) }
+        guard !p.isEmpty else { return nil }
+        let avg = movingAverage(p, window: max(1, p.count / 15))
+        return .init(
+          name: overlay ? "\(r.name): \(src)" : src, points: avg, color: palette[j % palette.count], width: 2)
+      }
+    }
+    return SVGChart(title: "loss by source", xLabel: "step", series: series).render()
   }
 }

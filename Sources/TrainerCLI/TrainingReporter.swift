@@ -25,6 +25,9 @@ final class TrainingReporter: @unchecked Sendable {
   var lastGlobalStep = 0
   /// The bar on screen, redrawn after a line printed above it.
   var bar: ProgressLine?
+  /// Stages whose batches come from one of several sources: each source's latest loss, in the
+  /// order the sources first came (emptied when a stage starts).
+  var sourceLosses: [(source: String, loss: Float)] = []
 
   init(recipe: Recipe, logEvery: Int?, interactive: Bool = Terminal.stdoutIsTerminal && Terminal.stderrIsTerminal) {
     self.interactive = interactive
@@ -55,9 +58,12 @@ final class TrainingReporter: @unchecked Sendable {
 
   /// A step's plain progress line: the step and total as 64-bit integers (a total of 2^31 or more
   /// prints as it is), the batches skipped so far when any were.
-  static func stepLine(_ m: TrainingRun.StepMetrics, elapsed: Double, eta: Double?, etaIsLowerBound: Bool = false) -> String {
-    var line = "\(m.stage) \(m.step)/\(m.stageSteps)  "
-      + String(format: "loss %.4f  lr %.2e  |g| %.3f  %.0f tok/s  ", m.loss, m.lr, m.gradNorm, m.tokensPerSecond)
+  static func stepLine(
+    _ m: TrainingRun.StepMetrics, elapsed: Double, eta: Double?, etaIsLowerBound: Bool = false, sourceLosses: [(source: String, loss: Float)] = []
+  ) -> String {
+    var line = "\(m.stage) \(m.step)/\(m.stageSteps)  " + String(format: "loss %.4f  ", m.loss)
+      + (sourceLosses.isEmpty ? "" : "(\(sourceField(sourceLosses)))  ")
+      + String(format: "lr %.2e  |g| %.3f  %.0f tok/s  ", m.lr, m.gradNorm, m.tokensPerSecond)
       + "elapsed \(ProgressLine.duration(elapsed))  ETA \(eta.map { ProgressLine.duration($0) } ?? "-:--:--")\(etaIsLowerBound ? "+" : "")"
     if let a = m.accuracy { line += String(format: "  acc %.2f", a) }
     if m.skipped == true { line += "  (skipped: not finite)" }
@@ -66,11 +72,19 @@ final class TrainingReporter: @unchecked Sendable {
   }
 
   /// The bar of a step: loss, lr and tokens/s as its extra fields (dropped in the reverse order).
-  static func stepBar(_ m: TrainingRun.StepMetrics, elapsed: Double, eta: Double?, etaIsLowerBound: Bool) -> ProgressLine {
+  static func stepBar(
+    _ m: TrainingRun.StepMetrics, elapsed: Double, eta: Double?, etaIsLowerBound: Bool, sourceLosses: [(source: String, loss: Float)] = []
+  ) -> ProgressLine {
     var fields = [String(format: "loss %.4f", m.loss), String(format: "lr %.1e", m.lr), String(format: "%.0f tok/s", m.tokensPerSecond)]
+    if !sourceLosses.isEmpty { fields.insert(sourceField(sourceLosses), at: 1) }
     if let n = m.skippedBatches { fields.insert("skipped \(n)", at: 1) }
     return ProgressLine(
       label: m.stage, done: m.step, total: m.stageSteps, elapsed: elapsed, eta: eta, etaIsLowerBound: etaIsLowerBound, fields: fields)
+  }
+
+  /// Each source's latest loss: `KorNLI 2.0835 KorSTS 3.1205`.
+  static func sourceField(_ losses: [(source: String, loss: Float)]) -> String {
+    losses.map { "\($0.source) " + String(format: "%.4f", $0.loss) }.joined(separator: " ")
   }
 
   func report(_ event: TrainingRun.Event) {
@@ -84,6 +98,7 @@ final class TrainingReporter: @unchecked Sendable {
       stageIndex = index
       stageFirstStep = resumedAt
       stageEvaluationSeconds = 0
+      sourceLosses = []
       print("stage \(index + 1) '\(name)': \(examples) examples, \(steps) steps" + (resumedAt > 0 ? ", resuming at step \(resumedAt)" : "")
             + (miniBatch.map { ", GradCache mini-batches of \($0) texts" } ?? ""))
     case .step(let m):
@@ -120,20 +135,23 @@ final class TrainingReporter: @unchecked Sendable {
   func step(_ m: TrainingRun.StepMetrics) {
     stepsThisSession += 1
     lastGlobalStep = m.globalStep
+    if let source = m.source, m.loss.isFinite {
+      if let i = sourceLosses.firstIndex(where: { $0.source == source }) { sourceLosses[i].loss = m.loss } else { sourceLosses.append((source, m.loss)) }
+    }
     let now = Date()
     let elapsed = now.timeIntervalSince(stageStart)
     let (eta, lowerBound) = estimate.eta(
       step: m.step, total: m.stageSteps, stepsDone: m.step - stageFirstStep, stepSeconds: elapsed - stageEvaluationSeconds,
       every: stageIndex < evalEvery.count ? evalEvery[stageIndex] : nil, lastStage: stageIndex == evalEvery.count - 1)
     if interactive {
-      bar = Self.stepBar(m, elapsed: elapsed, eta: eta, etaIsLowerBound: lowerBound)
+      bar = Self.stepBar(m, elapsed: elapsed, eta: eta, etaIsLowerBound: lowerBound, sourceLosses: sourceLosses)
       redraw()
       if m.step >= m.stageSteps { endBar() }
     } else if schedule.shouldLog(
       step: m.step, stageSteps: m.stageSteps, firstOfSession: m.step == stageFirstStep + 1, skipped: m.skipped == true,
       now: now.timeIntervalSince(runStart))
     {
-      print(Self.stepLine(m, elapsed: elapsed, eta: eta, etaIsLowerBound: lowerBound))
+      print(Self.stepLine(m, elapsed: elapsed, eta: eta, etaIsLowerBound: lowerBound, sourceLosses: sourceLosses))
     }
   }
 

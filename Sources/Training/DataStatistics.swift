@@ -30,10 +30,17 @@ struct DataStatistics: Equatable {
 
   /// The statistics of `examples` as `step` prepares them.
   static func measure(stage: String, examples: [TrainingExample], step: TrainingStep) throws -> DataStatistics {
+    try measure(stage: stage, examples: examples, step: { _ in step })
+  }
+
+  /// The statistics of `examples`, example i as `step(i)` prepares it (in a stage of several
+  /// losses, the step of its source's).
+  static func measure(stage: String, examples: [TrainingExample], step stepOf: (Int) -> TrainingStep) throws -> DataStatistics {
     let sample = examples.prefix(sampleLimit)
     var lengths: [String: [Int]] = [:], order: [String] = []
     var scores: [Float] = []
-    for example in sample {
+    for (i, example) in sample.enumerated() {
+      let step = stepOf(i)
       let lossExample = example.lossExample
       if let s = lossExample.score { scores.append(s) }
       let inputs = try step.objective.batch([lossExample]).inputs

@@ -6,6 +6,11 @@ import Recipes
 extension ModelCard {
   /// The loss names of a stage, as tags (`loss:InfoNCE`) and citations know them.
   static func lossNames(_ st: Recipe.Stage) -> [String] {
+    if st.hasSourceLosses {
+      var out: [String] = []
+      for k in st.data.indices { for name in lossNames(st.trainingSource(k).withoutSourceLosses) where !out.contains(name) { out.append(name) } }
+      return out
+    }
     var out: [String]
     switch st.loss {
     case .infoNCE: out = ["InfoNCE"]
@@ -23,6 +28,11 @@ extension ModelCard {
   }
 
   static func lossDescription(_ st: Recipe.Stage) -> String {
+    if st.hasSourceLosses {
+      let labels = st.sourceLabels
+      return "each batch from one source, with that source's loss: "
+        + st.data.indices.map { "\(labels[$0]): \(lossDescription(st.trainingSource($0).withoutSourceLosses))" }.joined(separator: "; ")
+    }
     var loss: String
     switch st.loss {
     case .infoNCE(let t, let sym, let k):
@@ -165,5 +175,14 @@ extension ModelCard {
     - Precision: float32; \(recipe.stages.count) stage(s), seed \(recipe.seed)
 
     """
+  }
+}
+
+extension Recipe.Stage {
+  /// The stage with its sources' own losses left out (one loss, the stage's).
+  fileprivate var withoutSourceLosses: Recipe.Stage {
+    var s = self
+    for k in s.data.indices { s.data[k].loss = nil }
+    return s
   }
 }

@@ -1,3 +1,4 @@
+import Losses
 import Recipes
 
 /// A stage's training examples, read and checked: every source's examples in order (an instruct
@@ -13,9 +14,14 @@ struct StageData {
   /// texts of the pool its batches draw from (one source under per_source mixing), is an
   /// error: a batch never repeats a text.
   static func load(_ recipe: Recipe, dataSets: DataSetFiles) throws -> [StageData] {
-    try recipe.stages.map { stage in
+    try recipe.stages.enumerated().map { index, stage in
       var report = LoadReport()
-      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: stage.distill != nil, report: &report)
+      // a source reads teacher scores when the loss it trains with distills
+      let loaded = try stage.data.indices.flatMap { k in
+        try TrainingData.loadSources(
+          [stage.data[k]], dataSets: dataSets, teacher: stage.loss(ofSource: k).distill != nil, report: &report)
+      }
+      try checkLosses(of: stage, index: index, loaded)
       let perSource = zip(stage.data, loaded).map { source, examples in
         guard stage.kind == .instruct, let task = source.instruction else { return examples }
         let p = recipe.model.instructionPrefix(task)
@@ -52,6 +58,27 @@ struct StageData {
     }
   }
 
+  /// Each source's first example read by the objective the source trains with, so that a loss
+  /// its examples cannot feed (CoSENT on a table source without scores, InfoNCE on graded pairs)
+  /// stops the run before training, naming the stage, the source and the loss's key. A
+  /// source's examples are all of one kind.
+  static func checkLosses(of stage: Recipe.Stage, index: Int, _ loaded: [[TrainingExample]]) throws {
+    let labels = stage.sourceLabels
+    for (k, examples) in loaded.enumerated() {
+      guard let first = examples.first else { continue }
+      do {
+        _ = try stage.trainingSource(k).objective.batch([first.lossExample])
+      } catch LossError.unsuitableExample(let objective, _, let needs) {
+        let key = stage.data[k].loss == nil ? "stages.\(index).loss" : "stages.\(index).data.\(k).loss"
+        throw TrainingError.sourceLoss(
+          stage: stage.name, source: labels[k], key: key,
+          detail: "\(objective) needs \(needs), and this source's examples are \(first.kindDescription)")
+      } catch {
+        // other problems of an example (a missing teacher score) show where training meets them
+      }
+    }
+  }
+
   /// The batches of every epoch of `stage` when they do not depend on the epoch's shuffle: no
   /// text is shared by two examples of a pool (the examples its batches draw from), so the
   /// sampler never defers one and a pool of n examples gives ⌈n / batch⌉ batches; per-source
@@ -74,5 +101,17 @@ struct StageData {
       counts = weights.map { max(1, Int(($0 / sum * total).rounded())) }
     }
     return counts.reduce(0, +)
+  }
+}
+
+extension TrainingExample {
+  /// What kind of example this is, for errors.
+  fileprivate var kindDescription: String {
+    switch self {
+    case .pair: "graded pairs (with a score)"
+    case .triplet(_, _, let negatives): negatives.isEmpty ? "(query, positive) pairs" : "(query, positive, negatives) examples"
+    case .indexed: "(query, positive, negatives) examples of a data set"
+    case .group: "queries with positives (and negatives)"
+    }
   }
 }

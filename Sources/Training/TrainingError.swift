@@ -19,7 +19,9 @@ public enum TrainingError: Error, CustomStringConvertible {
   case notTriplets(paths: [String])
   case replicasDiffer(rank: Int, when: String)
   /// A Matryoshka dimension above the embedding width.
-  case matryoshkaDimension(stage: String, dimension: Int, hiddenSize: Int)
+  case matryoshkaDimension(stage: String, dimension: Int, hiddenSize: Int, key: String = "loss")
+  /// A source's examples that the loss it trains with (`key`: its own, or the stage's) cannot read.
+  case sourceLoss(stage: String, source: String, key: String, detail: String)
 
   /// A non-finite value as people write it: NaN (whatever its sign bit), inf, -inf.
   static func show(_ v: Float) -> String { v.isNaN ? "NaN" : "\(v)" }
@@ -52,8 +54,10 @@ public enum TrainingError: Error, CustomStringConvertible {
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
     case .notTriplets(let p):
       "\(p.joined(separator: ", ")): graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)"
-    case .matryoshkaDimension(let s, let d, let h):
-      "stage '\(s)': loss.matryoshka.dims: \(d) is above the model's embedding width \(h)"
+    case .matryoshkaDimension(let s, let d, let h, let key):
+      "stage '\(s)': \(key).matryoshka.dims: \(d) is above the model's embedding width \(h)"
+    case .sourceLoss(let s, let src, let key, let detail):
+      "stage '\(s)', source '\(src)': \(key): \(detail)"
     case .replicasDiffer(let r, let when):
       "rank \(r)'s weights differ from rank 0's (\(when)): every rank must load the same model and checkpoint files "
         + "(the same paths on every host) and run the same trainer build"

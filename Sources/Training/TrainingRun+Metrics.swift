@@ -11,6 +11,16 @@ extension TrainingRun {
     try appendLine(line)
   }
 
+  /// A step's line: its keys are written as `StepMetrics` spells them (no key strategy, so a
+  /// source's label in `loss_<source>` is kept as it is).
+  func appendMetrics(_ value: StepMetrics) throws {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    var line = try e.encode(value)
+    line.append(UInt8(ascii: "\n"))
+    try appendLine(line)
+  }
+
   func appendMetrics(_ dict: [String: Any]) throws {
     var line = try JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys])
     line.append(UInt8(ascii: "\n"))

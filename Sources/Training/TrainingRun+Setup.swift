@@ -61,6 +61,12 @@ extension TrainingRun {
       if let dims = stage.matryoshka?.dims, let wide = dims.first(where: { $0 > base.config.hiddenSize }) {
         throw TrainingError.matryoshkaDimension(stage: stage.name, dimension: wide, hiddenSize: base.config.hiddenSize)
       }
+      for (k, source) in stage.data.enumerated() {
+        if let dims = source.loss?.matryoshka?.dims, let wide = dims.first(where: { $0 > base.config.hiddenSize }) {
+          throw TrainingError.matryoshkaDimension(
+            stage: stage.name, dimension: wide, hiddenSize: base.config.hiddenSize, key: "data.\(k).loss")
+        }
+      }
     }
     try recipe.checkTruncateDims(width: base.config.hiddenSize)
     let pooling = recipe.model.pooling.map(PoolingMode.init) ?? base.pooling
@@ -79,7 +85,16 @@ extension TrainingRun {
       tokenizerFiles: tokenizerFiles, evaluator: evaluator, baseInfo: BaseModelInfo.read(directory: recipe.model.base), statistics: [])
     if communicator.isRoot {
       setup.statistics = try recipe.stages.indices.map { i in
-        try DataStatistics.measure(stage: recipe.stages[i].name, examples: stageData[i].examples, step: trainingStep(for: recipe.stages[i], setup))
+        let stage = recipe.stages[i]
+        guard stage.hasSourceLosses else {
+          return try DataStatistics.measure(stage: stage.name, examples: stageData[i].examples, step: trainingStep(for: stage, setup))
+        }
+        // each example as its source's loss reads it
+        let steps = stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup) }
+        let sources = stageData[i].sources
+        return try DataStatistics.measure(stage: stage.name, examples: stageData[i].examples) { e in
+          steps[sources.firstIndex { $0.contains(e) } ?? 0]
+        }
       }
     }
     return setup

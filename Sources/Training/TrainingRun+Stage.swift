@@ -9,7 +9,10 @@ extension TrainingRun {
   func trainStage(_ setup: Setup, _ progress: inout Progress, maxSteps: Int?) throws -> Bool {
     let index = progress.state.stage
     let stage = recipe.stages[index]
-    let step = trainingStep(for: stage, setup)
+    // one step per source when sources name their own losses (a batch trains with its source's)
+    let steps = stage.hasSourceLosses
+      ? stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup) } : [trainingStep(for: stage, setup)]
+    let labels = stage.sourceLabels
     var epochBatches = batches(setup, stage: index, epoch: progress.state.epoch)
     let total = try stepTotal(setup, stage: index, epoch: progress.state.epoch, batchesOfEpoch: epochBatches.count)
     progress.state.stageName = stage.name
@@ -20,10 +23,10 @@ extension TrainingRun {
       try Checkpoint.loadOptimizer(optimizer, from: url)
       progress.optimizerToRestore = nil
     }
-    let miniBatch = try miniBatch(of: stage, objective: step.objective, setup)
+    let miniBatches = try steps.map { try miniBatch(of: stage, objective: $0.objective, setup) }
     emit(.stageStarted(
       index: progress.state.stage, name: stage.name, examples: setup.stageData[index].examples.count, steps: total,
-      resumedAt: progress.state.stageStep, miniBatch: miniBatch))
+      resumedAt: progress.state.stageStep, miniBatch: miniBatches[0]))
 
     while progress.state.stageStep < total {
       if let maxSteps, progress.state.globalStep >= maxSteps {
@@ -38,12 +41,17 @@ extension TrainingRun {
       }
       let examples = setup.stageData[index].examples
       let epoch = progress.state.epoch
-      let batch = epochBatches[progress.state.batchInEpoch].map {
+      let indices = epochBatches[progress.state.batchInEpoch]
+      let batch = indices.map {
         examples[$0].drawingPositive(seed: Seeds.positive(run: recipe.seed, stage: index, epoch: epoch, example: $0))
       }
-      let m = try trainStep(
-        batch, stage: stage, step: step, optimizer: optimizer, learningRate: schedule, stageSteps: total, setup, &progress,
-        miniBatch: miniBatch)
+      // the batch's source (every example of a batch is of one when the stage has several losses or logs per source)
+      let source = indices.first.flatMap { i in setup.stageData[index].sources.firstIndex { $0.contains(i) } } ?? 0
+      let k = steps.count > 1 ? source : 0
+      var m = try trainStep(
+        batch, stage: stage, step: steps[k], optimizer: optimizer, learningRate: schedule, stageSteps: total, setup, &progress,
+        miniBatch: miniBatches[k])
+      if stage.logsPerSource { m.source = labels[source] }
       try appendMetrics(m)
       emit(.step(m))
       var last = progress.state.stageStep == total

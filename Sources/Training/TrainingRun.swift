@@ -43,10 +43,27 @@ public final class TrainingRun {
     public var skippedBatches: Int?
     /// InfoNCE with false-negative masking: candidates masked per query.
     public var maskedFalseNegatives: Float?
+    /// Stages whose batches come from one source at a time, over several (`logsPerSource`): the
+    /// label of the batch's source, whose loss `loss` is; written as `source` and again as
+    /// `loss_<source>` (so each source's losses form a column of their own).
+    public var source: String? = nil
 
+    // snake case spelled out: `loss_<source>` keeps the source's label as it is, so these lines
+    // are written without a key strategy
     enum CodingKeys: String, CodingKey {
-      case stage, step, stageSteps, globalStep, epoch, loss, gradNorm, lr, accuracy, positiveSimilarity, hardestNegativeSimilarity
-      case tokens, tokensPerSecond, seconds, communicationSeconds, skipped, skippedBatches, maskedFalseNegatives
+      case stage, step, stageSteps = "stage_steps", globalStep = "global_step", epoch, loss, gradNorm = "grad_norm", lr, accuracy
+      case positiveSimilarity = "positive_similarity", hardestNegativeSimilarity = "hardest_negative_similarity"
+      case tokens, tokensPerSecond = "tokens_per_second", seconds, communicationSeconds = "communication_seconds", skipped
+      case skippedBatches = "skipped_batches", maskedFalseNegatives = "masked_false_negatives", source
+    }
+
+    /// `loss_<source>`: the key of a source's loss.
+    public struct SourceLossKey: CodingKey {
+      public var stringValue: String
+      public var intValue: Int? { nil }
+      public init(source: String) { stringValue = "loss_" + source }
+      public init?(stringValue: String) { self.stringValue = stringValue }
+      public init?(intValue: Int) { nil }
     }
 
     /// Writes the step; a number that is not finite (a skipped batch's loss) is written as null.
@@ -70,6 +87,11 @@ public final class TrainingRun {
       try c.encodeIfPresent(skipped, forKey: .skipped)
       try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
       if let maskedFalseNegatives { try c.encodeFinite(maskedFalseNegatives, forKey: .maskedFalseNegatives) }
+      if let source {
+        try c.encode(source, forKey: .source)
+        var perSource = encoder.container(keyedBy: SourceLossKey.self)
+        try perSource.encodeFinite(loss, forKey: SourceLossKey(source: source))
+      }
     }
   }
 

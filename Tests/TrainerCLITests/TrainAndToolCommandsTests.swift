@@ -36,6 +36,15 @@ import Testing
     m.skipped = true
     m.skippedBatches = 2
     #expect(TrainingReporter.stepLine(m, elapsed: 1, eta: 3).hasSuffix("(skipped: not finite)  skipped batches 2"))
+    // a stage with several sources: each one's latest loss after the step's
+    m.skipped = nil
+    m.source = "KorSTS"
+    let losses: [(source: String, loss: Float)] = [("KorNLI", 1.25), ("KorSTS", 4.5)]
+    #expect(TrainingReporter.stepLine(m, elapsed: 1, eta: 3, sourceLosses: losses).hasPrefix("s 7/4000000000  loss 0.5000  (KorNLI 1.2500 KorSTS 4.5000)  lr"))
+    let bar = TrainingReporter.stepBar(m, elapsed: 1, eta: 3, etaIsLowerBound: false, sourceLosses: losses)
+    #expect(bar.render(width: 200).contains("loss 0.5000 skipped 2 KorNLI 1.2500 KorSTS 4.5000 lr 1.0e-05"))
+    // on a narrow terminal the per-source losses go before the loss
+    #expect(!bar.render(width: 70).contains("KorNLI") && bar.render(width: 70).contains("loss 0.5000"))
     #expect(ProgressBar(total: 3_000_000_000, label: "x").line(1_500_000_000, rate: 1, elapsed: 2).render(width: 160)
       .contains("[###############...............] 50% 1500000000/3000000000"))
   }

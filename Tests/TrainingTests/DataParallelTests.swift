@@ -134,7 +134,7 @@ import Training
   /// measured against the model's largest gradient. A lost or doubled share shows as O(1).
   @Test(.needsRealModel, .needsKorNLU, arguments: [
     "infonce-2", "infonce-3", "symmetric", "gradcache", "kl", "margin_mse", "cosent", "binary", "listwise", "false-negatives",
-    "false-negatives-gradcache", "matryoshka-gradcache", "matryoshka-cosent",
+    "false-negatives-gradcache", "matryoshka-gradcache", "matryoshka-cosent", "cosent-gradcache",
   ])
   func everyLossOnATinyEncoder(_ variant: String) throws {
     let dir = Fixtures.temporaryDirectory()
@@ -164,6 +164,11 @@ import Training
       (setup.dataSets, setup.examples) = try Self.distillationData(in: dir, tokenizer: try Tokenizer.load(directory: URL(fileURLWithPath: tiny)))
       setup.loss = .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 2)
       setup.distill = Recipe.Distill(kind: variant == "kl" ? .kl(temperature: 2) : .marginMSE, weight: 0.5, infoNCEWeight: 1)
+    case "cosent-gradcache":  // a source's own CoSENT loss in a stage with mini_batch (several losses per stage)
+      setup.examples = try Self.sts(32)
+      setup.loss = .cosent(scale: 20)
+      setup.miniBatch = 10
+      ranks = 3
     case "cosent":
       setup.examples = try Self.sts(32)
       setup.loss = .cosent(scale: 20)
