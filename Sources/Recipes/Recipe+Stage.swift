@@ -226,7 +226,8 @@ extension Recipe {
     }
   }
 
-  /// `mini_batch` (not for cosent): a number of texts, or `auto` with `memory_budget_mb`.
+  /// `mini_batch` (not for a cosent stage; a stage whose sources have their own losses takes it when one of them is
+  /// infonce, and runs every source's loss through GradCache): a number of texts, or `auto` with `memory_budget_mb`.
   static func parseMiniBatch(_ miniReader: RecipeReader?, budget budgetReader: RecipeReader?, loss: Loss) throws -> MiniBatch? {
     guard let miniReader else {
       if let budgetReader { throw budgetReader.fail("memory_budget_mb goes with mini_batch: auto") }

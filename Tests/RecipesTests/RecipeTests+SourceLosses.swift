@@ -91,6 +91,24 @@ extension RecipeTests {
     try expectError(prepare, "prepare.0.build.examples.0.loss", "unknown key")
   }
 
+  @Test func miniBatchesGoWithAStageWhoseSourcesIncludeAnInfoNCELoss() throws {
+    // the first source's CoSENT stands for the stage; the second source's InfoNCE takes GradCache
+    let text = mixedStage(
+      nli: ", loss: {kind: infonce}", sts: ", loss: {kind: cosent}", stage: "    mixing: per_source\n    mini_batch: 4\n")
+      .replacingOccurrences(of: "name: KorNLI", with: "name: First")
+    let swapped = text.components(separatedBy: "\n").enumerated().map { $0.element }
+    let nliLine = swapped.firstIndex { $0.contains("nli_tsv") }!, stsLine = swapped.firstIndex { $0.contains("sts_tsv") }!
+    var lines = swapped
+    lines.swapAt(nliLine, stsLine)
+    let s = try Recipe.load(path: try write(lines.joined(separator: "\n"))).stages[0]
+    #expect(s.loss == .cosent(scale: 20) && s.miniBatch == .texts(4))
+    // every loss CoSENT: refused as for a CoSENT stage
+    try expectError(
+      mixedStage(nli: ", loss: {kind: cosent}", sts: ", loss: {kind: cosent}", stage: "    mixing: per_source\n    mini_batch: 4\n")
+        .replacingOccurrences(of: "format: nli_tsv", with: "format: sts_tsv"),
+      "stages.0.mini_batch", "applies to the infonce loss")
+  }
+
   @Test func sourcesSharingANameAreLabelledByTheirPlace() throws {
     let text = mixedStage(nli: ", loss: {kind: infonce}", sts: ", loss: {kind: cosent}").replacingOccurrences(of: "name: KorSTS", with: "name: KorNLI")
     #expect(try Recipe.load(path: try write(text)).stages[0].sourceLabels == ["KorNLI_1", "KorNLI_2"])
