@@ -77,17 +77,26 @@ extension ModelCard {
       ("dropout", st.dropout ? "true" : "false", "true"),
       ("mixing", st.mixing.rawValue, st.kind == .pretrain ? "per_source" : "mixed"),
     ]
-    switch st.loss {
-    case .infoNCE(let t, let sym, let k):
-      rows += [
-        ("loss.temperature", short(Double(t)), "0.05"), ("loss.symmetric", "\(sym)", "false"),
-        ("loss.hard_negatives", "\(k)", st.kind == .pretrain ? "0" : "1"),
-      ]
-    case .cosent(let scale): rows.append(("loss.scale", short(Double(scale)), "20"))
-    case .binary(let m): rows.append(("loss.max_score", short(Double(m)), "5"))
-    case .listwise(let k): rows.append(("loss.hard_negatives", "\(k)", "1"))
+    // the stage's loss where some source trains with it; each source's own under data.K.loss
+    if st.data.contains(where: { $0.loss == nil }) { rows += lossRows(st.loss, key: "loss", kind: st.kind) }
+    for (k, d) in st.data.enumerated() {
+      if let own = d.loss { rows += lossRows(own.loss, key: "data.\(k).loss", kind: st.kind) }
     }
     return rows
+  }
+
+  /// A loss's settings as hyperparameter rows under `key`.
+  static func lossRows(_ loss: Recipe.Loss, key: String, kind: Recipe.StageKind) -> [(key: String, value: String, default: String)] {
+    switch loss {
+    case .infoNCE(let t, let sym, let k):
+      [
+        ("\(key).temperature", short(Double(t)), "0.05"), ("\(key).symmetric", "\(sym)", "false"),
+        ("\(key).hard_negatives", "\(k)", kind == .pretrain ? "0" : "1"),
+      ]
+    case .cosent(let scale): [("\(key).scale", short(Double(scale)), "20")]
+    case .binary(let m): [("\(key).max_score", short(Double(m)), "5")]
+    case .listwise(let k): [("\(key).hard_negatives", "\(k)", "1")]
+    }
   }
 
   func trainingSection() -> String {
