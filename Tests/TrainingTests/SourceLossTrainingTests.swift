@@ -13,7 +13,7 @@ import TextEncoder
 /// encoder, KorNLI dev triplets (InfoNCE) and KorSTS dev pairs (CoSENT).
 @Suite(.serialized, .needsRealModel, .needsKorNLU) struct SourceLossTrainingTests {
   /// A recipe of one stage in `dir/name`; `stage` holds the stage's keys after `data`.
-  static func recipe(_ dir: URL, _ name: String, seed: Int = 4, data: String, stage: String) throws -> Recipe {
+  static func recipe(_ dir: URL, _ name: String, seed: Int = 4, batch: Int = 8, data: String, stage: String) throws -> Recipe {
     let model = dir.appendingPathComponent("tiny-model")
     if !FileManager.default.fileExists(atPath: model.path) { _ = try tinyModel(in: dir) }
     let text = """
@@ -24,7 +24,7 @@ import TextEncoder
         - name: mixed
           data:
       \(data)
-          batch_size: 8
+          batch_size: \(batch)
           optimizer: {lr: 1.0e-3}
       \(stage)
       """
@@ -145,6 +145,29 @@ import TextEncoder
     #expect(try Self.file(straight, "checkpoints/step-0000006/optimizer.safetensors")
       == Self.file(pieces, "checkpoints/step-0000006/optimizer.safetensors"))
     #expect(try Self.steps(pieces).map { $0["global_step"] as? Int } == [1, 2, 3, 4, 5, 6])
+  }
+
+  /// A distilling source reads its teacher scores and the others need none: a flag_embedding
+  /// source with pos_scores and its own KL distillation beside one without scores. Alone, the
+  /// distilling source trains as the stage with that loss, bit for bit.
+  @Test func onlyADistillingSourceNeedsTeacherScores() throws {
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let formats = Fixtures.path("formats")
+    let distill = "{kind: infonce, hard_negatives: 2, distill: {kind: kl, temperature: 2, weight: 0.7, infonce_weight: 0.3}}"
+    let scored = "      - {format: flag_embedding, path: \(formats)/distill.jsonl, name: Scored, loss: \(distill)}"
+    let plain = "      - {format: flag_embedding, path: \(formats)/same.flag.jsonl, name: Plain, loss: {kind: infonce, hard_negatives: 2}}"
+    let both = try Self.recipe(dir, "both", batch: 4, data: scored + "\n" + plain, stage: "    steps: 6\n    mixing: per_source")
+    try Self.train(both)
+    #expect(Set(try Self.steps(both).compactMap { $0["source"] as? String }) == ["Scored", "Plain"])
+
+    let own = try Self.recipe(dir, "own", batch: 4, data: scored, stage: "    steps: 3")
+    let stage = try Self.recipe(
+      dir, "stage", batch: 4, data: "      - {format: flag_embedding, path: \(formats)/distill.jsonl, name: Scored}",
+      stage: "    steps: 3\n    loss: \(distill)")
+    try Self.train(own)
+    try Self.train(stage)
+    #expect(try Self.file(own, "model/model.safetensors") == Self.file(stage, "model/model.safetensors"))
   }
 
   @Test func aTableSourceWhoseExamplesTheLossCannotReadStopsTheRunNamingIt() throws {
