@@ -14,7 +14,9 @@ extension VocabularyTrim {
   /// number of occurrences; tokenized alone and after each of `prompts`) as an ordinary Hugging
   /// Face / sentence-transformers directory at `output`, which must not exist: config.json with
   /// the new vocab_size, model.safetensors, the trimmed sentencepiece.bpe.model and the
-  /// tokenizer.json made of it, the sentence-transformers files and a model card. With
+  /// tokenizer.json made of it (a base with only a tokenizer.json: that file trimmed, see
+  /// `TokenizerJSON.trimmed`, with the base's tokenizer_config.json and special_tokens_map.json),
+  /// the sentence-transformers files and a model card. With
   /// `keepTop`, only the `keepTop` most frequent tokens (and the specials) are kept; with
   /// `frequencies`, a TSV of every token seen (id, piece, count, new id) is written there.
   public static func trim(
@@ -25,24 +27,35 @@ extension VocabularyTrim {
       throw TextEncoderError.cannotRead(path: output, reason: "output directory already exists; trim writes a new one")
     }
     let directory = URL(fileURLWithPath: model.directory)
-    guard let spm = model.tokenizer.model else {
-      throw TextEncoderError.unsupported(
-        path: model.tokenizer.path, key: "tokenizer", value: "tokenizer.json without sentencepiece.bpe.model",
-        supported: "XLM-R's sentencepiece.bpe.model")
+    let counts: [Int], oldIds: [Int32], files: TokenizerFiles, name: (Int) -> String
+    var extraFiles: [String: Data] = [:]
+    switch model.tokenizer.backend {
+    case .sentencePiece(let spm):
+      let spmData = try Data(contentsOf: URL(fileURLWithPath: spm.path))
+      let pieces = try SentencePieceTrim.pieces(of: spmData, path: spm.path)
+      counts = Self.counts(of: texts, prompts: prompts, tokenizer: model.tokenizer, vocabularySize: pieces.count + 2, progress: progress)
+      let plan = sentencePiecePlan(pieces: pieces, counts: counts, keepTop: keepTop)
+      files = try .sentencePiece(try SentencePieceTrim.trimmed(spmData, path: spm.path, keeping: plan.sentencePieceIds))
+      oldIds = plan.oldIds
+      name = { id in id < 4 ? ["<s>", "<pad>", "</s>", "<unk>"][id] : id - 1 < pieces.count ? pieces[id - 1].piece : "<mask>" }
+    case .tokenizerJSON(let json):
+      counts = Self.counts(of: texts, prompts: prompts, tokenizer: model.tokenizer, vocabularySize: json.vocabularySize, progress: progress)
+      let trimmed = try json.trimmed(keeping: Set(mostFrequent(counts, among: Array(counts.indices), keepTop: keepTop).map { Int32($0) }))
+      files = .tokenizerJSON(trimmed.json)
+      oldIds = trimmed.oldIds
+      let tokens = try json.tokens()
+      name = { tokens[Int32($0)] ?? "" }
+      // the base's tokenizer settings (tokenizer class, specials, casing) as they were
+      for file in ["tokenizer_config.json", "special_tokens_map.json"] {
+        if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) { extraFiles[file] = data }
+      }
     }
-    let spmData = try Data(contentsOf: URL(fileURLWithPath: spm.path))
-    let pieces = try SentencePieceTrim.pieces(of: spmData, path: spm.path)
-    let counts = Self.counts(
-      of: texts, prompts: prompts, tokenizer: model.tokenizer, vocabularySize: pieces.count + 2, progress: progress)
-    let plan = sentencePiecePlan(pieces: pieces, counts: counts, keepTop: keepTop)
-    let trimmedModel = try SentencePieceTrim.trimmed(spmData, path: spm.path, keeping: plan.sentencePieceIds)
-    let encoder = try trimmedEncoder(model.encoder, rows: plan.oldIds)
+    let encoder = try trimmedEncoder(model.encoder, rows: oldIds)
     if let frequencies {
-      let newIds = plan.newIds
+      let newIds = Dictionary(uniqueKeysWithValues: oldIds.enumerated().map { ($0.element, $0.offset) })
       var table = "id\tpiece\tcount\tnew_id\n"
-      for id in counts.indices.filter({ counts[$0] > 0 }).sorted(by: { (counts[$0], -$0) > (counts[$1], -$1) }) {
-        let piece = id < 4 ? ["<s>", "<pad>", "</s>", "<unk>"][id] : id - 1 < pieces.count ? pieces[id - 1].piece : "<mask>"
-        table += "\(id)\t\(piece)\t\(counts[id])\t\(newIds[Int32(id)].map(String.init) ?? "")\n"
+      for id in mostFrequent(counts, among: Array(counts.indices), keepTop: nil) {
+        table += "\(id)\t\(name(id))\t\(counts[id])\t\(newIds[Int32(id)].map(String.init) ?? "")\n"
       }
       try Data(table.utf8).write(to: URL(fileURLWithPath: frequencies))
     }
@@ -52,9 +65,10 @@ extension VocabularyTrim {
         defaultPromptName: model.defaultPromptName))
     let summary = Summary(
       texts: texts.count, tokensSeen: counts.filter { $0 > 0 }.count, vocabularyBefore: model.config.vocabSize,
-      vocabularyAfter: plan.oldIds.count, parametersBefore: parameterCount(model.encoder), parametersAfter: parameterCount(encoder))
+      vocabularyAfter: oldIds.count, parametersBefore: parameterCount(model.encoder), parametersAfter: parameterCount(encoder))
+    writer.extraFiles = extraFiles
     writer.extraFiles["README.md"] = Data(card(base: directory.lastPathComponent, summary: summary, keepTop: keepTop).utf8)
-    try writer.write(encoder: encoder, tokenizer: try .sentencePiece(trimmedModel), to: output)
+    try writer.write(encoder: encoder, tokenizer: files, to: output)
     return summary
   }
 

@@ -49,10 +49,8 @@ public enum VocabularyTrim {
   /// with `keepTop`, the `keepTop` most frequent of them (ties to the lower id).
   public static func sentencePiecePlan(pieces: [SentencePieceTrim.Piece], counts: [Int], keepTop: Int? = nil) -> Plan {
     let xlmr = { (sp: Int) in sp + 1 }  // XLM-R id of SentencePiece id ≥ 3
-    var seen = (3..<pieces.count).filter { pieces[$0].isNormal && xlmr($0) < counts.count && counts[xlmr($0)] > 0 }
-    if let keepTop, seen.count > keepTop {
-      seen = Array(seen.sorted { (counts[xlmr($0)], -$0) > (counts[xlmr($1)], -$1) }.prefix(max(keepTop, 0)))
-    }
+    let normal = (3..<pieces.count).filter { pieces[$0].isNormal && xlmr($0) < counts.count }
+    let seen = mostFrequent(counts, among: normal.map(xlmr), keepTop: keepTop).map { $0 - 1 }
     var keep = Set(seen).union(0..<min(3, pieces.count))
     keep.formUnion(pieces.indices.filter { !pieces[$0].isNormal })
     if let lowest = pieces.indices.filter({ pieces[$0].isNormal }).min(by: { (pieces[$0].score, $0) < (pieces[$1].score, $1) }) {
@@ -61,6 +59,13 @@ public enum VocabularyTrim {
     let spIds = keep.sorted()
     let old = [0, 1, 2, 3] + spIds.filter { $0 >= 3 }.map { Int32(xlmr($0)) } + [Int32(pieces.count + 1)]
     return Plan(oldIds: old, sentencePieceIds: spIds)
+  }
+
+  /// The ids among `candidates` that `counts` has seen, most frequent first (ties to the lower
+  /// id); with `keepTop`, only the first `keepTop` of them.
+  public static func mostFrequent(_ counts: [Int], among candidates: [Int], keepTop: Int?) -> [Int] {
+    let seen = candidates.filter { $0 >= 0 && $0 < counts.count && counts[$0] > 0 }.sorted { (counts[$0], -$0) > (counts[$1], -$1) }
+    return keepTop.map { Array(seen.prefix(max($0, 0))) } ?? seen
   }
 
   /// An encoder of `encoder`'s weights whose embedding table holds the rows `oldIds` lists, in
