@@ -45,10 +45,7 @@ extension VocabularyTrim {
       oldIds = trimmed.oldIds
       let tokens = try json.tokens()
       name = { tokens[Int32($0)] ?? "" }
-      // the base's tokenizer settings (tokenizer class, specials, casing) as they were
-      for file in ["tokenizer_config.json", "special_tokens_map.json"] {
-        if let data = FileManager.default.contents(atPath: directory.appendingPathComponent(file).path) { extraFiles[file] = data }
-      }
+      extraFiles = try Self.tokenizerSettings(of: directory)
     }
     let encoder = try trimmedEncoder(model.encoder, rows: oldIds)
     if let frequencies {
@@ -70,6 +67,29 @@ extension VocabularyTrim {
     writer.extraFiles["README.md"] = Data(card(base: directory.lastPathComponent, summary: summary, keepTop: keepTop).utf8)
     try writer.write(encoder: encoder, tokenizer: files, to: output)
     return summary
+  }
+
+  /// The base's tokenizer settings as they were (tokenizer class, specials, casing):
+  /// tokenizer_config.json, and special_tokens_map.json, or one of the `*_token` keys of
+  /// tokenizer_config.json where the base has none (the writer's default names XLM-R's specials,
+  /// which transformers would add to another vocabulary).
+  static func tokenizerSettings(of directory: URL) throws -> [String: Data] {
+    var files: [String: Data] = [:]
+    let configURL = directory.appendingPathComponent("tokenizer_config.json")
+    let config = FileManager.default.contents(atPath: configURL.path)
+    files["tokenizer_config.json"] = config
+    if let map = FileManager.default.contents(atPath: directory.appendingPathComponent("special_tokens_map.json").path) {
+      files["special_tokens_map.json"] = map
+    } else {
+      let object = try config.map { try JSONSerialization.jsonObject(with: $0) } ?? [String: Any]()
+      guard let settings = object as? [String: Any] else {
+        throw TextEncoderError.badConfig(path: configURL.path, key: "(root)", detail: "not a JSON object")
+      }
+      let names = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
+      let specials = settings.filter { names.contains($0.key) && !($0.value is NSNull) }
+      files["special_tokens_map.json"] = try ModelDirectoryWriter.jsonData(specials)
+    }
+    return files
   }
 
   /// The trimmed model's card: its base by directory name, what was kept and the sizes.

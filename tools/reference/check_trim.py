@@ -4,9 +4,11 @@
         --corpus data/kornlu/KorNLI/xnli.test.ko.tsv --corpus data/kornlu/KorSTS/sts-train.tsv \\
         --corpus data/kornlu/KorSTS/sts-dev.tsv --corpus data/kornlu/KorSTS/sts-test.tsv -o /tmp/e5-trimmed
     /tmp/refvenv/bin/python tools/reference/check_trim.py BASE TRIMMED [--trainer BIN] [--st-texts N]
+        [--lines FILE] [--prompt P]
 
 on every text of the corpora (sentence1 and sentence2 of every row of the KorNLU TSV files, as
-trim reads them), alone and after "query: ":
+trim reads them; or with --lines, the non-empty lines of FILE), alone and after the prompt
+(default "query: "):
 1. Hugging Face `tokenizers` loads TRIMMED/tokenizer.json; its ids are the ids transformers gives
    with BASE's own tokenizer (AutoTokenizer, from its sentencepiece.bpe.model), each mapped to the
    trimmed id of the same piece; and `trainer tokenize TRIMMED` gives the same ids;
@@ -59,12 +61,18 @@ def main():
     p.add_argument("trimmed")
     p.add_argument("--trainer", default=os.path.join(ROOT, ".build", "release", "trainer"))
     p.add_argument("--st-texts", type=int, default=1000)
+    p.add_argument("--lines", help="a text file whose lines are the corpus (instead of KorNLU)")
+    p.add_argument("--prompt", default="query: ")
     args = p.parse_args()
     ok = True
-    texts = corpus_texts()
+    if args.lines:
+        with open(args.lines, encoding="utf-8", newline="") as f:
+            texts = list(dict.fromkeys(t for t in f.read().split("\n") if t))
+    else:
+        texts = corpus_texts()
     # a text with a newline or carriage return cannot go through a line file; none is expected
     texts = [t for t in texts if "\n" not in t and "\r" not in t]
-    inputs = texts + ["query: " + t for t in texts]
+    inputs = texts + [args.prompt + t for t in texts]
     print(f"{len(texts)} distinct texts, {len(inputs)} with the prompted ones")
 
     # 1. ids: tokenizers on the trimmed file = transformers on the base, mapped by piece
@@ -101,7 +109,7 @@ def main():
         emb = {}
         for name, model in (("base", args.base), ("trimmed", args.trimmed)):
             path = os.path.join(tmp, f"{name}.npy")
-            subprocess.run([args.trainer, "embed", model, "--input", plain, "-o", path, "--prompt", "query: "], check=True,
+            subprocess.run([args.trainer, "embed", model, "--input", plain, "-o", path, "--prompt", args.prompt], check=True,
                            capture_output=True)
             emb[name] = np.load(path).astype(np.float64)
         a, b = emb["base"], emb["trimmed"]
@@ -114,7 +122,7 @@ def main():
         from sentence_transformers import SentenceTransformer
         st = SentenceTransformer(args.trimmed, device="cpu")
         n = min(args.st_texts, len(texts))
-        theirs = st.encode(["query: " + t for t in texts[:n]], batch_size=32, convert_to_numpy=True).astype(np.float64)
+        theirs = st.encode([args.prompt + t for t in texts[:n]], batch_size=32, convert_to_numpy=True).astype(np.float64)
         mine = b[:n]
         cos = (mine * theirs).sum(1) / (np.linalg.norm(mine, axis=1) * np.linalg.norm(theirs, axis=1))
         print(f"sentence-transformers(trimmed) vs trainer embed(trimmed): min cosine {cos.min():.9f} over {n} texts")
