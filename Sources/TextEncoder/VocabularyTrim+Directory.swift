@@ -18,7 +18,9 @@ extension VocabularyTrim {
   /// `TokenizerJSON.trimmed`, with the base's tokenizer_config.json and special_tokens_map.json),
   /// the sentence-transformers files and a model card. With
   /// `keepTop`, only the `keepTop` most frequent tokens (and the specials) are kept; with
-  /// `frequencies`, a TSV of every token seen (id, piece, count, new id) is written there.
+  /// `frequencies`, a TSV of every token seen (id, piece, count, new id; most frequent first; a
+  /// backslash, tab, newline or carriage return in a piece escaped as `\\`, `\t`, `\n`, `\r`) is
+  /// written there.
   public static func trim(
     model: SentenceEncoder, texts: [String: Int], prompts: [String], keepTop: Int? = nil, frequencies: String? = nil,
     output: String, progress: ((Int) -> Void)? = nil
@@ -52,7 +54,9 @@ extension VocabularyTrim {
       let newIds = Dictionary(uniqueKeysWithValues: oldIds.enumerated().map { ($0.element, $0.offset) })
       var table = "id\tpiece\tcount\tnew_id\n"
       for id in mostFrequent(counts, among: Array(counts.indices), keepTop: nil) {
-        table += "\(id)\t\(name(id))\t\(counts[id])\t\(newIds[Int32(id)].map(String.init) ?? "")\n"
+        let piece = name(id).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+          .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        table += "\(id)\t\(piece)\t\(counts[id])\t\(newIds[Int32(id)].map(String.init) ?? "")\n"
       }
       try Data(table.utf8).write(to: URL(fileURLWithPath: frequencies))
     }
