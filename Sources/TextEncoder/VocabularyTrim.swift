@@ -12,7 +12,7 @@ import Tokenization
 /// 10, so keeping it keeps every segmentation's score as it was. A segmentation of a corpus text
 /// uses only kept pieces, and any other segmentation the trimmed model allows scores no higher
 /// under the full model, so the best one stays the same; text outside the corpora falls back to
-/// shorter pieces or `<unk>`.
+/// shorter pieces or `<unk>`. A model with only a tokenizer.json: see `TokenizerJSON.trimmed`.
 public enum VocabularyTrim {
   /// The plan: old id of each new id, and the SentencePiece ids the trimmed model keeps.
   public struct Plan: Sendable, Equatable {
