@@ -60,7 +60,7 @@ public struct ModelDirectoryWriter {
         // a cross-encoder: transformers' files only (sentence-transformers' CrossEncoder reads those)
         for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
         try fm.removeItem(at: tmp.appendingPathComponent("1_Pooling"))
-        if fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
+        if overwrite, fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
         try fm.moveItem(at: tmp, to: dest)
         return
       }
@@ -89,7 +89,7 @@ public struct ModelDirectoryWriter {
         "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true,
       ] as [String: Any]).write(to: tmp.appendingPathComponent("1_Pooling/config.json"))
       for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
-      if fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
+      if overwrite, fm.fileExists(atPath: output) { try fm.removeItem(at: dest) }
       try fm.moveItem(at: tmp, to: dest)
     } catch {
       try? fm.removeItem(at: tmp)

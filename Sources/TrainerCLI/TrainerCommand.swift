@@ -10,6 +10,7 @@ public struct TrainerCommand: ParsableCommand {
     subcommands: [
       RunCommand.self, ResumeCommand.self, ExportCommand.self, ImportCommand.self, TokenizeCommand.self, EmbedCommand.self,
       GradCheckCommand.self, BenchCommand.self, EvalCommand.self, ReportCommand.self, DataCommand.self, MineCommand.self, ScoreCommand.self, MergeCommand.self,
+      TrimCommand.self,
     ])
 
   public init() {}
