@@ -86,13 +86,7 @@ extension Encoder {
     }
   }
 
-  /// Batches sorted by length are drawn from windows of this many batches: a window is held
-  /// tokenized, never the whole input.
-  static let lengthSortWindow = 16
-
-  /// `count` texts in batches of `batchSize`, texts `range` tokenized by `tokens(range)`. Within
-  /// each window of `lengthSortWindow` batches the texts are batched in order of token count,
-  /// so that a batch pads little; each text's row is its own (padding is masked).
+  /// `count` texts in batches of `batchSize`, batch `range` tokenized by `tokens(range)`.
   func embed(
     count: Int, pooling: PoolingMode, normalize: Bool, batchSize: Int, progress: ((Int) -> Void)?,
     tokens: (Range<Int>) throws -> [[Int32]]
@@ -100,27 +94,13 @@ extension Encoder {
     guard batchSize >= 1 else { throw TextEncoderError.badBatchSize(batchSize) }
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: count * C)
-    let window = batchSize.multipliedReportingOverflow(by: Self.lengthSortWindow)
-    let windowSize = window.overflow ? count : max(window.partialValue, 1)
-    var windowStart = 0
-    while windowStart < count {
-      let windowEnd = windowStart + min(windowSize, count - windowStart)
-      let sequences = try tokens(windowStart..<windowEnd)
-      let order = sequences.indices.sorted { (sequences[$0].count, $0) < (sequences[$1].count, $1) }
-      var start = 0
-      while start < order.count {
-        let end = min(start + batchSize, order.count)
-        let rows = order[start..<end]
-        let e = try embed(TokenBatch(sequences: rows.map { sequences[$0] }, config: config), pooling: pooling, normalize: normalize)
-        withExtendedLifetime(e) {
-          out.withUnsafeMutableBufferPointer { o in
-            for (r, i) in rows.enumerated() { (o.baseAddress! + (windowStart + i) * C).update(from: e.data + r * C, count: C) }
-          }
-        }
-        start = end
-        progress?(windowStart + end)
-      }
-      windowStart = windowEnd
+    var start = 0
+    while start < count {
+      let end = min(start + batchSize, count)
+      let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
+      withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
+      start = end
+      progress?(end)
     }
     return out
   }
