@@ -68,6 +68,9 @@ extension Recipe {
     if crossEncoder, !crossLoss {
       throw keys.loss.fail("a cross-encoder trains with binary or listwise")
     }
+    if let teacher = stage.distill?.embeddingTeacher {
+      try validateEmbeddingDistillation(stage: stage, teacher: teacher, keys: keys)
+    }
     switch stage.loss {
     case .listwise where formats.contains(.stsTSV) || formats.contains(.pairsTSV):
       throw keys.loss.fail("listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs")
@@ -75,7 +78,7 @@ extension Recipe {
       throw keys.loss.fail("infonce needs (query, positive[, negative]) data, not sts_tsv pairs")
     case .infoNCE where stage.distill != nil && !formats.isSubset(of: [.hdf5, .flagEmbedding]):
       throw keys.loss.fail("distill needs teacher scores, which hdf5 sources (trainer score) and flag_embedding sources (pos_scores, neg_scores) hold")
-    case .infoNCE(_, _, 0) where stage.distill != nil:
+    case .infoNCE(_, _, 0) where stage.distill != nil && stage.distill?.embeddingTeacher == nil:
       throw keys.loss.fail("distill compares each query's positive and hard negatives: give hard_negatives > 0")
     case .cosent where formats.contains(.hdf5):
       throw keys.loss.fail("cosent needs graded pairs; hdf5 data sets hold (query, positive, negatives) examples")

@@ -34,7 +34,7 @@ struct DataStatistics: Equatable {
     var lengths: [String: [Int]] = [:], order: [String] = []
     var scores: [Float] = []
     for example in sample {
-      let lossExample = example.lossExample
+      let lossExample = try step.texts.lossExamples([example], teacherEmbeddings: step.objective is EmbeddingDistillation)[0]
       if let s = lossExample.score { scores.append(s) }
       let inputs = try step.objective.batch([lossExample]).inputs
       let sequences = try step.texts.sequences(inputs, of: [example])

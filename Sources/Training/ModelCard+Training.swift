@@ -17,6 +17,7 @@ extension ModelCard {
     switch st.distill?.kind {
     case .kl: out.append("KLDistillation")
     case .marginMSE: out.append("MarginMSE")
+    case .embedding: out.append("MSELoss")
     case nil: break
     }
     return out
@@ -37,6 +38,9 @@ extension ModelCard {
       let kind = switch d.kind {
       case .kl(let t): "KL distillation from the teacher's scores (temperature \(t))"
       case .marginMSE: "MarginMSE distillation from the teacher's scores"
+      case .embedding(let t):
+        "MSE to the embeddings of the bi-encoder teacher \((t.directory as NSString).lastPathComponent)"
+          + (t.kl > 0 ? " (plus \(t.kl) × the KL of the in-batch similarity distributions)" : "")
       }
       loss += "; plus \(d.weight) × \(kind), InfoNCE weighted \(d.infoNCEWeight)"
     }

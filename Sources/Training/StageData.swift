@@ -8,6 +8,8 @@ struct StageData {
   var sources: [Range<Int>]
   /// What reading the stage's sources left out (skipped rows, dropped negatives).
   var report = LoadReport()
+  /// Embedding distillation: the width of the teacher's embeddings.
+  var teacherDims: Int?
 
   /// Every stage of `recipe`. A stage whose batch size exceeds its examples, or the distinct
   /// texts of the pool its batches draw from (one source under per_source mixing), is an
@@ -15,7 +17,9 @@ struct StageData {
   static func load(_ recipe: Recipe, dataSets: DataSetFiles) throws -> [StageData] {
     try recipe.stages.map { stage in
       var report = LoadReport()
-      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: stage.distill != nil, report: &report)
+      let scores = stage.distill != nil && stage.distill?.embeddingTeacher == nil
+      let loaded = try TrainingData.loadSources(stage.data, dataSets: dataSets, teacher: scores, report: &report)
+      let teacherDims = try stage.distill?.embeddingTeacher.map { try dataSets.loadTeacherEmbeddings(of: stage.data.flatMap(\.paths), stage: stage.name, teacher: $0) }
       let perSource = zip(stage.data, loaded).map { source, examples in
         guard stage.kind == .instruct, let task = source.instruction else { return examples }
         let p = recipe.model.instructionPrefix(task)
@@ -48,7 +52,7 @@ struct StageData {
         defer { start += src.count }
         return start..<(start + src.count)
       }
-      return StageData(examples: perSource.flatMap { $0 }, sources: ranges, report: report)
+      return StageData(examples: perSource.flatMap { $0 }, sources: ranges, report: report, teacherDims: teacherDims)
     }
   }
 

@@ -20,6 +20,8 @@ public enum TrainingError: Error, CustomStringConvertible {
   case replicasDiffer(rank: Int, when: String)
   /// A Matryoshka dimension above the embedding width.
   case matryoshkaDimension(stage: String, dimension: Int, hiddenSize: Int)
+  /// Embedding distillation: a data set without (the right) teacher embeddings.
+  case teacherEmbeddings(stage: String, path: String, detail: String)
 
   /// A non-finite value as people write it: NaN (whatever its sign bit), inf, -inf.
   static func show(_ v: Float) -> String { v.isNaN ? "NaN" : "\(v)" }
@@ -52,6 +54,7 @@ public enum TrainingError: Error, CustomStringConvertible {
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
     case .notTriplets(let p):
       "\(p.joined(separator: ", ")): graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)"
+    case .teacherEmbeddings(let s, let p, let d): "stage '\(s)': loss.distill.teacher: \(p): \(d)"
     case .matryoshkaDimension(let s, let d, let h):
       "stage '\(s)': loss.matryoshka.dims: \(d) is above the model's embedding width \(h)"
     case .replicasDiffer(let r, let when):

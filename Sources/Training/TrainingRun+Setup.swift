@@ -31,6 +31,8 @@ extension TrainingRun {
     var lastCheckpoint: URL?
     /// A model.safetensors on disk that holds exactly the current weights (model/ links it).
     var savedWeights: URL?
+    /// The current stage's loss parameters (a projection) and their optimizer, saved with checkpoints.
+    var head: ObjectiveHead?
   }
 
   /// Loads the data (warning of evaluation texts that occur in it), writes `recipe.yaml` and
@@ -78,7 +80,7 @@ extension TrainingRun {
       tokenizerFiles: tokenizerFiles, evaluator: evaluator, baseInfo: BaseModelInfo.read(directory: recipe.model.base), statistics: [])
     if communicator.isRoot {
       setup.statistics = try recipe.stages.indices.map { i in
-        try DataStatistics.measure(stage: recipe.stages[i].name, examples: stageData[i].examples, step: trainingStep(for: recipe.stages[i], setup))
+        try DataStatistics.measure(stage: recipe.stages[i].name, examples: stageData[i].examples, step: trainingStep(for: recipe.stages[i], setup, index: i))
       }
     }
     return setup
