@@ -82,7 +82,7 @@ public struct EmbeddingDistillation: Objective {
     let inner = try infoNCE.map { try $0.batch(examples) }
     var queries: [LossInput] = [], positives: [LossInput] = [], negatives: [LossInput] = []
     var positiveKeys: [String] = [], negativeKeys: [String] = [], negativeOwners: [Int] = []
-    var teacher: [[Float]] = [], teacherNegatives: [[Float]] = []
+    var teacher: [[Float]] = [], teacherPositives: [[Float]] = [], teacherNegatives: [[Float]] = []
     for (i, e) in examples.enumerated() {
       guard e.score == nil else {
         throw LossError.unsuitableExample(objective: "embedding distillation", example: i, needs: "(query, positive[, negatives]) examples")
@@ -93,6 +93,7 @@ public struct EmbeddingDistillation: Objective {
       positives.append(.text(example: i, .positive, role: .passage))
       positiveKeys.append(e.positive)
       teacher.append(t[0])
+      teacherPositives.append(t[1])
       for j in 0..<k {
         negatives.append(.text(example: i, .negative(j), role: .passage))
         negativeKeys.append(e.negatives[j])
@@ -100,7 +101,7 @@ public struct EmbeddingDistillation: Objective {
         teacherNegatives.append(t[2 + j])
       }
     }
-    teacher += examples.indices.map { examples[$0].teacherEmbeddings![1] } + teacherNegatives
+    teacher += teacherPositives + teacherNegatives
     let n = queries.count, m = positives.count + negatives.count
     let dims = teacher.first?.count ?? 0
     if let p = projection, p.teacherDim != dims { throw LossError.teacherWidth(found: dims, expected: p.teacherDim) }

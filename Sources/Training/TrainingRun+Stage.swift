@@ -86,9 +86,15 @@ extension TrainingRun {
     }
     // every rank holds the summed loss and gradients, so every rank decides alike; the norm
     // covers the loss's own parameters too
-    let norm = !r.loss.isFinite ? .nan
-      : head.map { Float((store.gradientNorm() * store.gradientNorm() + $0.store.gradientNorm() * $0.store.gradientNorm()).squareRoot()) }
-      ?? Float(store.gradientNorm())
+    let norm: Float
+    if !r.loss.isFinite {
+      norm = .nan
+    } else if let head {
+      let a = store.gradientNorm(), b = head.store.gradientNorm()
+      norm = Float((a * a + b * b).squareRoot())
+    } else {
+      norm = Float(store.gradientNorm())
+    }
     let lr = schedule.at(progress.state.stageStep)
     var skipped = false
     if let problem = Self.nonFinite(

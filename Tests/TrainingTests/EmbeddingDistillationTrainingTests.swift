@@ -47,7 +47,15 @@ import Tokenization
     let teacher = try SentenceEncoder(directory: try Self.teacher(in: dir).path)
     let embedder = TeacherEmbedder(teacher: teacher, prompt: "query: ")
     #expect(!embedder.isCurrent(dataPath: h5))
+    // a stage reading the file without them is refused, naming the stage, the key and the file
+    #expect {
+      try DataSetFiles().loadTeacherEmbeddings(of: [h5], stage: "s", teacher: .init(directory: teacher.directory))
+    } throws: { "\($0)".contains("stage 's': loss.distill.teacher: \(h5): no teacher embeddings") }
     let s = try embedder.embed(dataPath: h5)
+    #expect(try DataSetFiles().loadTeacherEmbeddings(of: [h5], stage: "s", teacher: .init(directory: teacher.directory)) == 24)
+    #expect {
+      try DataSetFiles().loadTeacherEmbeddings(of: [h5], stage: "s", teacher: .init(directory: "models/other"))
+    } throws: { "\($0)".contains("holds the embeddings of \(teacher.directory), not of the teacher models/other") }
     let data = try DataSetFile(path: h5)
     let rows = try data.exampleRows()
     #expect(s.texts == rows.count && s.dims == 24 && rows.count > 100)
@@ -141,7 +149,7 @@ import Tokenization
 /// A run with an embedding distillation stage: stopped and resumed mid-stage it ends with the
 /// weights (and projection) of a run that did not stop, without embedding the data set again.
 extension EmbeddingDistillationTrainingTests {
-  func recipe(_ dir: URL, name: String, student: URL, teacher: URL, h5: String) throws -> Recipe {
+  func recipe(_ dir: URL, name: String, student: URL, teacher: URL, h5: String, exact: Bool = false) throws -> Recipe {
     let text = """
       model: {base: \(student.path), max_length: 24, query_prefix: "query: ", passage_prefix: "passage: "}
       seed: 3
@@ -152,7 +160,8 @@ extension EmbeddingDistillationTrainingTests {
           loss: {kind: embedding_distillation, teacher: \(teacher.path), kl: 0.5, hard_negatives: 1}
           batch_size: 8
           steps: 4
-          optimizer: {lr: 1.0e-3}
+          optimizer: {lr: 1.0e-3\(exact ? ", eps: 1.0e-6" : "")}
+      \(exact ? "    dropout: false" : "")
       """
     let path = dir.appendingPathComponent("\(name).recipe").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -189,5 +198,27 @@ extension EmbeddingDistillationTrainingTests {
     let model = dir.appendingPathComponent("whole/model")
     #expect(!FileManager.default.fileExists(atPath: model.appendingPathComponent("objective.safetensors").path))
     #expect(try SafeTensorsFile(path: model.appendingPathComponent("model.safetensors").path).entries.keys.allSatisfy { !$0.contains("projection") })
+  }
+
+  /// Two ranks (threads) train the run of one: the projection's gradients are summed over the
+  /// ranks as the encoder's are (else the replicas would part), so both end at one rank's weights.
+  @Test func twoRanksTrainTheWeightsAndProjectionOfOne() throws {
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let student = try tinyModel(in: dir)
+    let teacher = try Self.teacher(in: dir)
+    let h5 = try Self.dataSet(in: dir, student: student)
+    let one = try recipe(dir, name: "one", student: student, teacher: teacher, h5: h5, exact: true)
+    try TrainingRun(recipe: one, observer: { _ in }).run()
+    let two = try recipe(dir, name: "two", student: student, teacher: teacher, h5: h5, exact: true)
+    _ = try ThreadGroup.run(size: 2) { comm in try TrainingRun(recipe: two, communicator: comm, observer: { _ in }).run() }
+    for (file, tensors) in [("model.safetensors", ["embeddings.LayerNorm.weight", "encoder.layer.0.output.dense.weight"]), ("objective.safetensors", ["projection.weight"])] {
+      let a = try SafeTensorsFile(path: dir.appendingPathComponent("one/checkpoints/step-0000004/\(file)").path)
+      let b = try SafeTensorsFile(path: dir.appendingPathComponent("two/checkpoints/step-0000004/\(file)").path)
+      for name in tensors {
+        let d = difference(try b.floats(name), try a.floats(name))
+        #expect(d.maxAbs <= 1e-5, "\(file) \(name): \(d)")
+      }
+    }
   }
 }
