@@ -12,6 +12,8 @@ public struct LossExample: Sendable, Equatable {
   /// The query's other positives (a query with several): never negatives of it, so a candidate
   /// with one of these texts is masked out of its softmax.
   public var otherPositives: [String]
+  /// A bi-encoder teacher's embeddings of [query, positive, negatives…], when distilling embeddings.
+  public var teacherEmbeddings: [[Float]]? = nil
 
   public init(
     query: String, positive: String, negatives: [String] = [], score: Float? = nil, teacher: [Float]? = nil, otherPositives: [String] = []

@@ -12,6 +12,13 @@ public protocol Objective: Sendable {
   /// Texts one example brings to a batch (a pair counts as two), for the memory estimate of
   /// `mini_batch: auto`.
   var textsPerExample: Int { get }
+  /// Parameters of the objective's own, trained beside the encoder's and saved with the
+  /// checkpoint but not exported (embedding distillation's projection); nil for most.
+  var parameters: ParameterStore? { get }
+}
+
+extension Objective {
+  public var parameters: ParameterStore? { nil }
 }
 
 public enum ModelOutput: Sendable, Equatable {
@@ -76,11 +83,16 @@ public enum LossError: Error, CustomStringConvertible, Equatable {
   /// An example the objective cannot read (a graded pair for InfoNCE, a triplet for CoSENT).
   case unsuitableExample(objective: String, example: Int, needs: String)
   case noTeacherScores(example: Int)
+  case noTeacherEmbeddings(example: Int)
+  /// A teacher embedding of another width than the others (or than the projection's).
+  case teacherWidth(found: Int, expected: Int)
 
   public var description: String {
     switch self {
     case .unsuitableExample(let objective, let e, let needs): "\(objective) needs \(needs); example \(e) of the batch is not one"
     case .noTeacherScores(let e): "example \(e) of the batch has no teacher scores, but the stage distills"
+    case .noTeacherEmbeddings(let e): "example \(e) of the batch has no teacher embeddings, but the stage distills embeddings"
+    case .teacherWidth(let found, let expected): "a teacher embedding has \(found) dimensions, expected \(expected)"
     }
   }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reading a stage's `loss` section (and an InfoNCE loss's `distill`).
 extension Recipe {
   /// The loss of a stage of this kind; InfoNCE may come with distillation and false-negative
@@ -42,8 +44,13 @@ extension Recipe {
         return .listwise(hardNegatives: k)
       case "cosent":
         return .cosent(scale: try lm.optional("scale")?.float(.positive) ?? 20)
+      case "embedding_distillation":
+        // embedding distillation alone: InfoNCE's batch layout and temperature, its term weighted 0
+        let (loss, d) = try parseEmbeddingDistillation(&lm)
+        distill = d
+        return loss
       case let other:
-        throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent; for cross-encoders binary, listwise)")
+        throw kindReader.fail("unknown loss '\(other)' (known: infonce, cosent, embedding_distillation; for cross-encoders binary, listwise)")
       }
     }
     return (loss, distill, falseNegatives, matryoshka)
@@ -105,12 +112,53 @@ extension Recipe {
       case "margin_mse":
         if let t = dm.optional("temperature") { throw t.fail("margin_mse has no temperature") }
         kind = .marginMSE
-      case let other: throw kr.fail("unknown distillation loss '\(other)' (known: kl, margin_mse)")
+      case "embedding":
+        if let t = dm.optional("temperature") { throw t.fail("embedding distillation's KL takes the InfoNCE temperature") }
+        kind = .embedding(try parseEmbeddingTeacher(&dm))
+      case let other: throw kr.fail("unknown distillation loss '\(other)' (known: kl, margin_mse, embedding)")
       }
       let weight = try dm.optional("weight")?.float(.nonNegative) ?? 1
       let nce = try dm.optional("infonce_weight")?.float(.nonNegative) ?? 1
       guard weight + nce > 0 else { throw dm.reader.fail("weight and infonce_weight must be 0 or more, not both 0") }
       return Distill(kind: kind, weight: weight, infoNCEWeight: nce)
     }
+  }
+
+  /// `distill: {kind: embedding, teacher: DIR, kl: w, prompt: P}`'s teacher keys (weight and
+  /// infonce_weight are read with the other distillation keys).
+  static func parseEmbeddingTeacher(_ dm: inout MapReader) throws -> Distill.EmbeddingTeacher {
+    let teacherReader = try dm.required("teacher")
+    let directory = try teacherReader.string()
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory + "/config.json", isDirectory: &isDirectory), !isDirectory.boolValue else {
+      throw teacherReader.fail("teacher \(directory) is not a model directory (no config.json there)")
+    }
+    return Distill.EmbeddingTeacher(
+      directory: directory, kl: try dm.optional("kl")?.float(.nonNegative) ?? 0, prompt: try dm.optional("prompt")?.string())
+  }
+
+  /// `loss: {kind: embedding_distillation, teacher: DIR, weight: w, kl: w2, temperature: T,
+  /// hard_negatives: k, prompt: P}`: embedding distillation alone, over each example's query,
+  /// positive and first k hard negatives (default 0); as an InfoNCE loss whose own term weighs 0.
+  static func parseEmbeddingDistillation(_ lm: inout MapReader) throws -> (Loss, Distill) {
+    let teacher = try parseEmbeddingTeacher(&lm)
+    let t = try lm.optional("temperature")?.invertibleFloat() ?? Float(0.05 as Double)
+    let k = try lm.optional("hard_negatives")?.int(atLeast: 0) ?? 0
+    let weight = try lm.optional("weight")?.float(.nonNegative) ?? 1
+    guard weight + teacher.kl > 0 else { throw lm.reader.fail("weight and kl must be 0 or more, not both 0") }
+    return (.infoNCE(temperature: t, symmetric: false, hardNegatives: k), Distill(kind: .embedding(teacher), weight: weight, infoNCEWeight: 0))
+  }
+}
+
+extension Recipe {
+  /// Embedding distillation reads its teacher's embeddings from hdf5 data sets, and its
+  /// projection works on the whole embedding (no Matryoshka truncation).
+  static func validateEmbeddingDistillation(stage: Stage, teacher: Distill.EmbeddingTeacher, keys: StageKeys) throws {
+    if let bad = stage.data.firstIndex(where: { $0.format != .hdf5 }) {
+      throw keys.stage.fail(
+        "embedding distillation stores the teacher's embeddings in hdf5 data sets (trainer data build); this source is \(stage.data[bad].format.rawValue)",
+        path: keys.stage.path + ".data.\(bad).format")
+    }
+    if stage.matryoshka != nil { throw keys.loss.fail("embedding distillation does not combine with matryoshka") }
   }
 }

@@ -34,9 +34,9 @@ extension Recipe {
       "listwise needs hard negatives (nli_tsv, jsonl with negatives, hdf5), not pairs"
     case .infoNCE where format == .stsTSV:
       "infonce needs (query, positive[, negative]) data, not sts_tsv pairs"
-    case .infoNCE where l.distill != nil && ![.hdf5, .flagEmbedding].contains(format):
+    case .infoNCE where l.distill != nil && l.distill?.embeddingTeacher == nil && ![.hdf5, .flagEmbedding].contains(format):
       "distill needs teacher scores, which hdf5 sources (trainer score) and flag_embedding sources (pos_scores, neg_scores) hold"
-    case .infoNCE(_, _, 0) where l.distill != nil:
+    case .infoNCE(_, _, 0) where l.distill != nil && l.distill?.embeddingTeacher == nil:
       "distill compares each query's positive and hard negatives: give hard_negatives > 0"
     case .cosent where format == .hdf5:
       "cosent needs graded pairs; hdf5 data sets hold (query, positive, negatives) examples"

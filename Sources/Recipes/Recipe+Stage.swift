@@ -81,6 +81,16 @@ extension Recipe {
       throw ((k < keys.sourceLosses.count ? keys.sourceLosses[k] : nil) ?? keys.mixing ?? m).fail(
         "a source's own loss needs mixing: per_source (each batch from one source, trained with that source's loss)")
     }
+    // embedding distillation is a stage's loss: its teacher's embeddings are stored in the
+    // stage's hdf5 data sets
+    for (k, own) in data.enumerated().compactMap({ k, d in d.loss.map { (k, $0) } }) where own.distill?.embeddingTeacher != nil {
+      let reader = k < keys.sourceLosses.count ? keys.sourceLosses[k] ?? keys.loss : keys.loss
+      throw reader.fail("embedding distillation is a stage's loss, not a data source's")
+    }
+    if let teacher = stage.distill?.embeddingTeacher {
+      if stage.hasSourceLosses { throw keys.loss.fail("embedding distillation does not combine with data sources' own losses") }
+      try validateEmbeddingDistillation(stage: stage, teacher: teacher, keys: keys)
+    }
     // each loss against the formats of the sources it trains on: the stage's against those
     // without their own (named when there are several), each source's own against its format
     let labels = stage.sourceLabels

@@ -206,6 +206,25 @@ public struct Recipe: Sendable {
       /// KL(teacher ‖ student) of softmaxes at this temperature, ×T²
       case kl(temperature: Float)
       case marginMSE
+      /// MSE to a bi-encoder teacher's embeddings of the texts (through a learned projection
+      /// when the widths differ), plus `kl` × the KL of the in-batch similarity distributions.
+      case embedding(EmbeddingTeacher)
+    }
+    /// A bi-encoder teacher: its directory, the weight of the in-batch KL term, and the prompt it
+    /// embeds every text with (nil: its default prompt, if it has one).
+    public struct EmbeddingTeacher: Sendable, Equatable {
+      public var directory: String
+      public var kl: Float
+      public var prompt: String?
+      public init(directory: String, kl: Float = 0, prompt: String? = nil) {
+        self.directory = directory
+        self.kl = kl
+        self.prompt = prompt
+      }
+    }
+    /// The embedding teacher, when the stage distills embeddings.
+    public var embeddingTeacher: EmbeddingTeacher? {
+      if case .embedding(let t) = kind { t } else { nil }
     }
     public var kind: Kind
     public var weight: Float

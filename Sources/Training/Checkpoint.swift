@@ -13,7 +13,7 @@ public enum Checkpoint {
 
   public static func write(
     to dir: URL, encoder: Encoder, layout: SentenceTransformersLayout, tokenizer: TokenizerFiles,
-    optimizer: AdamW?, state: TrainerState, modelCard: String
+    optimizer: AdamW?, state: TrainerState, modelCard: String, head: ObjectiveHead? = nil
   ) throws {
     let fm = FileManager.default
     let staging = dir.deletingLastPathComponent().appendingPathComponent(".\(dir.lastPathComponent).partial")
@@ -31,6 +31,8 @@ public enum Checkpoint {
         w.add("exp_avg_sq", shape: [packed.count], spans: packed.v, as: .f32)
         try w.write(to: staging.appendingPathComponent("optimizer.safetensors").path)
       }
+      // the loss's own parameters (a projection), outside the model's files
+      try head?.write(to: staging.appendingPathComponent(ObjectiveHead.file).path)
       var state = state
       state.checksums = try checksums(of: staging)
       try state.jsonData().write(to: staging.appendingPathComponent("trainer_state.json"))

@@ -41,7 +41,7 @@ struct DataStatistics: Equatable {
     var scores: [Float] = []
     for (i, example) in sample.enumerated() {
       let step = stepOf(i)
-      let lossExample = example.lossExample
+      let lossExample = try step.texts.lossExamples([example], teacherEmbeddings: step.objective is EmbeddingDistillation)[0]
       if let s = lossExample.score { scores.append(s) }
       let inputs = try step.objective.batch([lossExample]).inputs
       let sequences = try step.texts.sequences(inputs, of: [example])

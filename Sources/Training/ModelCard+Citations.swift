@@ -1,6 +1,6 @@
 /// The card's citations (BibTeX): Sentence-BERT for the layout, and the papers of the losses
 /// the recipe used: InfoNCE (CPC) with the E5 recipe and the SimCLR / CLIP lineage of in-batch
-/// negatives, CoSENT, GradCache, MarginMSE, KL distillation.
+/// negatives, CoSENT, GradCache, MarginMSE, KL distillation, MSELoss (embedding distillation).
 extension ModelCard {
   static let sentenceBERT = """
     @inproceedings{reimers-2019-sentence-bert,
@@ -96,6 +96,19 @@ extension ModelCard {
           eprint={2010.02666},
           archivePrefix={arXiv},
           primaryClass={cs.IR}
+      }
+      """,
+    ]),
+    "MSELoss": ("MSELoss (embedding distillation)", [
+      """
+      @inproceedings{reimers-2020-multilingual-sentence-bert,
+          title = "Making Monolingual Sentence Embeddings Multilingual using Knowledge Distillation",
+          author = "Reimers, Nils and Gurevych, Iryna",
+          booktitle = "Proceedings of the 2020 Conference on Empirical Methods in Natural Language Processing",
+          month = "11",
+          year = "2020",
+          publisher = "Association for Computational Linguistics",
+          url = "https://arxiv.org/abs/2004.09813",
       }
       """,
     ]),

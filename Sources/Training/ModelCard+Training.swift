@@ -13,7 +13,7 @@ extension ModelCard {
     }
     var out: [String]
     switch st.loss {
-    case .infoNCE: out = ["InfoNCE"]
+    case .infoNCE: out = st.distill.map { $0.embeddingTeacher != nil && $0.infoNCEWeight == 0 } == true ? [] : ["InfoNCE"]
     case .cosent: out = ["CoSENT"]
     case .binary: out = ["BinaryCrossEntropy"]
     case .listwise: out = ["Listwise"]
@@ -22,6 +22,7 @@ extension ModelCard {
     switch st.distill?.kind {
     case .kl: out.append("KLDistillation")
     case .marginMSE: out.append("MarginMSE")
+    case .embedding: out.append("MSELoss")
     case nil: break
     }
     return out
@@ -47,8 +48,16 @@ extension ModelCard {
       let kind = switch d.kind {
       case .kl(let t): "KL distillation from the teacher's scores (temperature \(t))"
       case .marginMSE: "MarginMSE distillation from the teacher's scores"
+      case .embedding(let t):
+        "MSE to the embeddings of the bi-encoder teacher \((t.directory as NSString).lastPathComponent)"
+          + (t.kl > 0 ? " (plus \(t.kl) × the KL of the in-batch similarity distributions)" : "")
       }
-      loss += "; plus \(d.weight) × \(kind), InfoNCE weighted \(d.infoNCEWeight)"
+      if d.embeddingTeacher != nil && d.infoNCEWeight == 0, case .infoNCE(_, _, let k) = st.loss {
+        // embedding distillation alone
+        loss = "\(d.weight) × \(kind), over each query, its positive and \(k) hard negative(s)"
+      } else {
+        loss += "; plus \(d.weight) × \(kind), InfoNCE weighted \(d.infoNCEWeight)"
+      }
     }
     if let mb = st.miniBatch {
       switch mb {

@@ -9,6 +9,8 @@ struct StageData {
   var sources: [Range<Int>]
   /// What reading the stage's sources left out (skipped rows, dropped negatives).
   var report = LoadReport()
+  /// Embedding distillation: the width of the teacher's embeddings.
+  var teacherDims: Int?
 
   /// Every stage of `recipe`. A stage whose batch size exceeds its examples, or the distinct
   /// texts of the pool its batches draw from (one source under per_source mixing), is an
@@ -16,12 +18,14 @@ struct StageData {
   static func load(_ recipe: Recipe, dataSets: DataSetFiles) throws -> [StageData] {
     try recipe.stages.enumerated().map { index, stage in
       var report = LoadReport()
-      // a source reads teacher scores when the loss it trains with distills
+      // a source reads teacher scores when the loss it trains with distills from scores
       let loaded = try stage.data.indices.flatMap { k in
-        try TrainingData.loadSources(
-          [stage.data[k]], dataSets: dataSets, teacher: stage.loss(ofSource: k).distill != nil, report: &report)
+        let distill = stage.loss(ofSource: k).distill
+        return try TrainingData.loadSources(
+          [stage.data[k]], dataSets: dataSets, teacher: distill != nil && distill?.embeddingTeacher == nil, report: &report)
       }
       try checkLosses(of: stage, index: index, loaded)
+      let teacherDims = try stage.distill?.embeddingTeacher.map { try dataSets.loadTeacherEmbeddings(of: stage.data.flatMap(\.paths), stage: stage.name, teacher: $0) }
       let perSource = zip(stage.data, loaded).map { source, examples in
         guard stage.kind == .instruct, let task = source.instruction else { return examples }
         let p = recipe.model.instructionPrefix(task)
@@ -54,7 +58,7 @@ struct StageData {
         defer { start += src.count }
         return start..<(start + src.count)
       }
-      return StageData(examples: perSource.flatMap { $0 }, sources: ranges, report: report)
+      return StageData(examples: perSource.flatMap { $0 }, sources: ranges, report: report, teacherDims: teacherDims)
     }
   }
 

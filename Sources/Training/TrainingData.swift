@@ -34,6 +34,8 @@ public enum TrainingExample: Sendable, Equatable {
 /// The hdf5 data sets a run reads, each opened once; examples refer to them by index.
 public final class DataSetFiles: @unchecked Sendable {
   public private(set) var files: [DataSetFile] = []
+  /// A bi-encoder teacher's embeddings of the files' texts, by file index (embedding distillation).
+  public internal(set) var teacherEmbeddings: [Int: DataSetFile.TeacherEmbeddings] = [:]
 
   public init() {}
 

@@ -22,6 +22,8 @@ public enum TrainingError: Error, CustomStringConvertible {
   case matryoshkaDimension(stage: String, dimension: Int, hiddenSize: Int, key: String = "loss")
   /// A source's examples that the loss it trains with (`key`: its own, or the stage's) cannot read.
   case sourceLoss(stage: String, source: String, key: String, detail: String)
+  /// Embedding distillation: a data set without (the right) teacher embeddings.
+  case teacherEmbeddings(stage: String, path: String, detail: String)
 
   /// A non-finite value as people write it: NaN (whatever its sign bit), inf, -inf.
   static func show(_ v: Float) -> String { v.isNaN ? "NaN" : "\(v)" }
@@ -54,6 +56,7 @@ public enum TrainingError: Error, CustomStringConvertible {
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"
     case .notTriplets(let p):
       "\(p.joined(separator: ", ")): graded pairs are not (query, positive) examples; use pairs_tsv (with min_score in a recipe)"
+    case .teacherEmbeddings(let s, let p, let d): "stage '\(s)': loss.distill.teacher: \(p): \(d)"
     case .matryoshkaDimension(let s, let d, let h, let key):
       "stage '\(s)': \(key).matryoshka.dims: \(d) is above the model's embedding width \(h)"
     case .sourceLoss(let s, let src, let key, let detail):

@@ -92,7 +92,8 @@ extension TrainingRun {
     guard comm.isRoot else { return }
     try Checkpoint.write(
       to: url, encoder: setup.encoder, layout: setup.layout, tokenizer: setup.tokenizerFiles, optimizer: optimizer,
-      state: state, modelCard: modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep))
+      state: state, modelCard: modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep),
+      head: optimizer == nil ? nil : progress.head)
     progress.savedWeights = url.appendingPathComponent("model.safetensors")
     emit(.checkpoint(url))
     if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }

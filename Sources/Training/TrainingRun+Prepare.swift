@@ -92,6 +92,7 @@ extension TrainingRun {
         emit(.preparing(String(format: "scored %d pairs in %.1fs", s.pairs, s.seconds)))
       }
     }
+    try prepareTeacherEmbeddings()
     return true
   }
 

@@ -31,6 +31,8 @@ extension TrainingRun {
     var lastCheckpoint: URL?
     /// A model.safetensors on disk that holds exactly the current weights (model/ links it).
     var savedWeights: URL?
+    /// The current stage's loss parameters (a projection) and their optimizer, saved with checkpoints.
+    var head: ObjectiveHead?
   }
 
   /// Loads the data (warning of evaluation texts that occur in it), writes `recipe.yaml` and
@@ -87,10 +89,10 @@ extension TrainingRun {
       setup.statistics = try recipe.stages.indices.map { i in
         let stage = recipe.stages[i]
         guard stage.hasSourceLosses else {
-          return try DataStatistics.measure(stage: stage.name, examples: stageData[i].examples, step: trainingStep(for: stage, setup))
+          return try DataStatistics.measure(stage: stage.name, examples: stageData[i].examples, step: trainingStep(for: stage, setup, index: i))
         }
         // each example as its source's loss reads it
-        let steps = stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup) }
+        let steps = stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup, index: i) }
         let sources = stageData[i].sources
         return try DataStatistics.measure(stage: stage.name, examples: stageData[i].examples) { e in
           steps[sources.firstIndex { $0.contains(e) } ?? 0]

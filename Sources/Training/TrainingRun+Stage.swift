@@ -11,7 +11,8 @@ extension TrainingRun {
     let stage = recipe.stages[index]
     // one step per source when sources name their own losses (a batch trains with its source's)
     let steps = stage.hasSourceLosses
-      ? stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup) } : [trainingStep(for: stage, setup)]
+      ? stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup, index: index) }
+      : [trainingStep(for: stage, setup, index: index)]
     let labels = stage.sourceLabels
     var epochBatches = batches(setup, stage: index, epoch: progress.state.epoch)
     let total = try stepTotal(setup, stage: index, epoch: progress.state.epoch, batchesOfEpoch: epochBatches.count)
@@ -19,8 +20,11 @@ extension TrainingRun {
     progress.state.stageSteps = total
     let schedule = LearningRate(peak: stage.optimizer.lr, schedule: stage.schedule, totalSteps: total)
     let optimizer = AdamW(store: setup.encoder.store, settings: AdamW.Settings(stage.optimizer.settings))
+    // the loss's own parameters (a projection) train beside the encoder's
+    progress.head = steps[0].objective.parameters.map { ObjectiveHead(store: $0, settings: optimizer.settings) }  // (embedding distillation: one loss in the stage)
     if let url = progress.optimizerToRestore {
       try Checkpoint.loadOptimizer(optimizer, from: url)
+      try progress.head?.load(from: url)
       progress.optimizerToRestore = nil
     }
     let miniBatches = try steps.map { try miniBatch(of: stage, objective: $0.objective, setup) }
@@ -80,22 +84,36 @@ extension TrainingRun {
     _ batch: [TrainingExample], stage: Recipe.Stage, step: TrainingStep, optimizer: AdamW, learningRate schedule: LearningRate,
     stageSteps total: Int, _ setup: Setup, _ progress: inout Progress, miniBatch: Int?
   ) throws -> StepMetrics {
-    let comm = communicator, store = setup.encoder.store
+    let comm = communicator, store = setup.encoder.store, head = progress.head
     let t0 = Date(), c0 = comm.collectiveSeconds
     store.zeroGrad()
+    head?.store.zeroGrad()
     let r = try step.run(batch, dropout: stage.dropout, seed: Seeds.dropout(run: recipe.seed, globalStep: progress.state.globalStep), miniBatch: miniBatch)
-    if comm.size > 1 { try store.reduceGradients(over: comm) }
-    // every rank holds the summed loss and gradients, so every rank decides alike
-    let norm = r.loss.isFinite ? Float(store.gradientNorm()) : .nan
+    if comm.size > 1 {
+      try store.reduceGradients(over: comm)
+      try head?.store.reduceGradients(over: comm)
+    }
+    // every rank holds the summed loss and gradients, so every rank decides alike; the norm
+    // covers the loss's own parameters too
+    let norm: Float
+    if !r.loss.isFinite {
+      norm = .nan
+    } else if let head {
+      let a = store.gradientNorm(), b = head.store.gradientNorm()
+      norm = Float((a * a + b * b).squareRoot())
+    } else {
+      norm = Float(store.gradientNorm())
+    }
     let lr = schedule.at(progress.state.stageStep)
     var skipped = false
     if let problem = Self.nonFinite(
       loss: r.loss, gradientNorm: norm, gradients: store, stage: stage.name, step: progress.state.stageStep + 1,
-      lastCheckpoint: progress.lastCheckpoint?.path)
+      lastCheckpoint: progress.lastCheckpoint?.path, headGradients: head?.store)
     {
       guard stage.onNonFinite == .skipBatch else { throw problem }
       // no update: the gradients are dropped, the step counts (the schedule and sampler go on)
       store.zeroGrad()
+      head?.store.zeroGrad()
       skipped = true
       progress.state.skippedBatches = (progress.state.skippedBatches ?? 0) + 1
       emit(.warning("\(problem); the batch is skipped (on_nonfinite: skip_batch)"))
@@ -103,6 +121,7 @@ extension TrainingRun {
       // clipping as torch.nn.utils.clip_grad_norm_, folded into the AdamW pass
       let clipScale = stage.maxGradNorm.map { min(1, $0 / (norm + 1e-6)) } ?? 1
       optimizer.update(lr: lr, gradientScale: clipScale)
+      head?.optimizer.update(lr: lr, gradientScale: clipScale)
       progress.savedWeights = nil
       progress.state.lastLoss = r.loss
     }
@@ -126,14 +145,17 @@ extension TrainingRun {
   /// stage, the step (counted from 1, as the progress line does), for a gradient the first
   /// tensor holding a non-finite one, and the last checkpoint, written before this step.
   static func nonFinite(
-    loss: Float, gradientNorm norm: Float, gradients store: ParameterStore, stage: String, step: Int, lastCheckpoint last: String?
+    loss: Float, gradientNorm norm: Float, gradients store: ParameterStore, stage: String, step: Int, lastCheckpoint last: String?,
+    headGradients head: ParameterStore? = nil
   ) -> TrainingError? {
     guard loss.isFinite else { return .nonFiniteLoss(stage: stage, step: step, value: loss, lastCheckpoint: last) }
     guard !norm.isFinite else { return nil }
-    for view in store.views {
-      let g = store.denseGradient(view.name)
-      if let i = (0..<view.count).first(where: { !g[$0].isFinite }) {
-        return .nonFiniteGradient(stage: stage, step: step, tensor: view.name, index: i, value: g[i], lastCheckpoint: last)
+    for (s, prefix) in [(store, "")] + (head.map { [($0, "loss.")] } ?? []) {
+      for view in s.views {
+        let g = s.denseGradient(view.name)
+        if let i = (0..<view.count).first(where: { !g[$0].isFinite }) {
+          return .nonFiniteGradient(stage: stage, step: step, tensor: prefix + view.name, index: i, value: g[i], lastCheckpoint: last)
+        }
       }
     }
     return .nonFiniteGradient(stage: stage, step: step, tensor: nil, index: 0, value: norm, lastCheckpoint: last)
@@ -168,12 +190,18 @@ extension TrainingRun {
 
   /// The step of a stage: its objective, and its texts' preparation (instruct stages' texts
   /// carry their instruction already, and passages get none).
-  func trainingStep(for stage: Recipe.Stage, _ setup: Setup) -> TrainingStep {
+  func trainingStep(for stage: Recipe.Stage, _ setup: Setup, index: Int) -> TrainingStep {
     let instruct = stage.kind == .instruct
     let texts = TextPreparation(
       tokenizer: setup.base.tokenizer, maxLength: recipe.model.maxLength, queryPrefix: instruct ? "" : recipe.model.queryPrefix,
       passagePrefix: instruct ? "" : recipe.model.passagePrefix, dataSets: setup.dataSets)
-    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: stage.objective, texts: texts)
+    // embedding distillation to a teacher of another width learns a projection, drawn anew for the stage
+    let hidden = setup.encoder.config.hiddenSize
+    let projection = setup.stageData[index].teacherDims.flatMap { dims in
+      dims == hidden ? nil : EmbeddingDistillation.Projection(studentDim: hidden, teacherDim: dims, seed: Seeds.projection(run: recipe.seed, stage: index))
+    }
+    let objective = stage.objective(normalize: setup.base.normalize, projection: projection)
+    var step = TrainingStep(encoder: setup.encoder, pooling: setup.pooling, objective: objective, texts: texts)
     step.communicator = communicator
     return step
   }
@@ -208,6 +236,12 @@ enum Seeds {
   /// stage's epoch.
   static func positive(run seed: UInt64, stage: Int, epoch: Int, example: Int) -> UInt64 {
     var g = SplitMix64(seed: Seeds.epoch(run: seed, stage: stage, epoch: epoch) ^ (UInt64(example + 1) &* 0x9E37_79B9_7F4A_7C15))
+    return g.next()
+  }
+
+  /// The seed of the initial projection of stage `stage`'s embedding distillation.
+  static func projection(run seed: UInt64, stage: Int) -> UInt64 {
+    var g = SplitMix64(seed: seed ^ (UInt64(stage + 1) &* 0xA24B_AED4_963E_E407))
     return g.next()
   }
 

@@ -39,7 +39,7 @@ public struct TrainingStep {
   /// (GradCache: the same loss and gradients with the memory of `miniBatch` texts).
   public func run(_ examples: [TrainingExample], dropout: Bool, seed: UInt64, miniBatch: Int? = nil, profile: Bool = false) throws -> Result {
     let comm = communicator
-    let batch = try objective.batch(examples.map(\.lossExample))
+    let batch = try objective.batch(texts.lossExamples(examples, teacherEmbeddings: objective is EmbeddingDistillation))
     let sequences = try texts.sequences(batch.inputs, of: examples)
     let units = batch.replicated ? 0..<batch.units : comm.share(of: batch.units)
     var sums: [Double] = []

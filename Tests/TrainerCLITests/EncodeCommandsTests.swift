@@ -78,5 +78,12 @@ import Testing
     let s = try parse(["score", "t", "d.h5"], as: ScoreCommand.self)
     #expect(s.teacher == "t" && s.data == "d.h5" && s.batch == 32 && s.maxLength == nil)
     #expect(try parse(["score", "t", "d.h5", "--batch", "8", "--max-length", "128"], as: ScoreCommand.self).batch == 8)
+    #expect(!s.embeddings && s.prompt == nil)
+  }
+
+  @Test func scoreEmbedsWithABiEncoderTeacherAndItsPrompt() throws {
+    let s = try parse(["score", "t", "d.h5", "--embeddings", "--prompt", "query: "], as: ScoreCommand.self)
+    #expect(s.embeddings && s.prompt == "query: ")
+    #expect(refusal(["score", "t", "d.h5", "--prompt", "query: "]).contains("--prompt goes with --embeddings"))
   }
 }

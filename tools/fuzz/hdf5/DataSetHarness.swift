@@ -29,6 +29,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       for e in 0..<min(d.exampleCount, 64) { _ = mined.of(e) }
     }
     _ = try? d.teacherScores()
+    if let t = try? d.teacherEmbeddings() { _ = t.of(0) }
+    _ = try? d.exampleRows()
   }
   // what `trainer mine` and `trainer score` do to a data set (DataSetUpdate): the file is walked
   // by the reader, and only then opened by libhdf5 to remove and add groups
