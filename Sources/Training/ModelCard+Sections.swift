@@ -15,7 +15,7 @@ extension ModelCard {
     if !languages.isEmpty { s += "- **Languages:** \(languages.joined(separator: ", "))\n" }
     if let l = base.license { s += "- **License:** \(l) (the base model's)\n" }
     s += "\n### Full Model Architecture\n\n```\n"
-    let arch = "\(config.modelType == .xlmRoberta ? "XLMRoberta" : "Bert")\(recipe.model.crossEncoder ? "ForSequenceClassification" : "Model")"
+    let arch = recipe.model.crossEncoder ? config.modelType.classifierClass : config.modelType.modelClass
     if recipe.model.crossEncoder {
       s += "CrossEncoder(\n  (0): \(arch)(layers=\(config.numHiddenLayers), hidden=\(config.hiddenSize), heads=\(config.numAttentionHeads), num_labels=1)\n)\n"
     } else {

@@ -1,0 +1,205 @@
+"""BERT-family fixtures: a klue/roberta-shaped encoder and a BERT cross-encoder with segment ids,
+both tiny (2 layers, hidden 32) with random weights from transformers, and the tokenizer they
+share: a cased WordPiece vocabulary trained with `tokenizers` on KorSTS sentences, saved as
+transformers' BertTokenizerFast saves it (klue/roberta's layout: vocab.txt, tokenizer.json,
+tokenizer_config.json with `tokenizer_class: BertTokenizer`, `do_lower_case: false`; specials
+[CLS]=0 [PAD]=1 [SEP]=2 [UNK]=3 [MASK]=4 as klue/roberta's).
+
+    /tmp/refvenv/bin/python tools/reference/bert_family.py
+
+Writes
+  Tests/Fixtures/tiny-roberta/: config.json (model_type roberta, type_vocab_size 1), the tokenizer
+    files, model.safetensors (RobertaModel), reference.safetensors: `texts` (metadata) and the ids
+    BertTokenizerFast gives them (ids, lengths), the last hidden states (hidden), mean and CLS
+    pooling; the InfoNCE loss over 4 (query, positive, negative) triplets of those texts (mean
+    pooling, cosine, temperature 0.05, dropout off) and grad.<name> of every parameter; `pairs`
+    (metadata) with the pair ids and token type ids the tokenizer gives (pair.ids, pair.types,
+    pair.lengths).
+  Tests/Fixtures/tiny-bert-cross-encoder/: config.json (BertForSequenceClassification, one label,
+    type_vocab_size 2), the tokenizer files, model.safetensors, reference.safetensors: 4 KorNLI
+    (premise, hypothesis) pairs as BertTokenizerFast forms them (ids, types, lengths), the logits,
+    a random upstream gradient and grad.<name> of every parameter.
+  Tests/Fixtures/tokenizers/vocab-txt/: vocab.txt-only tokenizers and BertTokenizerFast's ids
+    (see vocab_txt_fixtures below).
+"""
+import csv
+import json
+import os
+import shutil
+import tempfile
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast, RobertaConfig, RobertaModel
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+FIX = os.path.join(ROOT, "Tests", "Fixtures")
+KORNLU = os.path.join(ROOT, "data", "kornlu")
+SPECIALS = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"]
+TOKENIZER_FILES = ["vocab.txt", "tokenizer.json", "tokenizer_config.json"]
+
+
+def sts_sentences():
+    out = []
+    with open(os.path.join(KORNLU, "KorSTS", "sts-train.tsv"), encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 7:
+                out += [cols[5], cols[6]]
+    return out
+
+
+def nli_triplets(n):
+    with open(os.path.join(KORNLU, "KorNLI", "xnli.dev.ko.tsv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    by = {}
+    for r in rows:
+        by.setdefault(r["sentence1"], {}).setdefault(r["gold_label"], r["sentence2"])
+    return [(p, t["entailment"], t["contradiction"]) for p, t in by.items() if "entailment" in t and "contradiction" in t][:n]
+
+
+def klue_tokenizer(dest):
+    """A cased WordPiece vocabulary with klue/roberta's special ids, saved by BertTokenizerFast."""
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(sts_sentences()[:4000], trainers.WordPieceTrainer(vocab_size=1200, limit_alphabet=400, special_tokens=SPECIALS))
+    vocab = sorted(tok.get_vocab().items(), key=lambda kv: kv[1])
+    assert [t for t, _ in vocab[:5]] == SPECIALS
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "vocab.txt"), "w", encoding="utf-8") as f:
+            f.write("".join(t + "\n" for t, _ in vocab))
+        fast = BertTokenizerFast(os.path.join(tmp, "vocab.txt"), do_lower_case=False, model_max_length=64)
+        fast.save_pretrained(dest)
+        shutil.copy(os.path.join(tmp, "vocab.txt"), os.path.join(dest, "vocab.txt"))  # transformers 5 writes tokenizer.json only
+    return BertTokenizerFast.from_pretrained(dest), len(vocab)
+
+
+def randomize(model):
+    """Weights larger than the default init, so that every op matters numerically."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "LayerNorm" in name:
+                p.copy_((1.0 if name.endswith("weight") else 0.0) + 0.1 * torch.randn_like(p))
+            else:
+                p.copy_(0.2 * torch.randn_like(p))
+
+
+def padded(seqs, pad, types=None):
+    T = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), T), pad, dtype=torch.long)
+    mask = torch.zeros((len(seqs), T), dtype=torch.long)
+    tt = torch.zeros((len(seqs), T), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+        if types is not None:
+            tt[i, : len(s)] = torch.tensor(types[i])
+    return ids, mask, tt
+
+
+def write_config(cfg, dest, extra):
+    d = cfg.to_dict()
+    keep = ["architectures", "model_type", "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+            "intermediate_size", "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "pad_token_id",
+            "bos_token_id", "eos_token_id", "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob",
+            "position_embedding_type", "id2label", "label2id"]
+    d.update(extra)
+    with open(os.path.join(dest, "config.json"), "w") as f:
+        json.dump({k: d[k] for k in keep if k in d}, f, indent=1)
+
+
+def tiny_roberta(tok, vocab_size):
+    dest = os.path.join(FIX, "tiny-roberta")
+    torch.manual_seed(2024)
+    common = dict(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                  layer_norm_eps=1e-5, hidden_act="gelu", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    # klue/roberta: pad 1, bos ([CLS]) 0, eos ([SEP]) 2, one token type
+    cfg = RobertaConfig(max_position_embeddings=64 + 2, pad_token_id=1, bos_token_id=0, eos_token_id=2, type_vocab_size=1, **common)
+    cfg._attn_implementation = "eager"
+    model = RobertaModel(cfg, add_pooling_layer=False)
+    randomize(model)
+    model.train()  # dropout probabilities are 0
+    triplets = nli_triplets(4)
+    texts = [t[0] for t in triplets] + [t[1] for t in triplets] + [t[2] for t in triplets]
+    seqs = [tok(t, truncation=True, max_length=64)["input_ids"] for t in texts]
+    ids, mask, _ = padded(seqs, cfg.pad_token_id)
+    h = model(input_ids=ids, attention_mask=mask).last_hidden_state
+    m = mask.unsqueeze(-1).float()
+    emb = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    q, c = F.normalize(emb[:4], dim=-1), F.normalize(emb[4:], dim=-1)
+    loss = F.cross_entropy(q @ c.T / 0.05, torch.arange(4))
+    loss.backward()
+    out = {
+        "ids": torch.tensor([t for s in seqs for t in s]), "lengths": torch.tensor([len(s) for s in seqs]),
+        "hidden": torch.cat([h[i, : len(s)] for i, s in enumerate(seqs)]).detach(), "mean": emb.detach(),
+        "cls": h[:, 0].detach(), "loss": loss.detach().reshape(1),
+    }
+    for name, p in model.named_parameters():
+        out["grad." + name] = p.grad.detach()
+    pairs = [(t[0], t[1]) for t in triplets[:3]] + [(texts[0] * 3, texts[5])]  # the last one is truncated
+    enc = [tok(a, b, truncation=True, max_length=64) for a, b in pairs]
+    out["pair.ids"] = torch.tensor([t for e in enc for t in e["input_ids"]])
+    out["pair.types"] = torch.tensor([t for e in enc for t in e["token_type_ids"]])
+    out["pair.lengths"] = torch.tensor([len(e["input_ids"]) for e in enc])
+    os.makedirs(dest, exist_ok=True)
+    write_config(cfg, dest, {"architectures": ["RobertaModel"]})
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if "position_ids" not in k},
+              os.path.join(dest, "model.safetensors"), metadata={"format": "pt"})
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(dest, "reference.safetensors"),
+              metadata={"texts": json.dumps(texts, ensure_ascii=False), "pairs": json.dumps(pairs, ensure_ascii=False)})
+    print("tiny-roberta loss", loss.item())
+    return dest
+
+
+def tiny_bert_cross_encoder(tok, vocab_size):
+    dest = os.path.join(FIX, "tiny-bert-cross-encoder")
+    torch.manual_seed(77)
+    cfg = BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                     max_position_embeddings=64, type_vocab_size=2, layer_norm_eps=1e-5, hidden_act="gelu",
+                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=1, num_labels=1)
+    cfg._attn_implementation = "eager"
+    model = BertForSequenceClassification(cfg)
+    randomize(model)
+    model.eval()
+    triplets = nli_triplets(8)[4:]
+    pairs = [(t[0], t[1]) for t in triplets[:2]] + [(t[0], t[2]) for t in triplets[2:]]
+    pairs[3] = (pairs[3][0] * 4, pairs[3][1])  # truncated: longest first
+    enc = [tok(a, b, truncation=True, max_length=64) for a, b in pairs]
+    seqs = [e["input_ids"] for e in enc]
+    types = [e["token_type_ids"] for e in enc]
+    assert all(1 in t for t in types)
+    ids, mask, tt = padded(seqs, cfg.pad_token_id, types)
+    logits = model(input_ids=ids, attention_mask=mask, token_type_ids=tt).logits
+    up = torch.randn_like(logits)
+    (logits * up).sum().backward()
+    out = {"ids": torch.tensor([t for s in seqs for t in s]), "types": torch.tensor([t for s in types for t in s]),
+           "lengths": torch.tensor([len(s) for s in seqs]), "logits": logits.detach(), "upstream": up}
+    for name, p in model.named_parameters():
+        out["grad." + name] = p.grad.detach()
+    os.makedirs(dest, exist_ok=True)
+    write_config(cfg, dest, {"architectures": ["BertForSequenceClassification"]})
+    save_file({k: v.contiguous() for k, v in model.state_dict().items() if "position_ids" not in k},
+              os.path.join(dest, "model.safetensors"), metadata={"format": "pt"})
+    save_file({k: v.contiguous() for k, v in out.items()}, os.path.join(dest, "reference.safetensors"),
+              metadata={"pairs": json.dumps(pairs, ensure_ascii=False)})
+    print("tiny-bert-cross-encoder logits", logits.detach().flatten().tolist())
+    return dest
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        tok, vocab_size = klue_tokenizer(tmp)
+        for make in (tiny_roberta, tiny_bert_cross_encoder):
+            dest = make(tok, vocab_size)
+            for name in TOKENIZER_FILES:
+                shutil.copy(os.path.join(tmp, name), os.path.join(dest, name))
+            for name in os.listdir(dest):
+                os.chmod(os.path.join(dest, name), 0o644)
+
+
+if __name__ == "__main__":
+    main()
