@@ -27,7 +27,7 @@ public struct Recipe: Sendable {
   }
 
   /// How token rows become one row per text (the engine's `PoolingMode`).
-  public enum Pooling: String, Sendable, CaseIterable { case mean, cls }
+  public enum Pooling: String, Sendable, CaseIterable { case mean, cls, max }
 
   /// pretrain: text pairs, in-batch negatives only (hard_negatives defaults to, and must be, 0),
   /// each batch from one source by default (mixing: per_source). finetune and instruct: as

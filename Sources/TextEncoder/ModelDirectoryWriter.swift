@@ -88,7 +88,7 @@ public struct ModelDirectoryWriter {
       try Self.jsonData([
         "word_embedding_dimension": c.hiddenSize,
         "pooling_mode_cls_token": layout.pooling == .cls, "pooling_mode_mean_tokens": layout.pooling == .mean,
-        "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false,
+        "pooling_mode_max_tokens": layout.pooling == .max, "pooling_mode_mean_sqrt_len_tokens": false,
         "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true,
       ] as [String: Any]).write(to: tmp.appendingPathComponent("1_Pooling/config.json"))
       for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }

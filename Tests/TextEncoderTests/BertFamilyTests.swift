@@ -143,4 +143,62 @@ import Tokenization
     #expect(roberta.positionId(0) == roberta.padTokenId + 1)
     #expect(roberta.huggingFaceJSON()["architectures"] as? [String] == ["RobertaModel"])
   }
+
+  @Test func maxPoolingIsTheMaximumOfEachColumnOverTheSequence() throws {
+    let (encoder, _, ref) = try Self.model("tiny-roberta")
+    let batch = TokenBatch(sequences: Self.sequences(try ref.int64s("ids"), try ref.int64s("lengths")), config: encoder.config)
+    let hidden = try ref.floats("hidden"), C = encoder.config.hiddenSize
+    var expected: [Float] = []
+    for s in 0..<batch.count {
+      let rows = batch.layout.offsets[s]..<batch.layout.offsets[s + 1]
+      expected += (0..<C).map { i in rows.map { hidden[$0 * C + i] }.max()! }
+    }
+    let d = difference(try encoder.embed(batch, pooling: .max, normalize: false).array, expected)
+    #expect(d.maxAbs <= 1e-5, "max pooling: \(d)")
+  }
+
+  @Test func poolingModesAreReadAndWrittenAsSentenceTransformersSays() throws {
+    let dir = Fixtures.temporaryDirectory()
+    let pooling = dir.appendingPathComponent("1_Pooling")
+    try FileManager.default.createDirectory(at: pooling, withIntermediateDirectories: true)
+    func read(_ json: String) throws -> SentenceTransformersLayout {
+      try Data(json.utf8).write(to: pooling.appendingPathComponent("config.json"))
+      return try SentenceTransformersLayout.read(directory: dir)
+    }
+    #expect(try read(#"{"pooling_mode_max_tokens": true, "pooling_mode_mean_tokens": false}"#).pooling == .max)
+    #expect(try read(#"{"pooling_mode_cls_token": true}"#).pooling == .cls)
+    let two = #expect(throws: TextEncoderError.self) { try read(#"{"pooling_mode_max_tokens": true, "pooling_mode_mean_tokens": true}"#) }
+    #expect("\(two!)".contains("1_Pooling/config.json") && "\(two!)".contains("exactly one"))
+    let other = #expect(throws: TextEncoderError.self) { try read(#"{"pooling_mode_lasttoken": true}"#) }
+    #expect("\(other!)".contains("pooling_mode_lasttoken"))
+
+    let (encoder, _, _) = try Self.model("tiny-roberta")
+    let out = dir.appendingPathComponent("written").path
+    try ModelDirectoryWriter(layout: SentenceTransformersLayout(pooling: .max)).write(
+      encoder: encoder, tokenizer: try TokenizerFiles.read(directory: URL(fileURLWithPath: Fixtures.path("tiny-roberta"))), to: out)
+    #expect(try SentenceTransformersLayout.read(directory: URL(fileURLWithPath: out)).pooling == .max)
+    // the base's tokenizer files, not XLM-R's
+    let config = try String(contentsOfFile: out + "/tokenizer_config.json", encoding: .utf8)
+    #expect(config.contains("BertTokenizer") && !config.contains("XLMRoberta"))
+    #expect(FileManager.default.fileExists(atPath: out + "/vocab.txt"))
+    #expect(try Tokenizer.load(directory: URL(fileURLWithPath: out)).encode("가나다 ABC") == Tokenizer.load(
+      directory: URL(fileURLWithPath: Fixtures.path("tiny-roberta"))).encode("가나다 ABC"))
+  }
+
+  @Test func aVocabularyFileAloneTokenizesAsTheTokenizerJSON() throws {
+    let base = URL(fileURLWithPath: Fixtures.path("tiny-roberta"))
+    let dir = Fixtures.temporaryDirectory()
+    for name in ["config.json", "vocab.txt", "tokenizer_config.json"] {
+      try FileManager.default.copyItem(at: base.appendingPathComponent(name), to: dir.appendingPathComponent(name))
+    }
+    let vocabOnly = try Tokenizer.load(directory: dir), json = try Tokenizer.load(directory: base)
+    #expect(vocabOnly.path.hasSuffix("vocab.txt"))
+    let (_, _, ref) = try Self.model("tiny-roberta")
+    for pair in try Self.texts(ref, "pairs") {
+      #expect(try vocabOnly.encode(pair[0]) == json.encode(pair[0]))
+      #expect(try vocabOnly.encodePairWithTypes(pair[0], pair[1]) == json.encodePairWithTypes(pair[0], pair[1]))
+    }
+    let files = try TokenizerFiles.read(directory: dir)
+    #expect(Set(files.files.keys) == ["vocab.txt", "tokenizer_config.json", "tokenizer.json"])
+  }
 }

@@ -5,7 +5,7 @@ transformers' BertTokenizerFast saves it (klue/roberta's layout: vocab.txt, toke
 tokenizer_config.json with `tokenizer_class: BertTokenizer`, `do_lower_case: false`; specials
 [CLS]=0 [PAD]=1 [SEP]=2 [UNK]=3 [MASK]=4 as klue/roberta's).
 
-    /tmp/refvenv/bin/python tools/reference/bert_family.py [vocab-txt]   (vocab-txt: only those fixtures)
+    /tmp/refvenv/bin/python tools/reference/bert_family.py [vocab-txt | max-pooling]   (only those fixtures)
 
 Writes
   Tests/Fixtures/tiny-roberta/: config.json (model_type roberta, type_vocab_size 1), the tokenizer
@@ -21,6 +21,7 @@ Writes
     a random upstream gradient and grad.<name> of every parameter.
   Tests/Fixtures/tokenizers/vocab-txt/: vocab.txt-only tokenizers and BertTokenizerFast's ids
     (see vocab_txt_fixtures below).
+  Tests/Fixtures/ops/pool-max.safetensors: sentence-transformers' max pooling, output and gradient.
 """
 import csv
 import json
@@ -250,9 +251,32 @@ def vocab_txt_fixtures():
             print(name, "ids of", min(3000, len(ids)), "lines and", len(pair_lines), "pairs")
 
 
+def max_pooling():
+    """sentence-transformers' max pooling (masked to -1e9, max over tokens) on 4 sequences of 1, 2,
+    7 and 64 tokens, padded on this side, packed on ours: Tests/Fixtures/ops/pool-max.safetensors
+    with x, the output, a random upstream gradient and the gradient of x (as ops.py writes them)."""
+    torch.manual_seed(5)
+    lengths = [1, 2, 7, 64]
+    x = torch.randn(sum(lengths), 5, requires_grad=True)
+    rows, start = [], 0
+    for n in lengths:
+        rows.append(F.pad(x[start:start + n], (0, 0, 0, max(lengths) - n)))
+        start += n
+    padded_x = torch.stack(rows)
+    mask = torch.tensor([[i < n for i in range(max(lengths))] for n in lengths]).unsqueeze(-1).expand(padded_x.shape)
+    y = padded_x.masked_fill(~mask, -1e9).max(1).values  # sentence_transformers.models.Pooling
+    up = torch.randn_like(y)
+    (y * up).sum().backward()
+    save_file({"poolMax.x": x.detach(), "poolMax.out": y.detach(), "poolMax.upstream": up, "poolMax.grad.x": x.grad},
+              os.path.join(FIX, "ops", "pool-max.safetensors"))
+    print("pool-max", y.shape)
+
+
 def main():
     if sys.argv[1:] == ["vocab-txt"]:
         return vocab_txt_fixtures()
+    if sys.argv[1:] == ["max-pooling"]:
+        return max_pooling()
     with tempfile.TemporaryDirectory() as tmp:
         tok, vocab_size = klue_tokenizer(tmp)
         for make in (tiny_roberta, tiny_bert_cross_encoder):
@@ -262,6 +286,7 @@ def main():
             for name in os.listdir(dest):
                 os.chmod(os.path.join(dest, name), 0o644)
     vocab_txt_fixtures()
+    max_pooling()
 
 
 if __name__ == "__main__":
