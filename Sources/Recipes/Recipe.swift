@@ -18,7 +18,8 @@ public struct Recipe: Sendable {
     /// How instruct stages format queries: `{task}` is the source's instruction, `{text}` (at the
     /// end, so it works as a sentence-transformers prompt) the query.
     public var instructionTemplate: InstructionTemplate
-    /// Train a cross-encoder (`XLMRobertaForSequenceClassification`, one logit per pair) instead
+    /// Train a cross-encoder (the base's sequence classifier: `XLMRobertaForSequenceClassification`,
+    /// `RobertaForSequenceClassification`, `BertForSequenceClassification`; one logit per pair) instead
     /// of a sentence encoder; a bi-encoder base gets a fresh classification head.
     public var crossEncoder = false
 
