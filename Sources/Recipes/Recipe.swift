@@ -18,7 +18,8 @@ public struct Recipe: Sendable {
     /// How instruct stages format queries: `{task}` is the source's instruction, `{text}` (at the
     /// end, so it works as a sentence-transformers prompt) the query.
     public var instructionTemplate: InstructionTemplate
-    /// Train a cross-encoder (`XLMRobertaForSequenceClassification`, one logit per pair) instead
+    /// Train a cross-encoder (the base's sequence classifier: `XLMRobertaForSequenceClassification`,
+    /// `RobertaForSequenceClassification`, `BertForSequenceClassification`; one logit per pair) instead
     /// of a sentence encoder; a bi-encoder base gets a fresh classification head.
     public var crossEncoder = false
     /// `truncate_dim`: the model is used at its embeddings' first N dimensions, as
@@ -34,7 +35,7 @@ public struct Recipe: Sendable {
   }
 
   /// How token rows become one row per text (the engine's `PoolingMode`).
-  public enum Pooling: String, Sendable, CaseIterable { case mean, cls }
+  public enum Pooling: String, Sendable, CaseIterable { case mean, cls, max }
 
   /// pretrain: text pairs, in-batch negatives only (hard_negatives defaults to, and must be, 0),
   /// each batch from one source by default (mixing: per_source). finetune and instruct: as

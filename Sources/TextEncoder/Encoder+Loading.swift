@@ -29,7 +29,7 @@ extension Encoder {
     for (name, shape) in WeightNames.specs(config) {
       let stored = WeightNames.isHead(name) ? name : prefix + name
       guard let entry = file.entries[stored] else {
-        if headSeed != nil && WeightNames.isHead(name) { continue }
+        if headSeed != nil && WeightNames.startsFresh(name) { continue }
         throw TextEncoderError.missingTensor(path: file.path, tensor: stored)
       }
       guard entry.shape == shape else { throw TextEncoderError.wrongShape(path: file.path, tensor: stored, expected: shape, got: entry.shape) }
@@ -50,7 +50,7 @@ extension Encoder {
     var used = Set<String>()
     for view in store.views {
       let name = WeightNames.isHead(view.name) ? view.name : prefix + view.name
-      if let headSeed, WeightNames.isHead(view.name), file.entries[name] == nil {
+      if let headSeed, WeightNames.startsFresh(view.name), file.entries[name] == nil {
         var rng = SplitMix64(seed: headSeed &+ UInt64(view.offset))
         let p = store.pointer(view.name)
         for i in 0..<view.count { p[i] = view.shape.count == 1 ? 0 : 0.02 * rng.nextNormal() }
@@ -90,11 +90,11 @@ extension Encoder {
   }
 
   /// Writes every parameter under its Hugging Face name; a cross-encoder's encoder tensors get
-  /// the `roberta.` prefix of `XLMRobertaForSequenceClassification`. A bi-encoder's file also
+  /// the prefix of its sequence classifier (`roberta.`, `bert.`). A bi-encoder's file also
   /// holds `pooler.dense.*` (`Pooler`): the loaded one, else zeros.
   public func save(to path: String, dtype: DType = .f32, metadata: [String: String] = ["format": "pt"]) throws {
     var writer = SafeTensorsWriter(metadata: metadata)
-    let prefix = config.numLabels == nil ? "" : "roberta."
+    let prefix = config.numLabels == nil ? "" : config.modelType.classifierPrefix
     for view in store.views {
       writer.add(WeightNames.isHead(view.name) ? view.name : prefix + view.name, shape: view.shape,
                  floats: UnsafeBufferPointer(start: store.pointer(view.name), count: view.count), as: dtype)

@@ -20,7 +20,7 @@ extension Encoder {
     func p(_ name: String) -> Variable { tape.parameter(name, of: store) }
 
     let e = tape.embeddings(
-      ids: batch.ids, positions: batch.positions, types: nil, word: p(WeightNames.wordEmbeddings),
+      ids: batch.ids, positions: batch.positions, types: batch.types, word: p(WeightNames.wordEmbeddings),
       position: p(WeightNames.positionEmbeddings), tokenType: p(WeightNames.tokenTypeEmbeddings))
     var x = tape.layerNorm(
       e, weight: p(WeightNames.embeddingsNormWeight), bias: p(WeightNames.embeddingsNormBias), eps: c.layerNormEps,

@@ -28,11 +28,13 @@ public final class Encoder: @unchecked Sendable {
 
     batch.ids.withUnsafeBufferPointer { ids in
       batch.positions.withUnsafeBufferPointer { pos in
-        embeddingSumForward(
-          out: x.data, word: s.pointer(WeightNames.wordEmbeddings, readingRows: ids),
-          position: s.pointer(WeightNames.positionEmbeddings),
-          tokenType: s.pointer(WeightNames.tokenTypeEmbeddings), ids: ids.baseAddress!, positions: pos.baseAddress!,
-          types: nil, rows: T, width: C)
+        (batch.types ?? []).withUnsafeBufferPointer { types in
+          embeddingSumForward(
+            out: x.data, word: s.pointer(WeightNames.wordEmbeddings, readingRows: ids),
+            position: s.pointer(WeightNames.positionEmbeddings),
+            tokenType: s.pointer(WeightNames.tokenTypeEmbeddings), ids: ids.baseAddress!, positions: pos.baseAddress!,
+            types: batch.types == nil ? nil : types.baseAddress, rows: T, width: C)
+        }
       }
     }
     layerNormForward(

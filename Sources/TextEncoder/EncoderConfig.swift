@@ -1,10 +1,34 @@
 import Foundation
 
-/// The encoder hyper-parameters, read from a Hugging Face `config.json` (XLM-RoBERTa or BERT).
+/// The encoder hyper-parameters, read from a Hugging Face `config.json` (XLM-RoBERTa, RoBERTa or
+/// BERT).
 public struct EncoderConfig: Codable, Sendable, Equatable {
-  public enum ModelType: String, Codable, Sendable {
+  public enum ModelType: String, Codable, Sendable, CaseIterable {
     case xlmRoberta = "xlm-roberta"
+    case roberta
     case bert
+
+    /// RoBERTa and XLM-R count position ids from pad_token_id + 1; BERT from 0.
+    public var offsetsPositions: Bool { self != .bert }
+
+    /// The transformers class of the plain encoder and of the sequence classifier.
+    public var modelClass: String {
+      switch self {
+      case .xlmRoberta: "XLMRobertaModel"
+      case .roberta: "RobertaModel"
+      case .bert: "BertModel"
+      }
+    }
+    public var classifierClass: String {
+      switch self {
+      case .xlmRoberta: "XLMRobertaForSequenceClassification"
+      case .roberta: "RobertaForSequenceClassification"
+      case .bert: "BertForSequenceClassification"
+      }
+    }
+
+    /// The prefix of the encoder's tensors in a sequence classifier's state dict.
+    public var classifierPrefix: String { self == .bert ? "bert." : "roberta." }
   }
 
   public var modelType: ModelType
@@ -23,8 +47,9 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
   public var hiddenDropoutProb: Float
   public var attentionProbsDropoutProb: Float
   public var positionEmbeddingType: String
-  /// A cross-encoder (`XLMRobertaForSequenceClassification`): the number of logits of its
-  /// classification head on `<s>`; nil for a plain encoder.
+  /// A cross-encoder (`XLMRobertaForSequenceClassification`, `RobertaForSequenceClassification`,
+  /// `BertForSequenceClassification`): the number of logits of its classification head on the
+  /// first token; nil for a plain encoder.
   public var numLabels: Int?
 
   enum CodingKeys: String, CodingKey {
@@ -75,14 +100,15 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
 
   public var headDim: Int { hiddenSize / numAttentionHeads }
 
-  /// The position id of token `i` of a sequence: XLM-R counts from pad_token_id + 1, BERT from 0.
+  /// The position id of token `i` of a sequence: XLM-R and RoBERTa count from pad_token_id + 1,
+  /// BERT from 0.
   public func positionId(_ i: Int) -> Int {
-    modelType == .xlmRoberta ? padTokenId + 1 + i : i
+    modelType.offsetsPositions ? padTokenId + 1 + i : i
   }
 
   /// The longest sequence (specials included) the position table allows.
   public var maxSequenceLength: Int {
-    modelType == .xlmRoberta ? maxPositionEmbeddings - padTokenId - 1 : maxPositionEmbeddings
+    modelType.offsetsPositions ? maxPositionEmbeddings - padTokenId - 1 : maxPositionEmbeddings
   }
 
   /// The keys of config.json this project reads; all but the sizes have defaults.
@@ -134,7 +160,8 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
     }
     let typeName = raw.modelType ?? ""
     guard let modelType = ModelType(rawValue: typeName) else {
-      throw TextEncoderError.unsupported(path: path, key: "model_type", value: typeName, supported: "xlm-roberta, bert")
+      throw TextEncoderError.unsupported(
+        path: path, key: "model_type", value: typeName, supported: ModelType.allCases.map(\.rawValue).joined(separator: ", "))
     }
     let act = raw.hiddenAct ?? "gelu"
     guard act == "gelu" else {
@@ -149,18 +176,21 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
       numHiddenLayers: raw.numHiddenLayers, numAttentionHeads: raw.numAttentionHeads,
       intermediateSize: raw.intermediateSize, maxPositionEmbeddings: raw.maxPositionEmbeddings,
       typeVocabSize: raw.typeVocabSize ?? 2, layerNormEps: raw.layerNormEps ?? 1e-12,
-      padTokenId: raw.padTokenId ?? (modelType == .xlmRoberta ? 1 : 0),
+      padTokenId: raw.padTokenId ?? (modelType.offsetsPositions ? 1 : 0),
       bosTokenId: raw.bosTokenId ?? 0, eosTokenId: raw.eosTokenId ?? 2, hiddenAct: act,
       hiddenDropoutProb: raw.hiddenDropoutProb ?? 0.1,
       attentionProbsDropoutProb: raw.attentionProbsDropoutProb ?? 0.1, positionEmbeddingType: posType)
     let head = try? JSONDecoder().decode(Head.self, from: data)
     if let architecture = head?.architectures?.first(where: { $0.hasSuffix("ForSequenceClassification") }) {
-      guard architecture == "XLMRobertaForSequenceClassification" || architecture == "RobertaForSequenceClassification" else {
-        throw TextEncoderError.unsupported(
-          path: path, key: "architectures", value: architecture, supported: "XLMRobertaForSequenceClassification")
+      let known = ModelType.allCases.map(\.classifierClass)
+      guard known.contains(architecture) else {
+        throw TextEncoderError.unsupported(path: path, key: "architectures", value: architecture, supported: known.joined(separator: ", "))
       }
-      guard modelType == .xlmRoberta else {
-        throw TextEncoderError.unsupported(path: path, key: "model_type", value: typeName, supported: "xlm-roberta for a cross-encoder")
+      // RobertaForSequenceClassification and XLMRobertaForSequenceClassification are the same network
+      let family = modelType == .bert ? [ModelType.bert] : [.xlmRoberta, .roberta]
+      guard family.map(\.classifierClass).contains(architecture) else {
+        throw TextEncoderError.badConfig(
+          path: path, key: "architectures", detail: "\(architecture) does not go with model_type '\(typeName)' (expected \(modelType.classifierClass))")
       }
       config.numLabels = raw.numLabels ?? head?.id2label?.count ?? 2
       guard config.numLabels! > 0 else { throw TextEncoderError.badConfig(path: path, key: "id2label", detail: "no labels") }
@@ -227,7 +257,7 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
   public func huggingFaceJSON() -> [String: Any] {
     var json = plainJSON()
     if let numLabels {
-      json["architectures"] = ["XLMRobertaForSequenceClassification"]
+      json["architectures"] = [modelType.classifierClass]
       json["id2label"] = Dictionary(uniqueKeysWithValues: (0..<numLabels).map { ("\($0)", "LABEL_\($0)") })
       json["label2id"] = Dictionary(uniqueKeysWithValues: (0..<numLabels).map { ("LABEL_\($0)", $0) })
       json["classifier_dropout"] = NSNull()
@@ -237,7 +267,7 @@ public struct EncoderConfig: Codable, Sendable, Equatable {
 
   private func plainJSON() -> [String: Any] {
     [
-      "architectures": [modelType == .xlmRoberta ? "XLMRobertaModel" : "BertModel"],
+      "architectures": [modelType.modelClass],
       "model_type": modelType.rawValue,
       "vocab_size": vocabSize, "hidden_size": hiddenSize, "num_hidden_layers": numHiddenLayers,
       "num_attention_heads": numAttentionHeads, "intermediate_size": intermediateSize,

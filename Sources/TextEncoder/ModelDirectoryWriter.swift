@@ -5,7 +5,8 @@ import Tokenization
 
 /// Writes a Hugging Face / sentence-transformers model directory: `config.json`,
 /// `model.safetensors`, the tokenizer (`TokenizerFiles`: `sentencepiece.bpe.model` with the
-/// `tokenizer.json` transformers would make of it, or a base's `tokenizer.json`) and its configs, `modules.json`,
+/// `tokenizer.json` transformers would make of it, or a base's `tokenizer.json` or `vocab.txt`
+/// with its configs; XLM-R's configs where the base has none), `modules.json`,
 /// `sentence_bert_config.json`, `config_sentence_transformers.json` (prompts, `truncate_dim`), `1_Pooling/config.json`
 /// and `2_Normalize/` (a cross-encoder gets transformers' files only). Everything goes into a temporary sibling directory that is renamed into
 /// place at the end, so a failure never leaves a half-written model where one was asked for.
@@ -46,16 +47,21 @@ public struct ModelDirectoryWriter {
       if weightsFile.map({ link($0, weights) == 0 }) != true { try encoder.save(to: weights, dtype: weightsDType) }
       try Self.jsonData(c.huggingFaceJSON()).write(to: tmp.appendingPathComponent("config.json"))
       for (name, data) in tokenizer.files { try data.write(to: tmp.appendingPathComponent(name)) }
-      let specials: [String: Any] = [
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
-        "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",
-      ]
-      var tokenizerConfig = specials
-      tokenizerConfig["tokenizer_class"] = "XLMRobertaTokenizer"
-      tokenizerConfig["model_max_length"] = maxSeq
-      tokenizerConfig["clean_up_tokenization_spaces"] = true
-      try Self.jsonData(tokenizerConfig).write(to: tmp.appendingPathComponent("tokenizer_config.json"))
-      try Self.jsonData(specials).write(to: tmp.appendingPathComponent("special_tokens_map.json"))
+      if tokenizer.files["tokenizer_config.json"] == nil {
+        // XLM-R's (a SentencePiece base, or a tokenizer.json alone of an XLM-R); any other
+        // tokenizer.json alone is loaded by transformers as it stands
+        let xlmr = tokenizer.files["sentencepiece.bpe.model"] != nil || c.modelType == .xlmRoberta
+        let specials: [String: Any] = xlmr ? [
+          "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+          "pad_token": "<pad>", "cls_token": "<s>", "mask_token": "<mask>",
+        ] : [:]
+        var tokenizerConfig = specials
+        tokenizerConfig["tokenizer_class"] = xlmr ? "XLMRobertaTokenizer" : "PreTrainedTokenizerFast"
+        tokenizerConfig["model_max_length"] = maxSeq
+        tokenizerConfig["clean_up_tokenization_spaces"] = true
+        try Self.jsonData(tokenizerConfig).write(to: tmp.appendingPathComponent("tokenizer_config.json"))
+        if xlmr { try Self.jsonData(specials).write(to: tmp.appendingPathComponent("special_tokens_map.json")) }
+      }
       if c.numLabels != nil {
         // a cross-encoder: transformers' files only (sentence-transformers' CrossEncoder reads those)
         for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
@@ -85,7 +91,7 @@ public struct ModelDirectoryWriter {
       try Self.jsonData([
         "word_embedding_dimension": c.hiddenSize,
         "pooling_mode_cls_token": layout.pooling == .cls, "pooling_mode_mean_tokens": layout.pooling == .mean,
-        "pooling_mode_max_tokens": false, "pooling_mode_mean_sqrt_len_tokens": false,
+        "pooling_mode_max_tokens": layout.pooling == .max, "pooling_mode_mean_sqrt_len_tokens": false,
         "pooling_mode_weightedmean_tokens": false, "pooling_mode_lasttoken": false, "include_prompt": true,
       ] as [String: Any]).write(to: tmp.appendingPathComponent("1_Pooling/config.json"))
       for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }

@@ -64,18 +64,21 @@ public struct SentenceTransformersLayout: Sendable, Equatable {
     }
     let poolURL = poolingPath.appendingPathComponent("config.json")
     if let pool = try json(poolURL) {
-      let mean = pool["pooling_mode_mean_tokens"] as? Bool ?? false
-      let cls = pool["pooling_mode_cls_token"] as? Bool ?? false
-      let others = ["pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"]
+      let modes: [(key: String, mode: PoolingMode)] = [
+        ("pooling_mode_mean_tokens", .mean), ("pooling_mode_cls_token", .cls), ("pooling_mode_max_tokens", .max),
+      ]
+      let others = ["pooling_mode_mean_sqrt_len_tokens", "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"]
         .filter { pool[$0] as? Bool ?? false }
       if let other = others.first {
-        throw TextEncoderError.unsupported(path: poolURL.path, key: "pooling mode", value: other, supported: "pooling_mode_mean_tokens, pooling_mode_cls_token")
+        throw TextEncoderError.unsupported(
+          path: poolURL.path, key: "pooling mode", value: other, supported: modes.map(\.key).joined(separator: ", "))
       }
-      if mean == cls {
+      let chosen = modes.filter { pool[$0.key] as? Bool ?? false }
+      guard chosen.count == 1 else {
         throw TextEncoderError.badConfig(path: poolURL.path, key: "pooling_mode_mean_tokens",
-          detail: "exactly one of pooling_mode_mean_tokens and pooling_mode_cls_token must be true")
+          detail: "exactly one of \(modes.map(\.key).joined(separator: ", ")) must be true")
       }
-      layout.pooling = cls ? .cls : .mean
+      layout.pooling = chosen[0].mode
     }
     if let sb = try json(dir.appendingPathComponent("sentence_bert_config.json")), let n = sb["max_seq_length"] as? Int {
       layout.maxSeqLength = n

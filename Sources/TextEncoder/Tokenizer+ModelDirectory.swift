@@ -3,19 +3,26 @@ import Tokenization
 
 extension Tokenizer {
   /// The tokenizer of a model directory: its `sentencepiece.bpe.model`, else its
-  /// `tokenizer.json`, with the maximum length from `sentence_bert_config.json` (at least the
-  /// specials' count) capped by the position table. The vocabulary must fit the embedding table
-  /// of `config`.
+  /// `tokenizer.json`, else its `vocab.txt` read with the settings of `tokenizer_config.json`
+  /// (`TokenizerJSON.bertJSON`), with the maximum length from `sentence_bert_config.json` (at
+  /// least the specials' count) capped by the position table. The vocabulary must fit the
+  /// embedding table of `config`.
   public static func load(directory: URL, config: EncoderConfig, layout: SentenceTransformersLayout) throws -> Tokenizer {
     let spmPath = directory.appendingPathComponent("sentencepiece.bpe.model").path
     let jsonPath = directory.appendingPathComponent("tokenizer.json").path
+    let vocabPath = directory.appendingPathComponent("vocab.txt").path
     let fm = FileManager.default
     let maxLength = min(layout.maxSeqLength ?? config.maxSequenceLength, config.maxSequenceLength)
-    if !fm.fileExists(atPath: spmPath) && fm.fileExists(atPath: jsonPath) {
-      let json = try TokenizerJSON(path: jsonPath)
+    if !fm.fileExists(atPath: spmPath) && (fm.fileExists(atPath: jsonPath) || fm.fileExists(atPath: vocabPath)) {
+      let json: TokenizerJSON
+      if fm.fileExists(atPath: jsonPath) {
+        json = try TokenizerJSON(path: jsonPath)
+      } else {
+        json = try TokenizerJSON(data: try TokenizerFiles.bertJSON(directory: directory), path: vocabPath)
+      }
       guard json.vocabularySize <= config.vocabSize else {
         throw TokenizationError.badTokenizer(
-          path: jsonPath, reason: "ids up to \(json.vocabularySize - 1) do not fit vocab_size \(config.vocabSize) of config.json")
+          path: json.path, reason: "ids up to \(json.vocabularySize - 1) do not fit vocab_size \(config.vocabSize) of config.json")
       }
       let minimum = max(json.postProcessor.singleSpecials, 1)
       if let n = layout.maxSeqLength, n < minimum {

@@ -1,5 +1,5 @@
-/// Hugging Face parameter names and shapes of an XLM-R / BERT encoder (`XLMRobertaModel`,
-/// `BertModel` state dicts, without the pooler).
+/// Hugging Face parameter names and shapes of an XLM-R / RoBERTa / BERT encoder
+/// (`XLMRobertaModel`, `RobertaModel`, `BertModel` state dicts, without the pooler).
 public enum WeightNames {
   public static let wordEmbeddings = "embeddings.word_embeddings.weight"
   public static let positionEmbeddings = "embeddings.position_embeddings.weight"
@@ -31,13 +31,32 @@ public enum WeightNames {
     public var outputNormBias: String { prefix + "output.LayerNorm.bias" }
   }
 
-  /// The classification head of a cross-encoder (`XLMRobertaClassificationHead`): dense + tanh on
-  /// `<s>`, then a projection to the labels. Stored without the encoder's `roberta.` prefix.
+  /// The classification head of a cross-encoder on the first token: a dense layer with tanh,
+  /// then a projection to the labels. XLM-R and RoBERTa (`XLMRobertaClassificationHead`):
+  /// `classifier.dense`, `classifier.out_proj`; BERT: the encoder's pooler (`pooler.dense`, under
+  /// the encoder's `bert.` prefix), then `classifier`. `classifier.*` is stored without the
+  /// encoder's prefix.
+  public struct Head: Sendable {
+    public let denseWeight, denseBias, outWeight, outBias: String
+    /// BERT's order: dropout only between the pooler and the classifier (XLM-R's head drops out
+    /// before each projection).
+    public let dropoutBeforeDense: Bool
+  }
+  public static func head(_ c: EncoderConfig) -> Head {
+    c.modelType == .bert
+      ? Head(denseWeight: "pooler.dense.weight", denseBias: "pooler.dense.bias", outWeight: "classifier.weight",
+             outBias: "classifier.bias", dropoutBeforeDense: false)
+      : Head(denseWeight: classifierDenseWeight, denseBias: classifierDenseBias, outWeight: classifierOutWeight,
+             outBias: classifierOutBias, dropoutBeforeDense: true)
+  }
   public static let classifierDenseWeight = "classifier.dense.weight"
   public static let classifierDenseBias = "classifier.dense.bias"
   public static let classifierOutWeight = "classifier.out_proj.weight"
   public static let classifierOutBias = "classifier.out_proj.bias"
+  /// A head tensor stored without the encoder's prefix.
   public static func isHead(_ name: String) -> Bool { name.hasPrefix("classifier.") }
+  /// A head tensor that a bi-encoder base may lack and that then starts fresh (BERT's pooler too).
+  public static func startsFresh(_ name: String) -> Bool { isHead(name) || name.hasPrefix("pooler.") }
 
   /// Every parameter of the encoder (and its classification head, if any) with its shape, in a
   /// fixed order.
@@ -61,7 +80,8 @@ public enum WeightNames {
       ]
     }
     if let L = c.numLabels {
-      s += [(classifierDenseWeight, [C, C]), (classifierDenseBias, [C]), (classifierOutWeight, [L, C]), (classifierOutBias, [L])]
+      let h = head(c)
+      s += [(h.denseWeight, [C, C]), (h.denseBias, [C]), (h.outWeight, [L, C]), (h.outBias, [L])]
     }
     return s
   }

@@ -1,5 +1,6 @@
 extension Tokenizer {
-  /// A pair as the tokenizer forms it (XLM-R: `<s> a </s></s> b </s>`), at most `maxLength`
+  /// A pair as the tokenizer's template forms it (XLM-R and RoBERTa: `<s> a </s></s> b </s>`;
+  /// BERT: `[CLS] a [SEP] b [SEP]`), at most `maxLength`
   /// ids; longer pairs lose tokens from the end of the longer text first (transformers'
   /// `longest_first`; on a tie, from b). A maximum length below the pair's specials is an error.
   public func composePair(_ a: [Int32], _ b: [Int32], maxLength limit: Int? = nil) throws -> [Int32] {
@@ -22,5 +23,10 @@ extension Tokenizer {
   /// `composePair` of the two texts' piece ids.
   public func encodePair(_ a: String, _ b: String, maxLength: Int? = nil) throws -> [Int32] {
     try composePair(pieceIds(a), pieceIds(b), maxLength: maxLength)
+  }
+
+  /// `composePairWithTypes` of the two texts' piece ids.
+  public func encodePairWithTypes(_ a: String, _ b: String, maxLength: Int? = nil) throws -> (ids: [Int32], typeIds: [Int32]) {
+    try composePairWithTypes(pieceIds(a), pieceIds(b), maxLength: maxLength)
   }
 }

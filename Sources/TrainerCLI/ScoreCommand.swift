@@ -9,7 +9,7 @@ struct ScoreCommand: ParsableCommand {
     commandName: "score",
     abstract: "Score every example's positive and negatives (mined, else from the data) with a cross-encoder teacher, into the data set; with --embeddings, embed every text of the examples with a bi-encoder teacher.")
 
-  @Argument(help: "A cross-encoder directory (XLMRobertaForSequenceClassification with one label); with --embeddings a sentence encoder.")
+  @Argument(help: "A cross-encoder directory (XLMRobertaForSequenceClassification, RobertaForSequenceClassification or BertForSequenceClassification with one label); with --embeddings a sentence encoder.")
   var teacher: String
   @Argument(help: "A data set made by `trainer data build` (and `trainer mine`); its /teacher group is replaced when scoring completes.")
   var data: String

@@ -9,7 +9,8 @@ import TextEncoder
 /// (`ParameterStore.reduceGradients`), so every rank takes the same optimizer step. One rank
 /// with one part is the plain step.
 extension TrainingStep {
-  /// Encodes this rank's texts of `sequences` (the batch's inputs in the loss's order;
+  /// Encodes this rank's texts of `sequences` (the batch's inputs in the loss's order, with
+  /// their token type ids `types`;
   /// `owners[i]` is the rank that encodes input i) into the objective's rows (embeddings, or a
   /// cross-encoder's logits), gathers every rank's rows into one (inputs, width) matrix in the
   /// loss's order, builds `loss` on it and back-propagates into the encoder.
@@ -24,7 +25,7 @@ extension TrainingStep {
   /// two ranks draw the same. With `miniBatch` below this rank's text count the encoding runs
   /// as GradCache: without a graph first, then again on a tape per mini-batch for the backward.
   func embedAndBackward(
-    sequences: [[Int32]], owners: [Int], dropout: Bool, seed: UInt64, miniBatch: Int?, replicated: Bool, profile: Bool = false,
+    sequences: [[Int32]], types: [[Int32]]? = nil, owners: [Int], dropout: Bool, seed: UInt64, miniBatch: Int?, replicated: Bool, profile: Bool = false,
     loss: (Tape, Variable) throws -> Variable
   ) throws -> Result {
     let comm = communicator, T = sequences.count
@@ -35,7 +36,8 @@ extension TrainingStep {
       order += (0..<T).filter { owners[$0] == r }
       ranges.append(start..<order.count)
     }
-    let whole = TokenBatch(sequences: order.map { sequences[$0] }, config: encoder.config)
+    let whole = TokenBatch(
+      sequences: order.map { sequences[$0] }, types: types.map { t in order.map { t[$0] } }, config: encoder.config)
     let mine = whole.slice(ranges[comm.rank])
     let local = mine.count
     let size = min(miniBatch ?? local, local)

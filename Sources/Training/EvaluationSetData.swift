@@ -55,11 +55,12 @@ public enum EvaluationSetData {
     _ encoder: Encoder, tokenizer: Tokenizer, maxLength: Int, batchSize: Int = 32, communicator: any Communicator = SingleProcess()
   ) throws -> [Metric] {
     guard case .sts(let pairs) = self else { preconditionFailure("cross-encoders are evaluated on STS sets") }
-    let sequences = try pairs.map { try tokenizer.encodePair($0.first, $0.second, maxLength: maxLength) }
-    let mine = sequences[communicator.shares(lengths: sequences.map(\.count))[communicator.rank]]
+    let sequences = try pairs.map { try tokenizer.encodePairWithTypes($0.first, $0.second, maxLength: maxLength) }
+    let mine = sequences[communicator.shares(lengths: sequences.map(\.ids.count))[communicator.rank]]
     var local: [Float] = []
     for start in stride(from: mine.startIndex, to: mine.endIndex, by: batchSize) {
-      let batch = TokenBatch(sequences: Array(mine[start..<min(start + batchSize, mine.endIndex)]), config: encoder.config)
+      let part = mine[start..<min(start + batchSize, mine.endIndex)]
+      let batch = TokenBatch(sequences: part.map(\.ids), types: part.map(\.typeIds), config: encoder.config)
       local += try encoder.logits(batch).array
     }
     let scores = try communicator.allGather(local).map { Double($0) }

@@ -16,14 +16,14 @@ extension ModelCard {
     if !languages.isEmpty { s += "- **Languages:** \(languages.joined(separator: ", "))\n" }
     if let l = base.license { s += "- **License:** \(l) (the base model's)\n" }
     s += "\n### Full Model Architecture\n\n```\n"
-    let arch = "\(config.modelType == .xlmRoberta ? "XLMRoberta" : "Bert")\(recipe.model.crossEncoder ? "ForSequenceClassification" : "Model")"
+    let arch = recipe.model.crossEncoder ? config.modelType.classifierClass : config.modelType.modelClass
     if recipe.model.crossEncoder {
       s += "CrossEncoder(\n  (0): \(arch)(layers=\(config.numHiddenLayers), hidden=\(config.hiddenSize), heads=\(config.numAttentionHeads), num_labels=1)\n)\n"
     } else {
       s += "SentenceTransformer(\n"
       s += "  (0): Transformer({'max_seq_length': \(layout.maxSeqLength ?? recipe.model.maxLength), 'do_lower_case': False}) with Transformer model: \(arch)\n"
       s += "      (\(config.numHiddenLayers) layers, hidden size \(config.hiddenSize), \(config.numAttentionHeads) heads, feed-forward \(config.intermediateSize), vocabulary \(config.vocabSize))\n"
-      s += "  (1): Pooling({'word_embedding_dimension': \(config.hiddenSize), 'pooling_mode_cls_token': \(layout.pooling == .cls ? "True" : "False"), 'pooling_mode_mean_tokens': \(layout.pooling == .mean ? "True" : "False"), 'include_prompt': True})\n"
+      s += "  (1): Pooling({'word_embedding_dimension': \(config.hiddenSize), 'pooling_mode_cls_token': \(layout.pooling == .cls ? "True" : "False"), 'pooling_mode_mean_tokens': \(layout.pooling == .mean ? "True" : "False"), 'pooling_mode_max_tokens': \(layout.pooling == .max ? "True" : "False"), 'include_prompt': True})\n"
       if layout.normalize { s += "  (2): Normalize()\n" }
       s += ")\n"
     }
@@ -79,9 +79,13 @@ extension ModelCard {
     let korean = languages.contains("ko")
     let examples = korean ? ["첫 번째 문장입니다.", "두 번째 문장입니다.", "전혀 다른 이야기."] : ["The first sentence.", "A second sentence.", "Something else entirely."]
     let promptArg = layout.defaultPromptName == nil && !q.isEmpty ? ", prompt_name=\"query\"" : ""
-    let pooling = layout.pooling == .cls
-      ? "embeddings = output.last_hidden_state[:, 0]"
-      : "mask = batch[\"attention_mask\"].unsqueeze(-1).float()\n    embeddings = (output.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)"
+    let pooling = switch layout.pooling {
+    case .cls: "embeddings = output.last_hidden_state[:, 0]"
+    case .mean:
+      "mask = batch[\"attention_mask\"].unsqueeze(-1).float()\n    embeddings = (output.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)"
+    case .max:
+      "mask = batch[\"attention_mask\"].unsqueeze(-1).bool()\n    embeddings = output.last_hidden_state.masked_fill(~mask, -1e9).max(1).values"
+    }
     return """
 
       ## Usage

@@ -50,7 +50,7 @@ struct ModelCard {
 
   func title() -> String {
     var s = "# \(modelName)\n\n"
-    let what = recipe.model.crossEncoder ? "a cross-encoder (`XLMRobertaForSequenceClassification`, one logit per pair)" : "a [sentence-transformers](https://www.SBERT.net) model"
+    let what = recipe.model.crossEncoder ? "a cross-encoder (`\(config.modelType.classifierClass)`, one logit per pair)" : "a [sentence-transformers](https://www.SBERT.net) model"
     let from = base.isHubID ? "[\(base.name)](https://huggingface.co/\(base.name))" : "`\(base.name)`"
     s += "This is \(what) fine-tuned from \(from) by `trainer run \(Self.portable(recipe.file))` (\(stepsDone) steps, seed \(recipe.seed)), "
     s += "a CPU trainer written in Swift. "

@@ -9,6 +9,7 @@ extension PoolingMode {
     switch pooling {
     case .mean: self = .mean
     case .cls: self = .cls
+    case .max: self = .max
     }
   }
 }

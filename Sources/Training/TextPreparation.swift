@@ -22,20 +22,36 @@ public struct TextPreparation {
 
   /// The token sequences of `inputs`, texts of `examples`.
   public func sequences(_ inputs: [LossInput], of examples: [TrainingExample]) throws -> [[Int32]] {
+    try tokens(inputs, of: examples).ids
+  }
+
+  /// The token sequences of `inputs` with their token type ids (those of a pair as the
+  /// tokenizer's template gives them; 0 for a single text).
+  public func tokens(_ inputs: [LossInput], of examples: [TrainingExample]) throws -> (ids: [[Int32]], types: [[Int32]]) {
     let heads = (query: tokenizer.pieceIds(queryPrefix), passage: tokenizer.pieceIds(passagePrefix))
-    return try inputs.map { input in
+    var sequences: [[Int32]] = [], types: [[Int32]] = []
+    sequences.reserveCapacity(inputs.count)
+    types.reserveCapacity(inputs.count)
+    for input in inputs {
       switch input {
       case .text(let i, let which, let role):
         let prefix = role == .query ? queryPrefix : passagePrefix
+        let seq: [Int32]
         switch examples[i].text(which) {
-        case .string(let s): return try tokenizer.encode(s, prefix: prefix, maxLength: maxLength)
+        case .string(let s): seq = try tokenizer.encode(s, prefix: prefix, maxLength: maxLength)
         case .row(let file, let row):
-          return try tokenizer.compose(prefix: role == .query ? heads.query : heads.passage, text: try ids(file, row), maxLength: maxLength)
+          seq = try tokenizer.compose(prefix: role == .query ? heads.query : heads.passage, text: try ids(file, row), maxLength: maxLength)
         }
+        sequences.append(seq)
+        types.append([Int32](repeating: 0, count: seq.count))
       case .pair(let i, let a, let b):
-        return try tokenizer.composePair(try pieceIds(examples[i].text(a)), try pieceIds(examples[i].text(b)), maxLength: maxLength)
+        let pair = try tokenizer.composePairWithTypes(
+          try pieceIds(examples[i].text(a)), try pieceIds(examples[i].text(b)), maxLength: maxLength)
+        sequences.append(pair.ids)
+        types.append(pair.typeIds)
       }
     }
+    return (sequences, types)
   }
 
   func pieceIds(_ text: TrainingExample.Text) throws -> [Int32] {

@@ -40,11 +40,11 @@ public struct TrainingStep {
   public func run(_ examples: [TrainingExample], dropout: Bool, seed: UInt64, miniBatch: Int? = nil, profile: Bool = false) throws -> Result {
     let comm = communicator
     let batch = try objective.batch(texts.lossExamples(examples, teacherEmbeddings: objective is EmbeddingDistillation))
-    let sequences = try texts.sequences(batch.inputs, of: examples)
+    let (sequences, types) = try texts.tokens(batch.inputs, of: examples)
     let units = batch.replicated ? 0..<batch.units : comm.share(of: batch.units)
     var sums: [Double] = []
     var result = try embedAndBackward(
-      sequences: sequences, owners: comm.balancedOwners(lengths: sequences.map(\.count)), dropout: dropout, seed: seed,
+      sequences: sequences, types: types, owners: comm.balancedOwners(lengths: sequences.map(\.count)), dropout: dropout, seed: seed,
       miniBatch: miniBatch, replicated: batch.replicated, profile: profile
     ) { tape, rows in
       let (loss, s) = batch.loss(tape, rows, units)

@@ -23,6 +23,18 @@ public enum Fixtures {
       && FileManager.default.fileExists(atPath: e5Model + "/sentencepiece.bpe.model")
   }
 
+  /// Where all-MiniLM-L6-v2 (a BERT) is looked for: `$TRAINER_MINILM_MODEL`, else
+  /// `models/all-MiniLM-L6-v2` (tools/setup.sh).
+  public static var miniLMModel: String {
+    ProcessInfo.processInfo.environment["TRAINER_MINILM_MODEL"] ?? root.appendingPathComponent("models/all-MiniLM-L6-v2").path
+  }
+
+  /// True when all-MiniLM-L6-v2 is set up.
+  public static var miniLMReady: Bool {
+    FileManager.default.fileExists(atPath: miniLMModel + "/model.safetensors")
+      && FileManager.default.fileExists(atPath: miniLMModel + "/vocab.txt")
+  }
+
   /// True when data/kornlu holds KorNLI and KorSTS.
   public static var kornluReady: Bool {
     FileManager.default.fileExists(atPath: root.path + "/data/kornlu/KorNLI/xnli.dev.ko.tsv")

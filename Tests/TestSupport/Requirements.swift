@@ -8,6 +8,11 @@ extension Trait where Self == ConditionTrait {
     .enabled(if: Fixtures.realModelReady, "models/multilingual-e5-small missing (tools/setup.sh)")
   }
 
+  /// all-MiniLM-L6-v2 in models/ (tools/setup.sh).
+  public static var needsMiniLM: Self {
+    .enabled(if: Fixtures.miniLMReady, "models/all-MiniLM-L6-v2 missing (tools/setup.sh)")
+  }
+
   /// KorNLI and KorSTS in data/kornlu (part of the repository).
   public static var needsKorNLU: Self {
     .enabled(if: Fixtures.kornluReady, "data/kornlu missing (it is part of the repository)")

@@ -2,12 +2,13 @@ import TestSupport
 import Testing
 
 /// Under CI every test runs: the fixtures that other tests skip without (`.needsRealModel`,
-/// `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`) must be present there.
+/// `.needsMiniLM`, `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`) must be present there.
 @Suite struct RequiredFixturesTests {
   @Test(.enabled(if: Fixtures.underCI, "runs only under CI"))
   func everyLargeFixtureIsPresentUnderCI() {
     #expect(Fixtures.realModelReady, "models/multilingual-e5-small missing: run tools/setup.sh")
     #expect(Fixtures.kornluReady, "data/kornlu missing: run tools/setup.sh")
+    #expect(Fixtures.miniLMReady, "models/all-MiniLM-L6-v2 missing: run tools/setup.sh")
     #expect(Fixtures.releaseBuildReady, ".build/release/trainer missing: run swift build -c release")
     #expect(Fixtures.mpirunReady, "mpirun missing: run TRAINER_MPI=1 tools/setup.sh")
   }
