@@ -63,7 +63,17 @@ public struct SentenceTransformersLayout: Sendable, Equatable {
       }
     }
     let poolURL = poolingPath.appendingPathComponent("config.json")
-    if let pool = try json(poolURL) {
+    if let pool = try json(poolURL), let mode = pool["pooling_mode"] {
+      // sentence-transformers 6's layout: one mode name (a list of several concatenates them)
+      let names = (mode as? String).map { [$0] } ?? (mode as? [String]) ?? []
+      let known: [String: PoolingMode] = ["mean": .mean, "cls": .cls, "max": .max]
+      guard names.count == 1, let chosen = known[names[0]] else {
+        throw TextEncoderError.unsupported(
+          path: poolURL.path, key: "pooling_mode", value: names.isEmpty ? "\(mode)" : names.joined(separator: ", "),
+          supported: "one of mean, cls, max")
+      }
+      layout.pooling = chosen
+    } else if let pool = try json(poolURL) {
       let modes: [(key: String, mode: PoolingMode)] = [
         ("pooling_mode_mean_tokens", .mean), ("pooling_mode_cls_token", .cls), ("pooling_mode_max_tokens", .max),
       ]

@@ -171,6 +171,13 @@ import Tokenization
     #expect("\(two!)".contains("1_Pooling/config.json") && "\(two!)".contains("exactly one"))
     let other = #expect(throws: TextEncoderError.self) { try read(#"{"pooling_mode_lasttoken": true}"#) }
     #expect("\(other!)".contains("pooling_mode_lasttoken"))
+    // sentence-transformers 6 writes one `pooling_mode` (its legacy keys are then ignored)
+    #expect(try read(#"{"embedding_dimension": 8, "pooling_mode": "cls", "include_prompt": true}"#).pooling == .cls)
+    #expect(try read(#"{"pooling_mode": ["max"], "pooling_mode_mean_tokens": true}"#).pooling == .max)
+    for bad in [#""lasttoken""#, #"["mean", "max"]"#, "3"] {
+      let e = #expect(throws: TextEncoderError.self) { try read(#"{"pooling_mode": "# + bad + "}") }
+      #expect("\(e!)".contains("1_Pooling/config.json") && "\(e!)".contains("pooling_mode"), "\(bad)")
+    }
 
     let (encoder, _, _) = try Self.model("tiny-roberta")
     let out = dir.appendingPathComponent("written").path
