@@ -63,43 +63,12 @@ public enum SentencePieceTrim {
     let payload: Range<Int>
   }
 
-  /// The fields of a message in order; every length is checked against the bytes that remain.
+  /// The fields of a message in order (SentencePieceProto's walker, which checks every length
+  /// against the bytes that remain).
   static func topLevelFields(_ b: ArraySlice<UInt8>, _ bad: (String) -> TokenizationError) throws -> [Field] {
-    var i = b.startIndex
-    func varint() throws -> UInt64 {
-      var v: UInt64 = 0, shift: UInt64 = 0
-      while true {
-        guard i < b.endIndex, shift < 64 else { throw bad("truncated varint at byte \(i)") }
-        let byte = b[i]
-        i += 1
-        v |= UInt64(byte & 0x7F) << shift
-        if byte < 0x80 { return v }
-        shift += 7
-      }
-    }
     var fields: [Field] = []
-    while i < b.endIndex {
-      let start = i
-      let key = try varint()
-      let field = Int(key >> 3), wire = Int(key & 7)
-      let payloadStart: Int
-      switch wire {
-      case 0:
-        payloadStart = i
-        _ = try varint()
-      case 1, 5:
-        let n = wire == 1 ? 8 : 4
-        guard b.endIndex - i >= n else { throw bad("truncated field \(field)") }
-        payloadStart = i
-        i += n
-      case 2:
-        let n = try varint()
-        guard n <= UInt64(b.endIndex - i) else { throw bad("field \(field) of \(n) bytes overruns the message") }
-        payloadStart = i
-        i += Int(n)
-      default: throw bad("wire type \(wire) of field \(field)")
-      }
-      fields.append(Field(field: field, whole: start..<i, payload: payloadStart..<i))
+    try SentencePieceProto.fields(b, bad) { field, _, _, whole, payload in
+      fields.append(Field(field: field, whole: whole, payload: payload))
     }
     return fields
   }
