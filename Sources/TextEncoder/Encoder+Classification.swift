@@ -14,11 +14,11 @@ extension Encoder {
     let first = Tensor(shape: [S, C]), mid = Tensor(shape: [S, C]), out = Tensor(shape: [S, L])
     poolForward(out: first.data, x: h.data, layout: batch.layout, width: C, mode: .cls)
     linearForward(
-      out: mid.data, x: first.data, weight: store.pointer(head.denseWeight), bias: store.pointer(head.denseBias), rows: S,
+      out: mid.data, x: first.data, weight: store.pointer(head.denseWeight), weightBF16: store.bf16Copy([head.denseWeight]), bias: store.pointer(head.denseBias), rows: S,
       inFeatures: C, outFeatures: C)
     for i in 0..<(S * C) { mid.data[i] = Foundation.tanh(mid.data[i]) }
     linearForward(
-      out: out.data, x: mid.data, weight: store.pointer(head.outWeight), bias: store.pointer(head.outBias), rows: S,
+      out: out.data, x: mid.data, weight: store.pointer(head.outWeight), weightBF16: store.bf16Copy([head.outWeight]), bias: store.pointer(head.outBias), rows: S,
       inFeatures: C, outFeatures: L)
     return out
   }

@@ -91,9 +91,11 @@ struct KernelOps: LayerOps {
     into b: LayerBuffer
   ) -> UnsafeMutablePointer<Float> {
     let out = buffer(b), n = rows * d.outFeatures
+    // in bf16 the weight's copy (made once while the weights stay as they are) takes its place
+    let weightBF16 = store.bf16Copy(d.weight)
     linearForward(
-      out: out, x: x, weight: parameter(d.weight), bias: parameter(d.bias), rows: rows, inFeatures: d.inFeatures,
-      outFeatures: d.outFeatures)
+      out: out, x: x, weight: weightBF16 == nil ? parameter(d.weight) : nil, weightBF16: weightBF16,
+      bias: parameter(d.bias), rows: rows, inFeatures: d.inFeatures, outFeatures: d.outFeatures)
     if gelu { geluForward(out: out, x: out, count: n) }
     if let residual { residualForward(out: out, a: out, b: residual, count: n) }
     return out

@@ -23,6 +23,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed repetitions (the best is reported); one untimed warm-up runs first.")
     var repeats: Int = 3
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var matmul: PrecisionOption
 
     func validate() throws {
       try FlagChecks.atLeast(1, batch, "--batch")
@@ -33,6 +34,7 @@ struct BenchCommand: ParsableCommand {
       compute.apply()
       try runReportingErrors {
         let model = try SentenceEncoder(directory: self.model)
+        model.encoder.store.precision = try matmul.resolve()
         let rows = try TextLines.readTSV(path: tsv, required: ["sentence1", "sentence2"])
         let texts = rows.map { $0["sentence1"]! } + rows.map { $0["sentence2"]! }
         let tokens = try texts.reduce(0) { try $0 + model.tokenizer.encode($1, prefix: prompt).count }

@@ -22,7 +22,7 @@ extension BenchCommand {
     @Option(help: "Queries searched together.")
     var queriesPerBlock: Int = 16_384
     @Option(help: "Precision of the stored corpus.")
-    var precision: EmbeddingChunks.Precision = .f32
+    var corpusPrecision: EmbeddingChunks.Precision = .f32
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -52,7 +52,7 @@ extension BenchCommand {
           return v
         }
         let chunks = try EmbeddingChunks(
-          directory: dir, key: "bench", rows: passages, dim: dim, rowsPerChunk: chunkRows, precision: precision)
+          directory: dir, key: "bench", rows: passages, dim: dim, rowsPerChunk: chunkRows, precision: corpusPrecision)
         for c in 0..<chunks.chunkCount { try chunks.write(c, unitRows(chunks.range(c).count)) }
         let q = unitRows(queries)
         let before = Memory.resetPeak()
@@ -65,7 +65,7 @@ extension BenchCommand {
         print(String(
           format: "mine: %d queries x %d passages (dim %d, k %d, %@ chunks of %d) in %.2fs: %.0f passages/s, %.2e scores/s; "
             + "peak RSS %.0f MB (%.0f MB before the search), %d threads",
-          queries, passages, dim, k, precision.rawValue, chunkRows, seconds, Double(passages) / seconds,
+          queries, passages, dim, k, corpusPrecision.rawValue, chunkRows, seconds, Double(passages) / seconds,
           Double(passages) * Double(queries) / seconds, Memory.peak() / 1e6, before / 1e6,
           compute.threads ?? ProcessInfo.processInfo.activeProcessorCount))
       }

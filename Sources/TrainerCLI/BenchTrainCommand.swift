@@ -35,6 +35,7 @@ extension BenchCommand {
     @Flag(help: "Print the time of every op kind, forward and backward (summed over the timed steps).")
     var profile = false
     @OptionGroup var compute: ComputeOptions
+    @OptionGroup var matmul: PrecisionOption
 
     func validate() throws {
       try FlagChecks.atLeast(1, batchSize, "--batch-size")
@@ -50,13 +51,17 @@ extension BenchCommand {
       compute.apply()
       try runReportingErrors {
         let model = try SentenceEncoder(directory: self.model)
+        let precision = try matmul.resolve()
+        model.encoder.store.precision = precision
         let encoder = model.encoder, config = model.config
         let triplets = try tsv.flatMap { try NLITriplets.read(path: $0) }
         guard triplets.count >= batchSize else {
           throw ValidationError("\(tsv.joined(separator: ", ")) give \(triplets.count) triplets; a step of \(batchSize) needs \(batchSize)")
         }
-        let peak = BenchTrain.sgemmPeak()
-        print(String(format: "sgemm peak (2048×1536×384, %d threads): %.1f GFLOP/s", Parallel.threads, peak))
+        let peak = BenchTrain.gemmPeak(precision)
+        let gemmName = precision == .bf16 ? "bf16 GEMM" : "sgemm"
+        print(String(format: "%@ peak (2048×1536×384, %d threads%@): %.1f GFLOP/s", gemmName, Parallel.threads,
+                     precision == .bf16 ? ", oneDNN \(BF16.lastImplementation)" : "", peak))
         if profile {
           let T = 2000, C = config.hiddenSize, F = config.intermediateSize
           for (name, m, n, k, ta, tb) in [
@@ -64,8 +69,8 @@ extension BenchCommand {
             ("dY·W C→C", T, C, C, false, false), ("dY·W F→C", T, C, F, false, false), ("dY·W C→F", T, F, C, false, false),
             ("dYᵀ·x C×C", C, C, T, true, false), ("dYᵀ·x F×C", F, C, T, true, false), ("dYᵀ·x C×F", C, F, T, true, false),
           ] {
-            print(String(format: "  sgemm %@ (%d×%d×%d): %.1f GFLOP/s", name, m, n, k,
-                         BenchTrain.sgemmRate(m: m, n: n, k: k, transA: ta, transB: tb, beta: 1)))
+            print(String(format: "  %@ %@ (%d×%d×%d): %.1f GFLOP/s", gemmName, name, m, n, k,
+                         BenchTrain.gemmRate(precision, m: m, n: n, k: k, transA: ta, transB: tb, beta: 1)))
           }
         }
 
@@ -125,8 +130,8 @@ extension BenchCommand {
         let n = Double(steps)
         print(String(format: "peak resident memory over the steps: %.0f MB%@", stepPeak / 1e6,
                      miniBatch.map { String(format: " (GradCache, mini-batches of %d texts)", $0) } ?? ""))
-        print(String(format: "forward+backward: %.3fs/step, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of the sgemm peak",
-                     fb / n, Double(tokenCount) / fb, flops / fb / 1e9, 100 * flops / fb / 1e9 / peak))
+        print(String(format: "forward+backward: %.3fs/step, %.0f tokens/s, %.1f GFLOP/s = %.0f%% of the %@ peak",
+                     fb / n, Double(tokenCount) / fb, flops / fb / 1e9, 100 * flops / fb / 1e9 / peak, gemmName))
         print(String(format: "zero-grad %.3fs/step, AdamW %.3fs/step (%d parameters)", zero / n, opt / n, encoder.store.count))
         print(String(format: "full step: %.3fs, %.2f triplets/s (batch %d, max length %d, %@dropout, %d threads; padding would add %.0f%% tokens)",
                      total / n, Double(batchSize) * n / total, batchSize, maxLength, dropout ? "" : "no ", Parallel.threads,
@@ -137,19 +142,29 @@ extension BenchCommand {
 }
 
 enum BenchTrain {
-  /// GFLOP/s of a 2048×1536×384 product through BLAS.gemm (the best of 5 after a warm-up).
-  static func sgemmPeak() -> Double { sgemmRate(m: 2048, n: 1536, k: 384, transA: false, transB: true) }
+  /// GFLOP/s of a 2048×1536×384 product (the best of 5 after a warm-up): `BLAS.gemm` in fp32,
+  /// `BF16.gemm` on bf16 operands in bf16.
+  static func gemmPeak(_ precision: Precision) -> Double {
+    gemmRate(precision, m: 2048, n: 1536, k: 384, transA: false, transB: true)
+  }
 
-  /// GFLOP/s of one product shape through BLAS.gemm (the best of 5 after a warm-up).
-  static func sgemmRate(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Float = 0) -> Double {
+  /// GFLOP/s of one product shape (the best of 5 after a warm-up); in bf16 the operands are
+  /// rounded before the timing.
+  static func gemmRate(_ precision: Precision, m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Float = 0) -> Double {
     let a = Tensor(shape: [m, k]), b = Tensor(shape: [n, k]), c = Tensor(shape: [m, n])
     for i in 0..<a.count { a.data[i] = Float(i % 7) * 0.1 }
     for i in 0..<b.count { b.data[i] = Float(i % 5) * 0.1 }
+    let a16 = BF16.Buffer(rounding: a.data, count: a.count), b16 = BF16.Buffer(rounding: b.data, count: b.count)
     var best = Double.infinity
     for run in 0..<6 {
       let t0 = Date()
-      BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data, lda: transA ? m : k, b: b.data,
-                ldb: transB ? k : n, beta: beta, c: c.data, ldc: n)
+      if precision == .bf16 {
+        BF16.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a16.data, lda: transA ? m : k, b: b16.data,
+                  ldb: transB ? k : n, beta: beta, c: c.data, ldc: n)
+      } else {
+        BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.data, lda: transA ? m : k, b: b.data,
+                  ldb: transB ? k : n, beta: beta, c: c.data, ldc: n)
+      }
       if run > 0 { best = min(best, Date().timeIntervalSince(t0)) }  // run 0 is the warm-up
     }
     return 2 * Double(m * n * k) / best / 1e9

@@ -34,6 +34,7 @@ struct EmbedCommand: ParsableCommand {
   @Option(help: "Sentences per forward pass.")
   var batch: Int = 32
   @OptionGroup var compute: ComputeOptions
+  @OptionGroup var matmul: PrecisionOption
 
   /// The format given, else the output's extension's.
   var outputFormat: EmbeddingFormat? { format ?? EmbeddingFormat.of(path: output) }
@@ -71,6 +72,7 @@ struct EmbedCommand: ParsableCommand {
     try runReportingErrors {
       guard let format = outputFormat else { return }  // validate() refused it
       let model = try SentenceEncoder(directory: self.model)
+      model.encoder.store.precision = try matmul.resolve()
       let texts = try Self.texts(input) { FileHandle.standardInput.readDataToEndOfFile() }
       let bar = ProgressBar(total: texts.count, label: "embed")
       let start = Date()

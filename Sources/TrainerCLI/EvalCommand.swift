@@ -51,6 +51,7 @@ struct EvalCommand: ParsableCommand {
   @Option(help: "Also write the results as JSON to this file ('-': standard output, instead of the table).")
   var json: String?
   @OptionGroup var compute: ComputeOptions
+  @OptionGroup var matmul: PrecisionOption
 
   func validate() throws {
     guard !sts.isEmpty || !retrieval.isEmpty || !stsRetrieval.isEmpty || !nliRetrieval.isEmpty else {
@@ -90,6 +91,7 @@ struct EvalCommand: ParsableCommand {
         sets.append((path, "nli_retrieval", .retrieval(data)))
       }
       let model = try SentenceEncoder(directory: self.model)
+      model.encoder.store.precision = try matmul.resolve()
       let prompt = try promptName.map { try model.prompt(named: $0) }
       let queryPrefix = prompt ?? encode.queryPrefix, passagePrefix = prompt ?? encode.passagePrefix
       var evaluator = Evaluator(

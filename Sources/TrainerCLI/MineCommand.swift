@@ -25,10 +25,11 @@ struct MineCommand: ParsableCommand {
   @Option(help: "Texts per forward pass.")
   var batch: Int = 64
   @Option(help: "Precision of the stored corpus embeddings.")
-  var precision: EmbeddingChunks.Precision = .f32
+  var corpusPrecision: EmbeddingChunks.Precision = .f32
   @Option(help: "Embeddings per stored chunk (the unit of resuming, and of sharing the work between MPI ranks).")
   var chunkRows: Int = 8192
   @OptionGroup var compute: ComputeOptions
+  @OptionGroup var matmul: PrecisionOption
 
   func window() throws -> ClosedRange<Int> {
     let parts = rankWindow.split(separator: "-").compactMap { Int($0) }
@@ -52,12 +53,13 @@ struct MineCommand: ParsableCommand {
     try runReportingErrors {
       let comm = try Job.start()
       let encoder = try SentenceEncoder(directory: model)
+      encoder.encoder.store.precision = try matmul.resolve()
       var miner = Miner(
         model: encoder,
         selection: NegativeSelection(count: k, window: try window(), margin: margin, relativeMargin: relativeMargin, seed: seed),
         queryPrefix: encode.queryPrefix, passagePrefix: encode.passagePrefix, maxLength: encode.maxLength)
       miner.batchSize = batch
-      miner.precision = precision
+      miner.precision = corpusPrecision
       miner.communicator = comm
       miner.rowsPerChunk = chunkRows
       var bars: [Miner.Phase: ProgressBar] = [:]

@@ -22,6 +22,7 @@ struct ScoreCommand: ParsableCommand {
   @Option(help: "With --embeddings: the text put before every text (default: the teacher's default prompt, if it has one).")
   var prompt: String?
   @OptionGroup var compute: ComputeOptions
+  @OptionGroup var matmul: PrecisionOption
 
   func validate() throws {
     try FlagChecks.atLeast(1, batch, "--batch")
@@ -34,6 +35,7 @@ struct ScoreCommand: ParsableCommand {
     try runReportingErrors {
       let comm = try Job.start()
       let model = try SentenceEncoder(directory: teacher)
+      model.encoder.store.precision = try matmul.resolve()
       if embeddings { return try embed(model, comm) }
       try TeacherScorer.check(model)
       var scorer = TeacherScorer(teacher: model, maxLength: maxLength)

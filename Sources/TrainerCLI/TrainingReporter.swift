@@ -91,6 +91,8 @@ final class TrainingReporter: @unchecked Sendable {
     switch event {
     case .warning(let w):
       warn(w)
+    case .precision(let stage, let what):
+      print("precision (stage '\(stage)'): \(what)")
     case .preparing(let what):
       print("prepare: \(what)")
     case .stageStarted(let index, let name, let examples, let steps, let resumedAt, let miniBatch):

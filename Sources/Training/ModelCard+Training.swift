@@ -183,6 +183,13 @@ extension ModelCard {
     return s
   }
 
+  /// "float32", or bf16 autocast's description: the weights are float32 either way.
+  var precisionLine: String {
+    precision == "fp32"
+      ? "float32"
+      : "matrix products \(precision) with float32 accumulation (bf16 autocast), on \(RunInfo.cpuModel()); float32 master weights, optimizer and checkpoints"
+  }
+
   func frameworkSection() -> String {
     """
 
@@ -190,7 +197,7 @@ extension ModelCard {
 
     - trainer: \(TrainerVersion.number) (Swift; its own autograd over OpenBLAS, tokenization through libsentencepiece)
     - PyTorch, transformers and sentence-transformers were not used in training; the files follow sentence-transformers' layout (3.0) and load with transformers and sentence-transformers
-    - Precision: float32; \(recipe.stages.count) stage(s), seed \(recipe.seed)
+    - Precision: \(precisionLine); \(recipe.stages.count) stage(s), seed \(recipe.seed)
 
     """
   }

@@ -19,6 +19,8 @@ struct ModelCard {
   var stepsDone: Int
   /// metrics.jsonl of the run so far (its text; empty when there is none).
   var log: String
+  /// The matrix products' precision ("fp32", "bf16", or each stage's: `TrainingRun.precisionRecord`).
+  var precision: String = "fp32"
 
   func render() -> String {
     var s = frontMatter()

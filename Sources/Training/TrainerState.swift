@@ -135,6 +135,9 @@ public struct TrainerState: Codable, Sendable, Equatable {
   /// XXH64 of every other file of the checkpoint ("xxh64:" and 16 hex digits) by its path in
   /// the checkpoint directory; `--resume` verifies them (absent in checkpoints of earlier versions).
   public var checksums: [String: String]?
+  /// The precision of the matrix products of the stage that wrote the state ("fp32" or "bf16";
+  /// absent in checkpoints of earlier versions, which were fp32).
+  public var precision: String?
 
   public init(
     stage: Int, stageName: String, stageStep: Int, stageSteps: Int, globalStep: Int, epoch: Int, batchInEpoch: Int,
@@ -166,6 +169,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey {
     case stage, stageName, stageStep, stageSteps, globalStep, epoch, batchInEpoch, optimizerStep, learningRate, seed
     case recipeHash, evaluations, lastLoss, best, evaluationsWithoutImprovement, stoppedEarly, worldSize, checksums, skippedBatches
+    case precision
   }
 
   /// Reads a state; a null learning rate or loss (not finite when written) reads as NaN.
@@ -190,6 +194,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
     worldSize = try c.decodeIfPresent(Int.self, forKey: .worldSize)
     checksums = try c.decodeIfPresent([String: String].self, forKey: .checksums)
     skippedBatches = try c.decodeIfPresent(Int.self, forKey: .skippedBatches)
+    precision = try c.decodeIfPresent(String.self, forKey: .precision)
   }
 
   /// Writes the state; a learning rate or loss that is not finite is written as null.
@@ -214,6 +219,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
     try c.encodeIfPresent(worldSize, forKey: .worldSize)
     try c.encodeIfPresent(checksums, forKey: .checksums)
     try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
+    try c.encodeIfPresent(precision, forKey: .precision)
   }
 
   /// The position at the start of the next stage (a fresh sampler epoch and optimizer).

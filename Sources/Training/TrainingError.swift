@@ -24,6 +24,8 @@ public enum TrainingError: Error, CustomStringConvertible {
   case sourceLoss(stage: String, source: String, key: String, detail: String)
   /// Embedding distillation: a data set without (the right) teacher embeddings.
   case teacherEmbeddings(stage: String, path: String, detail: String)
+  /// A `precision:` this CPU cannot run.
+  case precision(file: String, key: String, detail: String)
 
   /// A non-finite value as people write it: NaN (whatever its sign bit), inf, -inf.
   static func show(_ v: Float) -> String { v.isNaN ? "NaN" : "\(v)" }
@@ -51,6 +53,7 @@ public enum TrainingError: Error, CustomStringConvertible {
     case .tooManySteps(let s, let i, let e, let b):
       "stage '\(s)': stages.\(i).epochs: \(e) epochs of \(b) batches are more steps than can be counted (at most \(Int.max))"
     case .checkpoint(let p, let d): "\(p): \(d)"
+    case .precision(let f, let k, let d): "\(f): \(k): \(d)"
     case .noCheckpoint(let d): "--resume: no checkpoint in \(d)"
     case .batchLargerThanDistinctTexts(let s, let src, let b, let n):
       "stage '\(s)': batch size \(b) is larger than the \(n) distinct texts of \(src) (a batch never repeats a text)"

@@ -70,8 +70,10 @@ extension TrainingRun {
           continue
         }
         emit(.preparing("mining \(data) with \(recipe.model.base)"))
+        let base = try SentenceEncoder(directory: recipe.model.base)
+        base.encoder.store.precision = try recipePrecision()
         var miner = Miner(
-          model: try SentenceEncoder(directory: recipe.model.base), selection: selection, queryPrefix: recipe.model.queryPrefix,
+          model: base, selection: selection, queryPrefix: recipe.model.queryPrefix,
           passagePrefix: recipe.model.passagePrefix, maxLength: recipe.model.maxLength)
         miner.communicator = comm
         if let summary = try miner.mine(dataPath: data) {
@@ -86,6 +88,7 @@ extension TrainingRun {
         }
         emit(.preparing("scoring \(data) with \(teacherDir)"))
         let teacher = try SentenceEncoder(directory: teacherDir)
+        teacher.encoder.store.precision = try recipePrecision()
         var scorer = TeacherScorer(teacher: teacher, maxLength: nil)
         scorer.communicator = comm
         let s = try scorer.score(dataPath: data)

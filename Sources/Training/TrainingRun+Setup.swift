@@ -126,6 +126,13 @@ extension TrainingRun {
       }
       try setup.encoder.load(from: SafeTensorsFile(path: resume.appendingPathComponent("model.safetensors").path))
       optimizerToRestore = state.stageStep < state.stageSteps ? resume : nil
+      // resuming under another precision than the checkpoint's stage trained in (absent: fp32, before bf16 existed)
+      let written = state.precision ?? Precision.fp32.rawValue, now = try stagePrecisions()[min(state.stage, recipe.stages.count - 1)]
+      if written != now.rawValue {
+        emit(.warning(
+          "\(resume.lastPathComponent) was trained with \(written) matrix products, this run continues in \(now.rawValue): "
+            + "the run will not repeat the original bit for bit"))
+      }
       if state.stageStep >= state.stageSteps { state.advanceToNextStage() }  // the checkpoint closed its stage
       try truncateMetrics(after: state.globalStep)
       if (state.worldSize ?? 1) != comm.size {

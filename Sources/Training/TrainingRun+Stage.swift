@@ -6,9 +6,16 @@ import Recipes
 extension TrainingRun {
   /// Trains the current stage from where `progress` stands to its end (evaluating and writing
   /// checkpoints as the recipe says). False when the run stops at `maxSteps` (with a checkpoint).
-  func trainStage(_ setup: Setup, _ progress: inout Progress, maxSteps: Int?) throws -> Bool {
+  func trainStage(_ setup: Setup, _ progress: inout Progress, precision: Precision, maxSteps: Int?) throws -> Bool {
     let index = progress.state.stage
     let stage = recipe.stages[index]
+    // the stage's matrix products (and its evaluations) in its precision
+    // (the run says its precision at its start; a stage says its own when it changes)
+    if progress.state.stageStep == 0, index > 0, progress.state.precision != precision.rawValue {
+      emit(.precision(stage: stage.name, Self.describe(precision, setting: stage.precision ?? recipe.precision)))
+    }
+    setup.encoder.store.precision = precision
+    progress.state.precision = precision.rawValue
     // one step per source when sources name their own losses (a batch trains with its source's)
     let steps = stage.hasSourceLosses
       ? stage.data.indices.map { trainingStep(for: stage.trainingSource($0), setup, index: index) }
@@ -138,7 +145,8 @@ extension TrainingRun {
       hardestNegativeSimilarity: r.metrics.hardestNegativeSimilarity, tokens: r.tokens,
       tokensPerSecond: Double(r.tokens) / seconds, seconds: seconds,
       communicationSeconds: comm.size > 1 ? comm.collectiveSeconds - c0 : nil,
-      skipped: skipped ? true : nil, skippedBatches: s.skippedBatches, maskedFalseNegatives: r.metrics.maskedFalseNegatives)
+      skipped: skipped ? true : nil, skippedBatches: s.skippedBatches, maskedFalseNegatives: r.metrics.maskedFalseNegatives,
+      precision: s.precision)
   }
 
   /// The error of a step whose loss or gradient norm is not finite (nil when both are): the

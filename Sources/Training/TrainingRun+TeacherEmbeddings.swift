@@ -20,6 +20,7 @@ extension TrainingRun {
       } catch {
         throw TrainingError.teacherEmbeddings(stage: stage.name, path: t.directory, detail: "\(error)")
       }
+      teacher.encoder.store.precision = try recipePrecision()
       let prompt = t.prompt ?? teacher.defaultPromptName.flatMap { teacher.prompts[$0] } ?? ""
       var embedder = TeacherEmbedder(teacher: teacher, prompt: prompt)
       embedder.communicator = comm

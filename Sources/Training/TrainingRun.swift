@@ -47,6 +47,8 @@ public final class TrainingRun {
     /// label of the batch's source, whose loss `loss` is; written as `source` and again as
     /// `loss_<source>` (so each source's losses form a column of their own).
     public var source: String? = nil
+    /// The precision of the step's matrix products ("fp32" or "bf16").
+    public var precision: String? = nil
 
     // snake case spelled out: `loss_<source>` keeps the source's label as it is, so these lines
     // are written without a key strategy
@@ -54,7 +56,7 @@ public final class TrainingRun {
       case stage, step, stageSteps = "stage_steps", globalStep = "global_step", epoch, loss, gradNorm = "grad_norm", lr, accuracy
       case positiveSimilarity = "positive_similarity", hardestNegativeSimilarity = "hardest_negative_similarity"
       case tokens, tokensPerSecond = "tokens_per_second", seconds, communicationSeconds = "communication_seconds", skipped
-      case skippedBatches = "skipped_batches", maskedFalseNegatives = "masked_false_negatives", source
+      case skippedBatches = "skipped_batches", maskedFalseNegatives = "masked_false_negatives", source, precision
     }
 
     /// `loss_<source>`: the key of a source's loss.
@@ -87,6 +89,7 @@ public final class TrainingRun {
       try c.encodeIfPresent(skipped, forKey: .skipped)
       try c.encodeIfPresent(skippedBatches, forKey: .skippedBatches)
       if let maskedFalseNegatives { try c.encodeFinite(maskedFalseNegatives, forKey: .maskedFalseNegatives) }
+      try c.encodeIfPresent(precision, forKey: .precision)
       if let source {
         try c.encode(source, forKey: .source)
         var perSource = encoder.container(keyedBy: SourceLossKey.self)
@@ -97,6 +100,9 @@ public final class TrainingRun {
 
   public enum Event {
     case warning(String)
+    /// The precision of the encoder's matrix products, at the start of the run and of every
+    /// stage whose precision differs from the one before (a description: "bf16 (auto: …)").
+    case precision(stage: String, String)
     /// What a prepare step did (or why it was skipped).
     case preparing(String)
     case stageStarted(index: Int, name: String, examples: Int, steps: Int, resumedAt: Int, miniBatch: Int?)
@@ -174,6 +180,8 @@ public final class TrainingRun {
   @discardableResult
   public func run(resume: Resume = .none, maxSteps: Int? = nil) throws -> [TrainerState.Evaluation] {
     try recipe.checkBestMetric()
+    let precisions = try stagePrecisions()
+    _ = try recipePrecision()
     let lock = try openOutputDirectory(fresh: resume == .none)
     defer { lock?.release() }
     let from = try checkpoint(toResume: resume)
@@ -184,10 +192,16 @@ public final class TrainingRun {
     let started = Date()
     var progress = try start(setup, from: from)
     var info = RunInfo.current(ranks: communicator.size, startedAtStep: progress.state.globalStep)
+    info.precision = precisionRecord(precisions)
+    // the baseline evaluation runs in the first stage's precision (a finished run's last stage's: its final evaluation)
+    let current = min(progress.state.stage, precisions.count - 1)
+    setup.encoder.store.precision = precisions[current]
+    let stage = recipe.stages[current]
+    emit(.precision(stage: stage.name, Self.describe(precisions[current], setting: stage.precision ?? recipe.precision)))
     if communicator.isRoot { try info.write(to: runInfoURL) }
     if from == nil && recipe.evaluateBeforeTraining { _ = try evaluate(setup, &progress, final: false, baseline: true) }
     while progress.state.stage < recipe.stages.count {
-      guard try trainStage(setup, &progress, maxSteps: maxSteps) else { return progress.state.evaluations }
+      guard try trainStage(setup, &progress, precision: precisions[progress.state.stage], maxSteps: maxSteps) else { return progress.state.evaluations }
       progress.state.advanceToNextStage()
     }
     try finish(setup, &progress)

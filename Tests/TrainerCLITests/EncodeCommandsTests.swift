@@ -56,18 +56,20 @@ import Testing
     let m = try parse(["mine", "d.h5", "--model", "m"], as: MineCommand.self)
     #expect(m.data == "d.h5" && m.model == "m" && m.k == 4 && m.seed == 0)
     #expect(try m.window() == 10...100)
-    #expect(m.margin == nil && m.relativeMargin == nil && m.batch == 64 && m.precision == .f32 && m.chunkRows == 8192)
+    #expect(m.margin == nil && m.relativeMargin == nil && m.batch == 64 && m.corpusPrecision == .f32 && m.chunkRows == 8192)
+    #expect(m.matmul.precision == .auto)
     #expect(m.encode.queryPrefix == "" && m.encode.passagePrefix == "" && m.encode.maxLength == nil)
     let f = try parse(
-      ["mine", "d.h5", "--model", "m", "--k", "2", "--rank-window", "3-30", "--relative-margin", "0.02", "--precision", "f16",
+      ["mine", "d.h5", "--model", "m", "--k", "2", "--rank-window", "3-30", "--relative-margin", "0.02", "--corpus-precision", "f16", "--precision", "fp32",
        "--query-prefix", "query: ", "--passage-prefix", "passage: ", "--max-length", "32"],
       as: MineCommand.self)
-    #expect(f.k == 2 && f.relativeMargin == 0.02 && f.precision == .f16)
+    #expect(f.k == 2 && f.relativeMargin == 0.02 && f.corpusPrecision == .f16 && f.matmul.precision == .fp32)
     #expect(try f.window() == 3...30)
     #expect(f.encode.queryPrefix == "query: " && f.encode.passagePrefix == "passage: " && f.encode.maxLength == 32)
 
     let base = ["mine", "d.h5", "--model", "m"]
-    #expect(refusal(base + ["--precision", "f64"]).contains("invalid for '--precision <precision>'. Please provide one of 'f32' and 'f16'"))
+    #expect(refusal(base + ["--corpus-precision", "f64"]).contains("invalid for '--corpus-precision <corpus-precision>'. Please provide one of 'f32' and 'f16'"))
+    #expect(refusal(base + ["--precision", "f16"]).contains("invalid for '--precision <precision>'. Please provide one of 'auto', 'fp32' and 'bf16'"))
     #expect(refusal(base + ["--rank-window", "30-3"]).contains("expected FIRST-LAST with 1 <= FIRST <= LAST"))
     #expect(refusal(base + ["--rank-window", "10"]).contains("expected FIRST-LAST"))
     #expect(refusal(base + ["--k", "0"]).contains("--k must be positive"))

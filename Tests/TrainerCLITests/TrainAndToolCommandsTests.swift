@@ -94,10 +94,10 @@ import Testing
     #expect(refusal(["bench", "parquet", "f.parquet", "--columns", ""]).contains("--columns: a comma-separated list"))
   }
 
-  @Test func benchMineTakesAPrecision() throws {
+  @Test func benchMineTakesACorpusPrecision() throws {
     let m = try parse(["bench", "mine"], as: BenchCommand.Mine.self)
-    #expect(m.passages == 100_000 && m.queries == 10_000 && m.dim == 384 && m.k == 100 && m.precision == .f32)
-    #expect(try parse(["bench", "mine", "--precision", "f16"], as: BenchCommand.Mine.self).precision == EmbeddingChunks.Precision.f16)
-    #expect(refusal(["bench", "mine", "--precision", "int8"]).contains("invalid for '--precision <precision>'"))
+    #expect(m.passages == 100_000 && m.queries == 10_000 && m.dim == 384 && m.k == 100 && m.corpusPrecision == .f32)
+    #expect(try parse(["bench", "mine", "--corpus-precision", "f16"], as: BenchCommand.Mine.self).corpusPrecision == EmbeddingChunks.Precision.f16)
+    #expect(refusal(["bench", "mine", "--corpus-precision", "int8"]).contains("invalid for '--corpus-precision <corpus-precision>'"))
   }
 }

@@ -2,7 +2,10 @@
 scale 20, over (premise, entailment, contradiction) triplets; AdamW; clipping 1.0; dropout on)
 on the same KorNLI triplets, batch, max length, prefix and thread count as `trainer bench train`.
 The peer pads every column of the batch to its longest text.
-Usage: bench_st_train.py [MODEL_DIR] [--batch 32] [--steps 5] [--threads 2]"""
+--bf16 runs forward and loss under torch.autocast("cpu", dtype=torch.bfloat16), as the peer's
+trainer does with bf16=True (fp32 master weights and AdamW; backward outside the autocast region).
+Usage: bench_st_train.py [MODEL_DIR] [--batch 32] [--steps 5] [--threads 2] [--bf16]"""
+import contextlib
 import argparse, csv, os, time
 os.environ["HF_HUB_OFFLINE"] = "1"
 import torch
@@ -17,6 +20,7 @@ p.add_argument("--max-length", type=int, default=64)
 p.add_argument("--prefix", default="query: ")
 p.add_argument("--steps", type=int, default=5)
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--bf16", action="store_true", help="autocast to bf16, as bf16=True in the training arguments")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -49,7 +53,8 @@ for s in range(a.steps + 1):
     chunk = triplets[s * a.batch:(s + 1) * a.batch]
     t0 = time.perf_counter()
     features = [model.tokenize([a.prefix + t[c] for t in chunk]) for c in range(3)]
-    value = loss(features, torch.empty(0))
+    with torch.autocast("cpu", dtype=torch.bfloat16) if a.bf16 else contextlib.nullcontext():
+        value = loss(features, torch.empty(0))
     value.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
@@ -57,4 +62,5 @@ for s in range(a.steps + 1):
     if s > 0:  # the first step warms up
         total += time.perf_counter() - t0
 print(f"sentence-transformers train step: {total / a.steps:.3f}s, {a.batch * a.steps / total:.2f} triplets/s "
-      f"(batch {a.batch}, max length {a.max_length}, dropout, {a.threads} threads, torch {torch.__version__})")
+      f"(batch {a.batch}, max length {a.max_length}, dropout, {a.threads} threads, {'bf16 autocast' if a.bf16 else 'fp32'}, "
+      f"torch {torch.__version__})")

@@ -1,30 +1,54 @@
 /// Linear layer on packed rows: out[T, O] = x[T, I] · W[O, I]ᵀ + b[O] (PyTorch's weight layout).
 
-/// out (T, O) = x (T, I) · Wᵀ + b
+/// out (T, O) = x (T, I) · Wᵀ + b. With `weightBF16` (the weight's bf16 copy, when the store's
+/// precision is bf16) the product takes bf16 operands, x rounded here, and accumulates in fp32;
+/// `weight` (fp32) may then be nil.
 public func linearForward(
   out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
-  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+  weight: UnsafePointer<Float>?, weightBF16: BF16.Buffer? = nil, bias: UnsafePointer<Float>?,
   rows T: Int, inFeatures I: Int, outFeatures O: Int
 ) {
   if let bias {
     parallelFor(T, minChunk: 64) { rows in for t in rows { (out + t * O).update(from: bias, count: O) } }
   }
+  if let weightBF16 {
+    let x16 = BF16.Buffer(rounding: x, count: T * I)
+    BF16.gemm(
+      transA: false, transB: true, m: T, n: O, k: I,
+      a: x16.data, lda: I, b: weightBF16.data, ldb: I, beta: bias == nil ? 0 : 1, c: out, ldc: O)
+    return
+  }
+  guard let weight else { preconditionFailure("linearForward: no weight") }
   BLAS.gemm(
     transA: false, transB: true, m: T, n: O, k: I,
     a: x, lda: I, b: weight, ldb: I, beta: bias == nil ? 0 : 1, c: out, ldc: O)
 }
 
-/// dX (T, I) += dOut · W;  dW (O, I) += dOutᵀ · X;  dB (O) += Σ_t dOut[t]. Any of the outputs may be nil.
+/// dX (T, I) += dOut · W;  dW (O, I) += dOutᵀ · X;  dB (O) += Σ_t dOut[t]. Any of the outputs may be
+/// nil. With `weightBF16` both products take bf16 operands (dOut and x rounded here) and
+/// accumulate in fp32; dB stays an fp32 sum.
 public func linearBackward(
   dX: UnsafeMutablePointer<Float>?, dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?,
-  dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+  dOut: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, weightBF16: BF16.Buffer? = nil,
   rows T: Int, inFeatures I: Int, outFeatures O: Int
 ) {
-  if let dX {
-    BLAS.gemm(transA: false, transB: false, m: T, n: I, k: O, a: dOut, lda: O, b: weight, ldb: I, beta: 1, c: dX, ldc: I)
-  }
-  if let dWeight {
-    BLAS.gemm(transA: true, transB: false, m: O, n: I, k: T, a: dOut, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
+  if let weightBF16, dX != nil || dWeight != nil {
+    let dOut16 = BF16.Buffer(rounding: dOut, count: T * O)
+    if let dX {
+      BF16.gemm(
+        transA: false, transB: false, m: T, n: I, k: O, a: dOut16.data, lda: O, b: weightBF16.data, ldb: I, beta: 1, c: dX, ldc: I)
+    }
+    if let dWeight {
+      let x16 = BF16.Buffer(rounding: x, count: T * I)
+      BF16.gemm(transA: true, transB: false, m: O, n: I, k: T, a: dOut16.data, lda: O, b: x16.data, ldb: I, beta: 1, c: dWeight, ldc: I)
+    }
+  } else {
+    if let dX {
+      BLAS.gemm(transA: false, transB: false, m: T, n: I, k: O, a: dOut, lda: O, b: weight, ldb: I, beta: 1, c: dX, ldc: I)
+    }
+    if let dWeight {
+      BLAS.gemm(transA: true, transB: false, m: O, n: I, k: T, a: dOut, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
+    }
   }
   if let dBias { addColumnSums(into: dBias, of: dOut, rows: T, width: O) }
 }
@@ -47,7 +71,9 @@ extension Tape {
     let y = value(out)
     // with GELU and a gradient to come, GELU's slope at the product is kept for backward
     let slope = gelu && requiresGrad(out) ? Tensor(uninitializedShape: [T, O]) : nil
-    linearForward(out: y, x: value(x), weight: value(weight), bias: bias.map { UnsafePointer(value($0)) },
+    // in bf16 the weight's copy (rounded once per optimizer step) is kept for backward's dX
+    let weightBF16 = bf16Copy(weight)
+    linearForward(out: y, x: value(x), weight: value(weight), weightBF16: weightBF16, bias: bias.map { UnsafePointer(value($0)) },
                   rows: T, inFeatures: I, outFeatures: O)
     if let slope {
       geluForward(out: y, slope: slope.data, x: y, count: T * O)
@@ -73,7 +99,7 @@ extension Tape {
       }
       linearBackward(
         dX: tape.gradientBuffer(x), dWeight: tape.gradientBuffer(weight), dBias: bias.flatMap { tape.gradientBuffer($0) },
-        dOut: dPre.map { UnsafePointer($0.data) } ?? g, x: tape.value(x), weight: tape.value(weight),
+        dOut: dPre.map { UnsafePointer($0.data) } ?? g, x: tape.value(x), weight: tape.value(weight), weightBF16: weightBF16,
         rows: T, inFeatures: I, outFeatures: O)
       withExtendedLifetime(dPre) {}
     }

@@ -1,0 +1,165 @@
+// bf16 matrix products for the encoder's linear layers: oneDNN's matmul primitive with bf16
+// operands and fp32 accumulation and output, as PyTorch's CPU autocast runs them.
+#include "cbf16.h"
+
+#include <cpuid.h>
+#include <dlfcn.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cbf16_cpu_has_native_bf16(void) {
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  if (!(c & (1u << 27))) return 0;  // OSXSAVE: XGETBV is usable
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  // XCR0: SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM state saved by the OS
+  if ((lo & 0xE6u) != 0xE6u) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  if (!(b & (1u << 16)) || !(b & (1u << 30))) return 0;  // AVX512F, AVX512BW
+  if (a < 1) return 0;  // no subleaf 1
+  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
+  return (a >> 5) & 1;  // AVX512_BF16
+#else
+  return 0;
+#endif
+}
+
+void cbf16_round(const float *src, uint16_t *dst, long n) {
+  for (long i = 0; i < n; i++) {
+    uint32_t u;
+    memcpy(&u, &src[i], 4);
+    if ((u & 0x7FFFFFFFu) > 0x7F800000u) {
+      dst[i] = (uint16_t)((u >> 16) | 0x40u);  // NaN: keep the sign, make it quiet
+    } else {
+      dst[i] = (uint16_t)((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16);
+    }
+  }
+}
+
+void cbf16_widen(const uint16_t *src, float *dst, long n) {
+  for (long i = 0; i < n; i++) {
+    uint32_t u = (uint32_t)src[i] << 16;
+    memcpy(&dst[i], &u, 4);
+  }
+}
+
+// One engine for the process; per thread a stream and a small cache of primitives by shape.
+static dnnl_engine_t engine;
+static pthread_once_t engineOnce = PTHREAD_ONCE_INIT;
+static dnnl_status_t engineStatus = dnnl_success;
+static void makeEngine(void) { engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0); }
+
+typedef struct {
+  long key[9];
+  dnnl_primitive_t primitive;
+  dnnl_memory_t a, b, c;
+  unsigned long lastUse;
+} Entry;
+
+enum { CACHE_SIZE = 64 };
+static _Thread_local Entry cache[CACHE_SIZE];
+static _Thread_local int cached;
+static _Thread_local unsigned long uses;
+static _Thread_local dnnl_stream_t stream;
+static _Thread_local const char *lastImplementation = "";
+
+static void dropEntry(Entry *e) {
+  dnnl_primitive_destroy(e->primitive);
+  dnnl_memory_destroy(e->a);
+  dnnl_memory_destroy(e->b);
+  dnnl_memory_destroy(e->c);
+  memset(e, 0, sizeof *e);
+}
+
+static dnnl_status_t makeEntry(Entry *e, const long key[9]) {
+  long transA = key[0], transB = key[1], m = key[2], n = key[3], k = key[4], lda = key[5], ldb = key[6], ldc = key[7];
+  dnnl_memory_desc_t aDesc, bDesc, cDesc;
+  dnnl_dims_t aDims = {m, k}, bDims = {k, n}, cDims = {m, n};
+  dnnl_dims_t aStrides = {transA ? 1 : lda, transA ? lda : 1};
+  dnnl_dims_t bStrides = {transB ? 1 : ldb, transB ? ldb : 1};
+  dnnl_dims_t cStrides = {ldc, 1};
+  dnnl_status_t s;
+  if ((s = dnnl_memory_desc_init_by_strides(&aDesc, 2, aDims, dnnl_bf16, aStrides))) return s;
+  if ((s = dnnl_memory_desc_init_by_strides(&bDesc, 2, bDims, dnnl_bf16, bStrides))) return s;
+  if ((s = dnnl_memory_desc_init_by_strides(&cDesc, 2, cDims, dnnl_f32, cStrides))) return s;
+  dnnl_matmul_desc_t desc;
+  if ((s = dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, NULL, &cDesc))) return s;
+  dnnl_primitive_attr_t attr = NULL;
+  dnnl_post_ops_t ops = NULL;
+  if (key[8]) {  // beta = 1: C += A·B, a sum post-op
+    if ((s = dnnl_primitive_attr_create(&attr))) return s;
+    if ((s = dnnl_post_ops_create(&ops)) || (s = dnnl_post_ops_append_sum(ops, 1.0f)) ||
+        (s = dnnl_primitive_attr_set_post_ops(attr, ops))) {
+      if (ops) dnnl_post_ops_destroy(ops);
+      dnnl_primitive_attr_destroy(attr);
+      return s;
+    }
+  }
+  dnnl_primitive_desc_t pd;
+  s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
+  if (ops) dnnl_post_ops_destroy(ops);
+  if (attr) dnnl_primitive_attr_destroy(attr);
+  if (s) return s;
+  const char *impl = "";
+  dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+  lastImplementation = impl;  // owned by oneDNN's implementation list: lives for the process
+  s = dnnl_primitive_create(&e->primitive, pd);
+  dnnl_primitive_desc_destroy(pd);
+  if (s) return s;
+  if ((s = dnnl_memory_create(&e->a, &aDesc, engine, DNNL_MEMORY_NONE)) ||
+      (s = dnnl_memory_create(&e->b, &bDesc, engine, DNNL_MEMORY_NONE)) ||
+      (s = dnnl_memory_create(&e->c, &cDesc, engine, DNNL_MEMORY_NONE))) {
+    dnnl_primitive_destroy(e->primitive);
+    memset(e, 0, sizeof *e);
+    return s;
+  }
+  memcpy(e->key, key, sizeof e->key);
+  return dnnl_success;
+}
+
+int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda,
+               const uint16_t *b, long ldb, float beta, float *c, long ldc) {
+  if (m <= 0 || n <= 0) return 0;
+  pthread_once(&engineOnce, makeEngine);
+  if (engineStatus) return engineStatus;
+  dnnl_status_t s;
+  if (!stream) {
+    // this thread's products run in this thread (the caller splits them among its workers):
+    // oneDNN's OpenMP runtime, loaded with libdnnl, gets one thread for this thread's regions
+    void (*setThreads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
+    if (setThreads) setThreads(1);
+    if ((s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags))) { stream = NULL; return s; }
+  }
+  long key[9] = {transA != 0, transB != 0, m, n, k, lda, ldb, ldc, beta != 0};
+  Entry *e = NULL;
+  for (int i = 0; i < cached; i++) {
+    if (memcmp(cache[i].key, key, sizeof key) == 0) { e = &cache[i]; break; }
+  }
+  if (!e) {
+    if (cached < CACHE_SIZE) {
+      e = &cache[cached++];
+    } else {  // evict the least recently used
+      e = &cache[0];
+      for (int i = 1; i < CACHE_SIZE; i++) if (cache[i].lastUse < e->lastUse) e = &cache[i];
+      dropEntry(e);
+    }
+    if ((s = makeEntry(e, key))) {
+      *e = cache[--cached];  // keep the used entries at the front
+      memset(&cache[cached], 0, sizeof(Entry));
+      return s;
+    }
+  }
+  e->lastUse = ++uses;
+  if ((s = dnnl_memory_set_data_handle(e->a, (void *)a)) || (s = dnnl_memory_set_data_handle(e->b, (void *)b)) ||
+      (s = dnnl_memory_set_data_handle(e->c, c)))
+    return s;
+  dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
+  if ((s = dnnl_primitive_execute(e->primitive, stream, 3, args))) return s;
+  return dnnl_stream_wait(stream);
+}
+
+const char *cbf16_last_implementation(void) { return lastImplementation; }
