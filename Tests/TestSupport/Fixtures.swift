@@ -47,6 +47,16 @@ public enum Fixtures {
   /// True when the release build of trainer exists.
   public static var releaseBuildReady: Bool { FileManager.default.isExecutableFile(atPath: trainerBinary) }
 
+  /// The CPU's flags (/proc/cpuinfo) include avx512_bf16 and TRAINER_NO_BF16 does not hide it:
+  /// what `Precision.nativeBF16` reads from CPUID, for tests that cannot import Autograd.
+  public static var nativeBF16: Bool {
+    if let v = ProcessInfo.processInfo.environment["TRAINER_NO_BF16"], v != "" && v != "0" { return false }
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+      let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return false }
+    return flags.split(separator: " ").contains("avx512_bf16")
+  }
+
   /// Open MPI's mpirun, if installed.
   public static var mpirun: String? {
     ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -23,6 +23,12 @@ extension Trait where Self == ConditionTrait {
     .enabled(if: Fixtures.releaseBuildReady, ".build/release/trainer missing (swift build -c release)")
   }
 
+  /// A CPU with native bf16 dot products (AVX512_BF16), not hidden by TRAINER_NO_BF16: where
+  /// there is none, bf16 cannot run and its tests are skipped (the suite passes on both kinds).
+  public static var needsNativeBF16: Self {
+    .enabled(if: Fixtures.nativeBF16, "this CPU has no native bf16 dot products (AVX512_BF16 in /proc/cpuinfo), or TRAINER_NO_BF16 hides them")
+  }
+
   /// Open MPI's mpirun (`TRAINER_MPI=1 tools/setup.sh`).
   public static var needsMPIRun: Self {
     .enabled(if: Fixtures.mpirunReady, "mpirun missing (TRAINER_MPI=1 tools/setup.sh)")

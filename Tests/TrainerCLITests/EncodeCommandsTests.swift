@@ -69,7 +69,7 @@ import Testing
 
     let base = ["mine", "d.h5", "--model", "m"]
     #expect(refusal(base + ["--corpus-precision", "f64"]).contains("invalid for '--corpus-precision <corpus-precision>'. Please provide one of 'f32' and 'f16'"))
-    #expect(refusal(base + ["--precision", "f16"]).contains("invalid for '--precision <precision>'. Please provide one of 'auto', 'fp32' and 'bf16'"))
+    #expect(refusal(base + ["--precision", "f16"]).contains("invalid for '--precision <precision>'. Please provide one of 'auto', 'fp32' or 'bf16'"))
     #expect(refusal(base + ["--rank-window", "30-3"]).contains("expected FIRST-LAST with 1 <= FIRST <= LAST"))
     #expect(refusal(base + ["--rank-window", "10"]).contains("expected FIRST-LAST"))
     #expect(refusal(base + ["--k", "0"]).contains("--k must be positive"))

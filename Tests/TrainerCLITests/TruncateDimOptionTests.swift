@@ -44,7 +44,8 @@ import Testing
 
     func embed(_ extra: [String]) throws -> (shape: [Int], floats: [Float], metadata: [String: String]) {
       let out = dir.appendingPathComponent("e-\(UUID().uuidString).safetensors").path
-      try parse(["embed", cutModel, "--input", input, "-o", out, "--prompt", "query: "] + extra, as: EmbedCommand.self).run()
+      // in fp32, as the expected embeddings are computed here
+      try parse(["embed", cutModel, "--input", input, "-o", out, "--prompt", "query: ", "--precision", "fp32"] + extra, as: EmbedCommand.self).run()
       let file = try SafeTensorsFile(path: out)
       return (try file.entry("embeddings").shape, try file.floats("embeddings"), file.metadata)
     }
@@ -78,7 +79,7 @@ import Testing
     let whole = try model(in: dir, truncateDim: nil), cut = try model(in: dir, truncateDim: 5)
     func eval(_ m: String, _ extra: [String]) throws -> (dim: Int?, metrics: [String: Double]) {
       let out = dir.appendingPathComponent("r-\(UUID().uuidString).json").path
-      try parse(["eval", m, "--sts", sts, "--json", out] + extra, as: EvalCommand.self).run()
+      try parse(["eval", m, "--sts", sts, "--json", out, "--precision", "fp32"] + extra, as: EvalCommand.self).run()
       let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: Any]
       let set = (json["sets"] as! [[String: Any]])[0]
       return (json["truncate_dim"] as? Int, set["metrics"] as! [String: Double])

@@ -6,13 +6,14 @@ import Testing
 import Training
 
 /// Exact resume on the real model: N steps straight equal N/2 + resume (and across a stage
-/// boundary) bit for bit, on one rank and on two, and a process killed while writing a checkpoint leaves the previous
+/// boundary) bit for bit, on one rank and on two, in fp32 and (where the CPU has it) in bf16, and a process killed while writing a checkpoint leaves the previous
 /// one loadable. Needs models/multilingual-e5-small and data/kornlu (CI sets both up).
 @Suite(.serialized, .needsRealModel, .needsKorNLU) struct ResumeTests {
   /// Two stages of 3 steps (InfoNCE with dropout, then CoSENT), batch 2, short texts.
-  func recipe(output: URL, checkpointEvery: Int = 100) throws -> Recipe {
+  func recipe(output: URL, checkpointEvery: Int = 100, precision: String = "fp32") throws -> Recipe {
     let root = Fixtures.root.path
     let text = """
+      precision: \(precision)
       model:
         base: \(Fixtures.e5Model)
         max_length: 16
@@ -68,17 +69,29 @@ import Training
   /// summed before the step).
   @Test(arguments: [1, 2])
   func stoppingAndResumingGivesBitIdenticalWeights(ranks: Int) throws {
+    try stopAndResume(ranks: ranks, precision: "fp32")
+  }
+
+  /// The same in bf16 (on one rank and two): the bf16 copies of the weights are made anew from the
+  /// resumed fp32 weights, so nothing of them needs saving.
+  @Test(.needsNativeBF16, arguments: [1, 2])
+  func stoppingAndResumingInBF16GivesBitIdenticalWeights(ranks: Int) throws {
+    try stopAndResume(ranks: ranks, precision: "bf16")
+  }
+
+  func stopAndResume(ranks: Int, precision: String) throws {
     let dir = Fixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let straight = dir.appendingPathComponent("straight"), pieces = dir.appendingPathComponent("pieces")
-    try train(try recipe(output: straight), ranks: ranks)
+    try train(try recipe(output: straight, precision: precision), ranks: ranks)
 
-    let r = try recipe(output: pieces)
+    let r = try recipe(output: pieces, precision: precision)
     try train(r, ranks: ranks, maxSteps: 2)  // stops inside stage 1
     try train(r, ranks: ranks, resume: true, maxSteps: 4)  // crosses into stage 2
     try train(r, ranks: ranks, resume: true)
     let state = try TrainerState.read(pieces.appendingPathComponent("checkpoints/step-0000006/trainer_state.json"))
     #expect(state.worldSize == ranks)
+    #expect(state.precision == precision)
 
     let a = try weights(straight, step: 6), b = try weights(pieces, step: 6)
     #expect(a.count > 400_000_000)

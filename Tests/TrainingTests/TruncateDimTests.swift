@@ -72,6 +72,7 @@ import Training
     let root = Fixtures.root.path
     let text = """
       model: {base: \(model.path), max_length: 24, query_prefix: "query: "\(modelKeys)}
+      precision: fp32
       seed: 1
       output: \(output.path)
       evaluation:
