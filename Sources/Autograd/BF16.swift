@@ -33,31 +33,34 @@ public enum BF16 {
     deinit { UnsafeMutableRawPointer(data).deallocate() }
   }
 
-  /// C[m, n] = op(A)[m, k] · op(B)[k, n] + beta · C with A and B in bf16 and C in fp32, row-major;
-  /// beta is 0 or 1. Split over the workers as `BLAS.gemm` splits its products (columns of C, or
+  /// C[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n] on every row, added by oneDNN as it writes C)
+  /// + beta · C with A and B in bf16, bias and C in fp32, row-major; beta is 0 or 1. Split over the workers as `BLAS.gemm` splits its products (columns of C, or
   /// rows when C is narrow), each block one oneDNN call in its worker's thread.
   public static func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-    a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
+    a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int, bias: UnsafePointer<Float>? = nil,
     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     precondition(beta == 0 || beta == 1, "BF16.gemm: beta is 0 or 1")
     if m == 0 || n == 0 { return }
-    func product(_ m: Int, _ n: Int, _ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, _ c: UnsafeMutablePointer<Float>) {
-      let status = cbf16_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc)
+    func product(
+      _ m: Int, _ n: Int, _ a: UnsafePointer<UInt16>, _ b: UnsafePointer<UInt16>, _ bias: UnsafePointer<Float>?,
+      _ c: UnsafeMutablePointer<Float>
+    ) {
+      let status = cbf16_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, bias, beta, c, ldc)
       precondition(status == 0, "oneDNN's bf16 matmul (\(m)×\(n)×\(k)) failed with status \(status)")
     }
     let workers = 2 * m * n * k < 4_000_000 ? 1 : Parallel.threads
     if workers <= 1 {
-      product(m, n, a, b, c)
+      product(m, n, a, b, bias, c)
     } else if n >= 64 {
       parallelFor(n / 16) { r in
         let j0 = r.lowerBound * 16, j1 = r.upperBound == n / 16 ? n : r.upperBound * 16
-        product(m, j1 - j0, a, transB ? b + j0 * ldb : b + j0, c + j0)
+        product(m, j1 - j0, a, transB ? b + j0 * ldb : b + j0, bias.map { $0 + j0 }, c + j0)
       }
     } else {
       parallelFor(m, minChunk: 16) { r in
-        product(r.count, n, transA ? a + r.lowerBound : a + r.lowerBound * lda, b, c + r.lowerBound * ldc)
+        product(r.count, n, transA ? a + r.lowerBound : a + r.lowerBound * lda, b, bias, c + r.lowerBound * ldc)
       }
     }
   }

@@ -8,15 +8,15 @@ public func linearForward(
   weight: UnsafePointer<Float>?, weightBF16: BF16.Buffer? = nil, bias: UnsafePointer<Float>?,
   rows T: Int, inFeatures I: Int, outFeatures O: Int
 ) {
-  if let bias {
-    parallelFor(T, minChunk: 64) { rows in for t in rows { (out + t * O).update(from: bias, count: O) } }
-  }
   if let weightBF16 {
+    // the bias enters the product (oneDNN adds it as it writes out)
     let x16 = BF16.Buffer(rounding: x, count: T * I)
     BF16.gemm(
-      transA: false, transB: true, m: T, n: O, k: I,
-      a: x16.data, lda: I, b: weightBF16.data, ldb: I, beta: bias == nil ? 0 : 1, c: out, ldc: O)
+      transA: false, transB: true, m: T, n: O, k: I, a: x16.data, lda: I, b: weightBF16.data, ldb: I, bias: bias, c: out, ldc: O)
     return
+  }
+  if let bias {
+    parallelFor(T, minChunk: 64) { rows in for t in rows { (out + t * O).update(from: bias, count: O) } }
   }
   guard let weight else { preconditionFailure("linearForward: no weight") }
   BLAS.gemm(

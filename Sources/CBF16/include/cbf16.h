@@ -12,11 +12,12 @@ void cbf16_round(const float *src, uint16_t *dst, long n);
 /// dst[i] = float(src[i]) (exact).
 void cbf16_widen(const uint16_t *src, float *dst, long n);
 
-/// C[m, n] = op(A)[m, k] · op(B)[k, n] + beta · C, row-major, A and B bf16, C fp32, accumulated in
-/// fp32 by oneDNN's matmul primitive in the calling thread (one primitive cached per thread and
-/// shape). beta is 0 or 1. Returns 0, or oneDNN's status when it refused or failed.
+/// C[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n] on every row) + beta · C, row-major, A and B
+/// bf16, bias and C fp32, accumulated in fp32 by oneDNN's matmul primitive in the calling thread
+/// (one primitive cached per thread and shape). beta is 0 or 1; bias may be NULL. Returns 0, or
+/// oneDNN's status when it refused or failed.
 int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda,
-               const uint16_t *b, long ldb, float beta, float *c, long ldc);
+               const uint16_t *b, long ldb, const float *bias, float beta, float *c, long ldc);
 
 /// oneDNN's name of the implementation it picked for the last shape this thread ran (e.g.
 /// "brg:avx512_core_bf16"), or "" before the first product.
