@@ -14,6 +14,17 @@ extension PoolingMode {
   }
 }
 
+extension PrecisionSetting {
+  /// A recipe's `precision:` value.
+  public init(_ choice: Recipe.PrecisionChoice) {
+    switch choice {
+    case .auto: self = .auto
+    case .fp32: self = .fp32
+    case .bf16: self = .bf16
+    }
+  }
+}
+
 extension Similarity {
   public init(_ similarity: Recipe.Similarity) {
     switch similarity {

@@ -2,17 +2,6 @@ import Autograd
 import Foundation
 import Recipes
 
-extension PrecisionSetting {
-  /// A recipe's `precision:` value.
-  public init(_ choice: Recipe.PrecisionChoice) {
-    switch choice {
-    case .auto: self = .auto
-    case .fp32: self = .fp32
-    case .bf16: self = .bf16
-    }
-  }
-}
-
 extension TrainingRun {
   /// Each stage's precision on this CPU (its own `precision:`, else the recipe's), checked before
   /// any work: a bf16 stage on a CPU without native bf16 dot products is refused at the start.
