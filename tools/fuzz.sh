@@ -59,7 +59,7 @@ module_dir() {
 # C flags and link flags of the system libraries and C targets, as Package.swift declares them
 # (pkgConfig names, linkerSettings).
 pkg_config=(hdf5 openblas snappy libzstd zlib)
-declare -A c_links=([CSentencePiece]="-lsentencepiece -lsentencepiece_train -lstdc++" [CMPI]="-ldl")
+declare -A c_links=([CSentencePiece]="-lsentencepiece -lsentencepiece_train -lstdc++" [CMPI]="-ldl" [CBF16]="-ldnnl -ldl")
 declare -A c_defines=([CYaml]="-DYAML_DECLARE_STATIC")
 cflags=()
 for p in "${pkg_config[@]}"; do
