@@ -86,7 +86,10 @@ extension Encoder {
     }
   }
 
-  /// `count` texts in batches of `batchSize`, batch `range` tokenized by `tokens(range)`.
+  /// `count` texts in batches of `batchSize`, batch `range` tokenized by `tokens(range)`. With
+  /// several worker threads each takes whole batches (tokenizing and encoding them in its own
+  /// thread, the kernels inside serial), so no kernel waits for the other threads; a batch's
+  /// embeddings do not depend on which thread made them.
   func embed(
     count: Int, pooling: PoolingMode, normalize: Bool, batchSize: Int, progress: ((Int) -> Void)?,
     tokens: (Range<Int>) throws -> [[Int32]]
@@ -94,13 +97,51 @@ extension Encoder {
     guard batchSize >= 1 else { throw TextEncoderError.badBatchSize(batchSize) }
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: count * C)
-    var start = 0
-    while start < count {
-      let end = min(start + batchSize, count)
-      let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
-      withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
-      start = end
-      progress?(end)
+    let batches = (count + batchSize - 1) / batchSize
+    let workers = min(Parallel.isSerial ? 1 : Parallel.threads, batches)
+    if workers <= 1 {
+      var start = 0
+      while start < count {
+        let end = min(start + batchSize, count)
+        let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
+        withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
+        start = end
+        progress?(end)
+      }
+      return out
+    }
+    // the next batch to take, the texts done, the first error: under `lock`
+    let lock = NSLock()
+    var next = 0, done = 0
+    var failure: Error?
+    try out.withUnsafeMutableBufferPointer { o in
+      let base = o.baseAddress!
+      try withoutActuallyEscaping(tokens) { tokens in
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+          Parallel.serially {
+            while true {
+              let batch: Int? = lock.withLock {
+                guard failure == nil, next < batches else { return nil }
+                next += 1
+                return next - 1
+              }
+              guard let batch else { return }
+              let start = batch * batchSize, end = min(start + batchSize, count)
+              do {
+                let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
+                withExtendedLifetime(e) { (base + start * C).update(from: e.data, count: e.count) }
+                lock.withLock {
+                  done += end - start
+                  progress?(done)
+                }
+              } catch {
+                lock.withLock { if failure == nil { failure = error } }
+              }
+            }
+          }
+        }
+      }
+      if let failure { throw failure }
     }
     return out
   }

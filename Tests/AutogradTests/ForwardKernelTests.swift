@@ -139,4 +139,22 @@ import Testing
     parallelFor(1000) { r in for i in r { counts[i] += 1 } }
     #expect((0..<1000).allSatisfy { counts[$0] == 1 })
   }
+
+  @Test func insideSeriallyParallelForRunsOnceInTheCallingThread() {
+    Parallel.threads = 2
+    let caller = pthread_self()
+    var ranges: [Range<Int>] = []
+    var sameThread = true
+    Parallel.serially {
+      #expect(Parallel.isSerial)
+      parallelFor(1000) { r in
+        ranges.append(r)
+        sameThread = sameThread && pthread_equal(pthread_self(), caller) != 0
+      }
+      Parallel.serially { #expect(Parallel.isSerial) }
+      #expect(Parallel.isSerial)  // an inner call leaves the outer one as it was
+    }
+    #expect(ranges == [0..<1000] && sameThread)
+    #expect(!Parallel.isSerial)
+  }
 }

@@ -72,23 +72,47 @@ public func attentionForward(
   }
 }
 
-/// p[0..<L] = softmax(x[0..<L]), x a row padded to paddedWidth(L) floats (its padding is overwritten).
+/// p[0..<L] = softmax(x[0..<L]), x a row padded to paddedWidth(L) floats (its padding is
+/// overwritten). The padding counts as −∞ (e^−∞ = 0), masked in registers rather than written
+/// first: a vector load of lanes just stored one at a time waits for the stores.
 @inline(__always)
 func softmaxPaddedRow(_ x: UnsafeMutablePointer<Float>, count L: Int, into p: UnsafeMutablePointer<Float>) {
   typealias V8 = SIMD8<Float>
-  let Lp = paddedWidth(L)
-  for j in L..<Lp { x[j] = -.infinity }
-  var top = -Float.infinity
-  for j in 0..<L { top = Swift.max(top, x[j]) }
-  let m = V8(repeating: top)
+  typealias Bits = SIMD8<UInt32>
+  let Lp = paddedWidth(L), full = L / 8 * 8
+  // the last chunk's lanes from L on: their bits cleared (keep), then set to −∞'s (pad)
+  var keep = Bits(repeating: 0), pad = Bits(repeating: 0)
+  for lane in 0..<8 {
+    if full + lane < L { keep[lane] = 0xFFFF_FFFF } else { pad[lane] = 0xFF80_0000 }
+  }
+  @inline(__always) func scores(_ c: Int) -> V8 {
+    let v = load8(x, c)
+    if c < full { return v }
+    return unsafeBitCast((unsafeBitCast(v, to: Bits.self) & keep) | pad, to: V8.self)
+  }
+  // the maximum and the quotients eight lanes at a time: the same values as one at a time
+  var tops = V8(repeating: -.infinity)
+  for c in stride(from: 0, to: Lp, by: 8) {
+    let v = scores(c)
+    tops.replace(with: v, where: tops .< v)
+  }
+  let m = V8(repeating: tops.max())
   var sum = V8()
   for c in stride(from: 0, to: Lp, by: 8) {
-    let e = expNonPositive(load8(x, c) - m)
+    let e = expNonPositive(scores(c) - m)
     store8(e, x, c)
     sum += e
   }
   let inv = 1 / laneTotal(sum)
-  for j in 0..<L { p[j] = x[j] * inv }
+  var j = 0
+  while j &+ 8 <= L {
+    store8(load8(x, j) * inv, p, j)
+    j &+= 8
+  }
+  while j < L {
+    p[j] = x[j] * inv
+    j &+= 1
+  }
 }
 
 /// With P the saved probabilities, P' = dropout(P), S the scaled scores and G = dCtx:
