@@ -70,12 +70,18 @@ void cbf16_widen(const uint16_t *src, float *dst, long n) {
 static dnnl_engine_t engine;
 static pthread_once_t engineOnce = PTHREAD_ONCE_INIT;
 static dnnl_status_t engineStatus = dnnl_success;
-static void makeEngine(void) { engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0); }
+static void makeEngine(void) {
+  // Primitives are cached here, per thread (below); oneDNN's own process-wide cache would keep
+  // every shape ever seen (each batch of packed sequences has its own row count) and its memory.
+  dnnl_set_primitive_cache_capacity(0);
+  engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0);
+}
 
 typedef struct {
   long key[10];
   dnnl_primitive_t primitive;
-  dnnl_memory_t a, b, c, bias;
+  dnnl_memory_t a, b, c, bias, scratchpad;
+  size_t scratchpadSize;
   unsigned long lastUse;
 } Entry;
 
@@ -85,6 +91,10 @@ static _Thread_local int cached;
 static _Thread_local unsigned long uses;
 static _Thread_local dnnl_stream_t stream;
 static _Thread_local const char *lastImplementation = "";
+// The thread's scratchpad, shared by its primitives (user scratchpad mode: a primitive owns none,
+// so 64 cached primitives do not hold 64 scratchpads); grown to the largest one needs.
+static _Thread_local void *scratch;
+static _Thread_local size_t scratchSize;
 
 static void dropEntry(Entry *e) {
   dnnl_primitive_destroy(e->primitive);
@@ -92,6 +102,7 @@ static void dropEntry(Entry *e) {
   dnnl_memory_destroy(e->b);
   dnnl_memory_destroy(e->c);
   if (e->bias) dnnl_memory_destroy(e->bias);
+  if (e->scratchpad) dnnl_memory_destroy(e->scratchpad);
   memset(e, 0, sizeof *e);
 }
 
@@ -111,8 +122,12 @@ static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
   if ((s = dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, key[9] ? &biasDesc : NULL, &cDesc))) return s;
   dnnl_primitive_attr_t attr = NULL;
   dnnl_post_ops_t ops = NULL;
+  if ((s = dnnl_primitive_attr_create(&attr))) return s;
+  if ((s = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user))) {
+    dnnl_primitive_attr_destroy(attr);
+    return s;
+  }
   if (key[8]) {  // beta = 1: C += A·B, a sum post-op
-    if ((s = dnnl_primitive_attr_create(&attr))) return s;
     if ((s = dnnl_post_ops_create(&ops)) || (s = dnnl_post_ops_append_sum(ops, 1.0f)) ||
         (s = dnnl_primitive_attr_set_post_ops(attr, ops))) {
       if (ops) dnnl_post_ops_destroy(ops);
@@ -128,20 +143,44 @@ static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
   const char *impl = "";
   dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
   lastImplementation = impl;  // owned by oneDNN's implementation list: lives for the process
+  const dnnl_memory_desc_t *scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  size_t scratchpadSize = scratchDesc ? dnnl_memory_desc_get_size(scratchDesc) : 0;
+  dnnl_memory_desc_t scratchCopy;
+  if (scratchpadSize) scratchCopy = *scratchDesc;
   s = dnnl_primitive_create(&e->primitive, pd);
   dnnl_primitive_desc_destroy(pd);
   if (s) return s;
+  if (scratchpadSize && (s = dnnl_memory_create(&e->scratchpad, &scratchCopy, engine, DNNL_MEMORY_NONE))) {
+    dnnl_primitive_destroy(e->primitive);
+    memset(e, 0, sizeof *e);
+    return s;
+  }
+  e->scratchpadSize = scratchpadSize;
   if ((s = dnnl_memory_create(&e->a, &aDesc, engine, DNNL_MEMORY_NONE)) ||
       (s = dnnl_memory_create(&e->b, &bDesc, engine, DNNL_MEMORY_NONE)) ||
       (s = dnnl_memory_create(&e->c, &cDesc, engine, DNNL_MEMORY_NONE)) ||
       (key[9] && (s = dnnl_memory_create(&e->bias, &biasDesc, engine, DNNL_MEMORY_NONE)))) {
-    dnnl_primitive_destroy(e->primitive);
-    memset(e, 0, sizeof *e);
+    dropEntry(e);  // (destroying a memory object that was never made is a no-op)
     return s;
   }
   memcpy(e->key, key, sizeof e->key);
   return dnnl_success;
 }
+
+// At a thread's exit (rank threads end with their run): its primitives, scratchpad and stream.
+static pthread_key_t threadKey;
+static pthread_once_t threadKeyOnce = PTHREAD_ONCE_INIT;
+static void releaseThread(void *unused) {
+  (void)unused;
+  for (int i = 0; i < cached; i++) dropEntry(&cache[i]);
+  cached = 0;
+  free(scratch);
+  scratch = NULL;
+  scratchSize = 0;
+  if (stream) dnnl_stream_destroy(stream);
+  stream = NULL;
+}
+static void makeThreadKey(void) { pthread_key_create(&threadKey, releaseThread); }
 
 int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda,
                const uint16_t *b, long ldb, const float *bias, float beta, float *c, long ldc) {
@@ -155,6 +194,8 @@ int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a
     void (*setThreads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "omp_set_num_threads");
     if (setThreads) setThreads(1);
     if ((s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags))) { stream = NULL; return s; }
+    pthread_once(&threadKeyOnce, makeThreadKey);
+    pthread_setspecific(threadKey, (void *)1);  // non-null, so that releaseThread runs
   }
   long key[10] = {transA != 0, transB != 0, m, n, k, lda, ldb, ldc, beta != 0, bias != NULL};
   Entry *e = NULL;
@@ -179,8 +220,21 @@ int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a
   if ((s = dnnl_memory_set_data_handle(e->a, (void *)a)) || (s = dnnl_memory_set_data_handle(e->b, (void *)b)) ||
       (s = dnnl_memory_set_data_handle(e->c, c)) || (bias && (s = dnnl_memory_set_data_handle(e->bias, (void *)bias))))
     return s;
-  dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}, {DNNL_ARG_BIAS, e->bias}};
-  if ((s = dnnl_primitive_execute(e->primitive, stream, bias ? 4 : 3, args))) return s;
+  int argc = 3;
+  dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
+  if (bias) args[argc++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, e->bias};
+  if (e->scratchpadSize) {
+    if (e->scratchpadSize > scratchSize) {
+      free(scratch);
+      size_t size = (e->scratchpadSize + 4095) / 4096 * 4096;
+      scratch = aligned_alloc(4096, size);
+      scratchSize = scratch ? size : 0;
+      if (!scratch) return dnnl_out_of_memory;
+    }
+    if ((s = dnnl_memory_set_data_handle(e->scratchpad, scratch))) return s;
+    args[argc++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
+  }
+  if ((s = dnnl_primitive_execute(e->primitive, stream, argc, args))) return s;
   return dnnl_stream_wait(stream);
 }
 
