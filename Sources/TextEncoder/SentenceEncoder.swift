@@ -97,46 +97,47 @@ extension Encoder {
     guard batchSize >= 1 else { throw TextEncoderError.badBatchSize(batchSize) }
     let C = config.hiddenSize
     var out = [Float](repeating: 0, count: count * C)
+    guard count > 0 else { return out }
     let batches = (count + batchSize - 1) / batchSize
     let workers = min(Parallel.isSerial ? 1 : Parallel.threads, batches)
-    if workers <= 1 {
-      var start = 0
-      while start < count {
-        let end = min(start + batchSize, count)
-        let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
-        withExtendedLifetime(e) { out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + start * C).update(from: e.data, count: e.count) } }
-        start = end
-        progress?(end)
-      }
-      return out
-    }
-    // the next batch to take, the texts done, the first error: under `lock`
-    let lock = NSLock()
-    var next = 0, done = 0
-    var failure: Error?
     try out.withUnsafeMutableBufferPointer { o in
       let base = o.baseAddress!
-      try withoutActuallyEscaping(tokens) { tokens in
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-          Parallel.serially {
-            while true {
-              let batch: Int? = lock.withLock {
-                guard failure == nil, next < batches else { return nil }
-                next += 1
-                return next - 1
+      /// Batch `b` embedded into its rows of `out`; returns how many texts it held.
+      func embedBatch(_ b: Int) throws -> Int {
+        let start = b * batchSize, end = min(start + batchSize, count)
+        let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
+        withExtendedLifetime(e) { (base + start * C).update(from: e.data, count: e.count) }
+        return end - start
+      }
+      var done = 0
+      if workers <= 1 {
+        for b in 0..<batches {
+          done += try embedBatch(b)
+          progress?(done)
+        }
+        return
+      }
+      // the next batch to take, the texts done, the first error: under `lock`
+      let lock = NSLock()
+      var next = 0
+      var failure: Error?
+      DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        Parallel.serially {
+          while true {
+            let batch: Int? = lock.withLock {
+              guard failure == nil, next < batches else { return nil }
+              next += 1
+              return next - 1
+            }
+            guard let batch else { return }
+            do {
+              let texts = try embedBatch(batch)
+              lock.withLock {
+                done += texts
+                progress?(done)
               }
-              guard let batch else { return }
-              let start = batch * batchSize, end = min(start + batchSize, count)
-              do {
-                let e = try embed(TokenBatch(sequences: tokens(start..<end), config: config), pooling: pooling, normalize: normalize)
-                withExtendedLifetime(e) { (base + start * C).update(from: e.data, count: e.count) }
-                lock.withLock {
-                  done += end - start
-                  progress?(done)
-                }
-              } catch {
-                lock.withLock { if failure == nil { failure = error } }
-              }
+            } catch {
+              lock.withLock { if failure == nil { failure = error } }
             }
           }
         }
