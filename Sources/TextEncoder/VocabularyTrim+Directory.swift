@@ -47,7 +47,11 @@ extension VocabularyTrim {
       oldIds = trimmed.oldIds
       let tokens = try json.tokens()
       name = { tokens[Int32($0)] ?? "" }
-      extraFiles = try Self.tokenizerSettings(of: directory)
+      extraFiles = try Self.tokenizerSettings(of: directory, oldIds: oldIds)
+      // A WordPiece model also gets its vocab.txt (what BertTokenizer, the slow tokenizer its
+      // tokenizer_config.json names, reads; BertTokenizerFast writes one too).
+      let trimmedJSON = try TokenizerJSON(data: trimmed.json, path: directory.appendingPathComponent("tokenizer.json").path)
+      if let vocabulary = try trimmedJSON.wordPieceVocabulary() { extraFiles["vocab.txt"] = vocabulary }
     }
     let encoder = try trimmedEncoder(model.encoder, rows: oldIds)
     if let frequencies {
@@ -74,14 +78,30 @@ extension VocabularyTrim {
   }
 
   /// The base's tokenizer settings as they were (tokenizer class, specials, casing):
-  /// tokenizer_config.json, and special_tokens_map.json, or one of the `*_token` keys of
-  /// tokenizer_config.json where the base has none (the writer's default names XLM-R's specials,
-  /// which transformers would add to another vocabulary).
-  static func tokenizerSettings(of directory: URL) throws -> [String: Data] {
+  /// tokenizer_config.json, its `added_tokens_decoder` (keyed by id) renumbered to the new ids
+  /// (`oldIds[new]` is the old id of each), and special_tokens_map.json, or one of the `*_token`
+  /// keys of tokenizer_config.json where the base has none (the writer's default names XLM-R's
+  /// specials, which transformers would add to another vocabulary).
+  static func tokenizerSettings(of directory: URL, oldIds: [Int32]) throws -> [String: Data] {
     var files: [String: Data] = [:]
     let configURL = directory.appendingPathComponent("tokenizer_config.json")
     let config = FileManager.default.contents(atPath: configURL.path)
     files["tokenizer_config.json"] = config
+    if let config, var object = try? JSONSerialization.jsonObject(with: config) as? [String: Any],
+      let decoder = object["added_tokens_decoder"] as? [String: Any]
+    {
+      let newIds = Dictionary(uniqueKeysWithValues: oldIds.enumerated().map { ($0.element, $0.offset) })
+      var renumbered: [String: Any] = [:]
+      for (key, token) in decoder {
+        guard let old = Int32(key), let new = newIds[old] else {
+          throw TextEncoderError.badConfig(
+            path: configURL.path, key: "added_tokens_decoder.\(key)", detail: "not an id of the tokenizer's added tokens")
+        }
+        renumbered[String(new)] = token
+      }
+      object["added_tokens_decoder"] = renumbered
+      files["tokenizer_config.json"] = try ModelDirectoryWriter.jsonData(object)
+    }
     if let map = FileManager.default.contents(atPath: directory.appendingPathComponent("special_tokens_map.json").path) {
       files["special_tokens_map.json"] = map
     } else {

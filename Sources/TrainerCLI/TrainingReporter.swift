@@ -117,8 +117,8 @@ final class TrainingReporter: @unchecked Sendable {
                    best.metric, best.value))
     case .merged(let with, let weight):
       print(String(format: "merged the trained weights (%.4g) with %@ (%.4g) for the final evaluation and model", weight, with, 1 - weight))
-    case .checkpoint(let url):
-      print("checkpoint \(Self.shown(url))")
+    case .checkpoint(let url, let seconds):
+      print(String(format: "checkpoint %@ (%.1fs)", Self.shown(url), seconds))
     case .movedAside(let old):
       print("the earlier run in this output directory was moved to \(Self.shown(old))")
     case .stopped(let step, let checkpoint):

@@ -90,12 +90,13 @@ extension TrainingRun {
     // the other ranks go on once the checkpoint is complete (they may load it: the best one at the end)
     defer { if comm.size > 1 { try? comm.waitForAll() } }
     guard comm.isRoot else { return }
+    let started = DispatchTime.now().uptimeNanoseconds
     try Checkpoint.write(
       to: url, encoder: setup.encoder, layout: setup.layout, tokenizer: setup.tokenizerFiles, optimizer: optimizer,
       state: state, modelCard: modelCard(setup, evaluations: state.evaluations, best: state.best, stepsDone: state.globalStep),
       head: optimizer == nil ? nil : progress.head)
     progress.savedWeights = url.appendingPathComponent("model.safetensors")
-    emit(.checkpoint(url))
+    emit(.checkpoint(url, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9))
     if let best = state.best, best.checkpoint == url.lastPathComponent { try Checkpoint.markBest(url) }
     let keep = recipe.stages[min(state.stage, recipe.stages.count - 1)].keepCheckpoints
     for old in Checkpoint.list(in: checkpointsDirectory).dropLast(keep) where old.url.lastPathComponent != state.best?.checkpoint {

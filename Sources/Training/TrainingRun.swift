@@ -112,7 +112,8 @@ public final class TrainingRun {
     case loadedBest(URL, TrainerState.Best)
     /// The trained weights were merged with `with`'s, the trained model weighing `weight`.
     case merged(with: String, weight: Double)
-    case checkpoint(URL)
+    /// A checkpoint was written, in `seconds` (rank 0's writing of its files).
+    case checkpoint(URL, seconds: Double)
     /// A fresh run with `overwrite` moved the earlier run's files to this directory.
     case movedAside(URL)
     /// The run stopped when asked (`stopRequested`), after `globalStep` steps, with this checkpoint.

@@ -80,4 +80,47 @@ import Training
     let moved = Self.minCosine(try tuned.embed(texts), try base.embed(texts), width: 384)
     #expect(moved < 0.999999, "training left the embeddings unchanged")
   }
+
+  /// A vocab.txt-only BERT directory trims (its tokenizer.json was made in memory; trim re-read
+  /// the vocab.txt as JSON and failed): the trimmed directory has a vocab.txt of the kept tokens
+  /// in id order, loads from it alone with the same tokens piece for piece, embeds bit for bit as
+  /// the base, and its tokenizer_config.json's added_tokens_decoder follows the new ids.
+  @Test func aVocabTxtDirectoryTrimsAndWritesItsVocabTxt() throws {
+    let (texts, _) = try Self.reference()
+    let dir = Fixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let base = URL(fileURLWithPath: Fixtures.miniLMModel), vocabOnly = dir.appendingPathComponent("base")
+    try FileManager.default.createDirectory(at: vocabOnly, withIntermediateDirectories: true)
+    for name in try FileManager.default.contentsOfDirectory(atPath: base.path)
+    where name != "tokenizer.json" && name != "tokenizer_config.json" {
+      try FileManager.default.createSymbolicLink(at: vocabOnly.appendingPathComponent(name), withDestinationURL: base.appendingPathComponent(name))
+    }
+    // tokenizer_config.json as transformers >= 4.34 writes it, with added_tokens_decoder by id
+    var config = try JSONSerialization.jsonObject(with: Data(contentsOf: base.appendingPathComponent("tokenizer_config.json"))) as! [String: Any]
+    config["added_tokens_decoder"] = ["0": ["content": "[PAD]", "special": true], "100": ["content": "[UNK]", "special": true]]
+    try JSONSerialization.data(withJSONObject: config).write(to: vocabOnly.appendingPathComponent("tokenizer_config.json"))
+    let model = try SentenceEncoder(directory: vocabOnly.path)
+    #expect(model.tokenizer.path.hasSuffix("vocab.txt"))
+
+    let out = dir.appendingPathComponent("trimmed")
+    let s = try VocabularyTrim.trim(model: model, texts: Dictionary(uniqueKeysWithValues: texts.map { ($0, 1) }), prompts: [], output: out.path)
+    #expect(s.vocabularyAfter < 1_000 && s.vocabularyBefore == 30_522)
+    let lines = try String(contentsOf: out.appendingPathComponent("vocab.txt"), encoding: .utf8).split(separator: "\n")
+    #expect(lines.count == s.vocabularyAfter && lines.first == "[PAD]")
+    let trimmedConfig = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("tokenizer_config.json"))) as! [String: Any]
+    let decoder = trimmedConfig["added_tokens_decoder"] as? [String: [String: Any]] ?? [:]
+    let unk = lines.firstIndex(of: "[UNK]")
+    #expect(decoder.count == 2 && decoder["0"]?["content"] as? String == "[PAD]" && unk != nil && decoder[String(unk ?? -1)]?["content"] as? String == "[UNK]")
+
+    // the trimmed directory without its tokenizer.json: read from the vocab.txt trim wrote
+    try FileManager.default.removeItem(at: out.appendingPathComponent("tokenizer.json"))
+    let trimmed = try SentenceEncoder(directory: out.path)
+    #expect(trimmed.tokenizer.path.hasSuffix("vocab.txt"))
+    let baseLines = try String(contentsOf: base.appendingPathComponent("vocab.txt"), encoding: .utf8).split(separator: "\n")
+    for t in texts {
+      let old = try model.tokenizer.encode(t), new = try trimmed.tokenizer.encode(t)
+      #expect(new.map { lines[Int($0)] } == old.map { baseLines[Int($0)] }, "\(t)")
+    }
+    #expect(try trimmed.embed(texts) == model.embed(texts))
+  }
 }

@@ -145,7 +145,7 @@ import TextEncoder
     defer { try? FileManager.default.removeItem(at: dir) }
     let r = try recipe(dir, name: "max", data: try pairs(dir, rows: 8), stage: "    loss: {kind: infonce}\n    steps: 4\n    checkpoint: {every: 2}")
     var written: [String] = []
-    try TrainingRun(recipe: r, observer: { if case .checkpoint(let u) = $0 { written.append(u.lastPathComponent) } }).run(maxSteps: 2)
+    try TrainingRun(recipe: r, observer: { if case .checkpoint(let u, _) = $0 { written.append(u.lastPathComponent) } }).run(maxSteps: 2)
     #expect(written == ["step-0000002"])
   }
 }

@@ -34,7 +34,7 @@ import Testing
     @Sendable func body(_ comm: any Communicator) throws {
       let run = TrainingRun(recipe: r, communicator: comm) {
         if case .stopped(let step, _) = $0 { stopped.steps.withLock { $0.append(step) } }
-        if case .checkpoint(let url) = $0 { stopped.checkpoints.withLock { $0.append(url.lastPathComponent) } }
+        if case .checkpoint(let url, _) = $0 { stopped.checkpoints.withLock { $0.append(url.lastPathComponent) } }
       }
       // rank 0 decides: another rank that would stop at once must follow it
       if comm.rank == 0 { run.stopRequested = { stop() } } else { run.stopRequested = { true } }
@@ -109,7 +109,7 @@ extension RunStopTests {
     let stopped = Stops()
     let run = TrainingRun(recipe: r) {
       if case .stopped(let step, _) = $0 { stopped.steps.withLock { $0.append(step) } }
-      if case .checkpoint(let url) = $0 { stopped.checkpoints.withLock { $0.append(url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent) } }
+      if case .checkpoint(let url, _) = $0 { stopped.checkpoints.withLock { $0.append(url.deletingLastPathComponent().deletingLastPathComponent().lastPathComponent + "/" + url.lastPathComponent) } }
     }
     let stop = StopAfter(after: 1)
     run.stopRequested = { stop() }

@@ -12,7 +12,9 @@ trim reads them; or with --lines, the non-empty lines of FILE), alone and after 
 1. Hugging Face `tokenizers` loads TRIMMED/tokenizer.json; its ids are the ids transformers gives
    with BASE's own tokenizer (AutoTokenizer, from its sentencepiece.bpe.model), each mapped to the
    trimmed id of the same piece; and `trainer tokenize TRIMMED` gives the same ids;
-2. `trainer embed` of every text on TRIMMED and on BASE: cosine >= 0.99999 for each;
+2. `trainer embed` (fp32, as sentence-transformers runs) of every text on TRIMMED and on BASE:
+   cosine >= 0.99999 for each;
+   and where TRIMMED has a vocab.txt (WordPiece), the slow tokenizer (use_fast=False) too;
 3. sentence-transformers loads TRIMMED and embeds the first N texts (default 1000) as
    `trainer embed` does (cosine >= 0.99999).
 Prints what it compared and the worst cosines; exits 1 on any failure. BIN defaults to
@@ -91,6 +93,13 @@ def main():
     print(f"tokenizers(trimmed) = transformers(base) mapped by piece: {mapped_ok} of {len(inputs)}")
     ok &= mapped_ok == len(inputs)
     print(f"vocabulary: {base_tok.vocab_size if hasattr(base_tok, 'vocab_size') else '?'} -> {trimmed_tok.get_vocab_size()}")
+    if os.path.exists(os.path.join(args.trimmed, "vocab.txt")):
+        # a WordPiece model's vocab.txt: the slow tokenizer (BertTokenizer) gives the same ids
+        slow = AutoTokenizer.from_pretrained(args.trimmed, use_fast=False)
+        slow_ids = slow(inputs, add_special_tokens=True, truncation=False)["input_ids"]
+        same = sum(a == b for a, b in zip(slow_ids, new_ids))
+        print(f"{type(slow).__name__}(trimmed vocab.txt) = tokenizers(trimmed): {same} of {len(inputs)}")
+        ok &= same == len(inputs)
 
     with tempfile.TemporaryDirectory() as tmp:
         lines = os.path.join(tmp, "texts.txt")
@@ -109,7 +118,8 @@ def main():
         emb = {}
         for name, model in (("base", args.base), ("trimmed", args.trimmed)):
             path = os.path.join(tmp, f"{name}.npy")
-            subprocess.run([args.trainer, "embed", model, "--input", plain, "-o", path, "--prompt", args.prompt], check=True,
+            subprocess.run([args.trainer, "embed", model, "--input", plain, "-o", path, "--prompt", args.prompt,
+                            "--precision", "fp32"], check=True,
                            capture_output=True)
             emb[name] = np.load(path).astype(np.float64)
         a, b = emb["base"], emb["trimmed"]

@@ -8,6 +8,9 @@ import TextFiles
 /// truncates and pads on its own.
 public final class TokenizerJSON: Sendable {
   public let path: String
+  /// The JSON text it was read from (for a `vocab.txt` directory, the tokenizer.json made of it,
+  /// not the file at `path`).
+  public let source: Data
   /// FNV-1a of the file (data sets tokenized with it record this).
   public let fingerprint: String
   let added: AddedTokens
@@ -41,6 +44,7 @@ public final class TokenizerJSON: Sendable {
     }
     let root = JSONNode(value: object, path: "", file: path)
     self.path = path
+    source = data
     fingerprint = FNV1a.hex(data)
     added = try AddedTokens(root.optional("added_tokens"))
     normalizer = try root.optional("normalizer").map(Normalizer.init)

@@ -17,10 +17,7 @@ extension TokenizerJSON {
   ///
   /// Returns the new file and the old id of each new id.
   public func trimmed(keeping used: Set<Int32>) throws -> (json: Data, oldIds: [Int32]) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw TokenizationError.badTokenizer(path: path, reason: "file not found or unreadable")
-    }
-    guard var root = try JSONSerialization.jsonObject(with: Self.escapingByteOrderMarks(data)) as? [String: Any],
+    guard var root = try JSONSerialization.jsonObject(with: Self.escapingByteOrderMarks(source)) as? [String: Any],
       var model = root["model"] as? [String: Any]
     else { throw TokenizationError.badTokenizer(path: path, reason: "expected an object with a model") }
     var keep = used.filter { $0 >= 0 && Int($0) < vocabularySize }
@@ -137,10 +134,9 @@ extension TokenizerJSON {
 extension TokenizerJSON {
   /// The token of each id: the model's vocabulary and the added tokens.
   public func tokens() throws -> [Int32: String] {
-    guard let data = FileManager.default.contents(atPath: path),
-      let root = try JSONSerialization.jsonObject(with: Self.escapingByteOrderMarks(data)) as? [String: Any],
+    guard let root = try JSONSerialization.jsonObject(with: Self.escapingByteOrderMarks(source)) as? [String: Any],
       let model = root["model"] as? [String: Any]
-    else { throw TokenizationError.badTokenizer(path: path, reason: "file not found or not an object with a model") }
+    else { throw TokenizationError.badTokenizer(path: path, reason: "not an object with a model") }
     var out: [Int32: String] = [:]
     if let vocab = model["vocab"] as? [Any] {
       for (i, entry) in vocab.enumerated() { if let s = (entry as? [Any])?.first as? String { out[Int32(i)] = s } }
@@ -149,5 +145,23 @@ extension TokenizerJSON {
     }
     for t in added.all { out[t.id] = t.text }
     return out
+  }
+}
+
+extension TokenizerJSON {
+  /// The `vocab.txt` of a WordPiece model (a token a line, its id the line's index; the added
+  /// tokens inside the vocabulary's range included), or nil for Unigram and BPE. A gap in the
+  /// ids cannot be written as lines and is an error.
+  public func wordPieceVocabulary() throws -> Data? {
+    guard case .wordPiece = model else { return nil }
+    let tokens = try tokens()
+    var text = ""
+    for id in 0..<Int32(tokens.count) {
+      guard let token = tokens[id], !token.contains("\n") else {
+        throw TokenizationError.badTokenizer(path: path, reason: "id \(id): no token, or one with a line break; vocab.txt cannot hold it")
+      }
+      text += token + "\n"
+    }
+    return Data(text.utf8)
   }
 }
