@@ -184,9 +184,14 @@ import Testing
     #expect(k.stages.map(\.name) == ["kornli", "korsts"])
     #expect(k.stages[0].data[0].paths == ["data/kornlu/KorNLI/xnli.dev.ko.tsv", "data/kornlu/KorNLI/xnli.test.ko.tsv"])
     #expect(k.stages[0].loss == .infoNCE(temperature: 0.05, symmetric: false, hardNegatives: 1))
-    #expect(k.stages.allSatisfy { $0.batchSize == 32 && $0.epochs == 1 && $0.optimizer.lr == 2e-5 && $0.maxGradNorm == 1 })
-    #expect(k.evaluation.map(\.name) == ["korsts-dev", "klue-nli-p2h", "korsts-dev-paraphrase", "korsts-test", "korsts-test-paraphrase"])
-    #expect(k.evaluation.map(\.final) == [false, false, false, true, true])
+    #expect(k.stages.allSatisfy { $0.batchSize == 32 && $0.epochs == 1 && $0.maxGradNorm == 1 })
+    #expect(k.stages.map(\.optimizer.lr) == [2e-5, 4e-5])
+    #expect(k.stages.allSatisfy { $0.matryoshka == Recipe.Matryoshka(dims: [384, 256, 128, 64], weights: [1, 1, 1, 1]) })
+    #expect(k.evaluation.map(\.name) == [
+      "korsts-dev", "klue-nli-p2h", "korsts-dev-paraphrase", "korsts-test", "korsts-test-paraphrase", "korsts-dev-128", "korsts-test-128",
+    ])
+    #expect(k.evaluation.map(\.final) == [false, false, false, true, true, false, true])
+    #expect(k.evaluation.map(\.truncateDim) == [nil, nil, nil, nil, nil, 128, 128])
     #expect(k.evaluation[1].source == .nliRetrieval(path: "data/klue/klue-nli-v1.1_dev.json", direction: .premiseToHypothesis))
     #expect(k.evaluation[2].source == .stsRetrieval(path: "data/kornlu/KorSTS/sts-dev.tsv", minScore: 4))
     _ = try Recipe.load(path: "recipes/tiny.recipe")
