@@ -86,10 +86,11 @@ extension VocabularyTrim {
     var files: [String: Data] = [:]
     let configURL = directory.appendingPathComponent("tokenizer_config.json")
     let config = FileManager.default.contents(atPath: configURL.path)
+    // nil where there is no file or it is no JSON object: then it is copied as it is, and refused
+    // only below, where its keys would be needed
+    let settings = config.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
     files["tokenizer_config.json"] = config
-    if let config, var object = try? JSONSerialization.jsonObject(with: config) as? [String: Any],
-      let decoder = object["added_tokens_decoder"] as? [String: Any]
-    {
+    if var object = settings, let decoder = object["added_tokens_decoder"] as? [String: Any] {
       let newIds = Dictionary(uniqueKeysWithValues: oldIds.enumerated().map { ($0.element, $0.offset) })
       var renumbered: [String: Any] = [:]
       for (key, token) in decoder {
@@ -105,12 +106,11 @@ extension VocabularyTrim {
     if let map = FileManager.default.contents(atPath: directory.appendingPathComponent("special_tokens_map.json").path) {
       files["special_tokens_map.json"] = map
     } else {
-      let object = try config.map { try JSONSerialization.jsonObject(with: $0) } ?? [String: Any]()
-      guard let settings = object as? [String: Any] else {
+      guard config == nil || settings != nil else {
         throw TextEncoderError.badConfig(path: configURL.path, key: "(root)", detail: "not a JSON object")
       }
       let names = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
-      let specials = settings.filter { names.contains($0.key) && !($0.value is NSNull) }
+      let specials = (settings ?? [:]).filter { names.contains($0.key) && !($0.value is NSNull) }
       files["special_tokens_map.json"] = try ModelDirectoryWriter.jsonData(specials)
     }
     return files
