@@ -77,11 +77,13 @@ static void makeEngine(void) {
   engineStatus = dnnl_engine_create(&engine, dnnl_cpu, 0);
 }
 
+enum { KEY_LENGTH = 13 };
 typedef struct {
-  long key[10];
+  long key[KEY_LENGTH];
   dnnl_primitive_t primitive;
-  dnnl_memory_t a, b, c, bias, scratchpad;
+  dnnl_memory_t a, b, c, bias, addend, scratchpad;
   size_t scratchpadSize;
+  dnnl_memory_desc_t bDesc;  // the layout of B it reads (packed: the one it chose)
   unsigned long lastUse;
 } Entry;
 
@@ -102,22 +104,29 @@ static void dropEntry(Entry *e) {
   dnnl_memory_destroy(e->b);
   dnnl_memory_destroy(e->c);
   if (e->bias) dnnl_memory_destroy(e->bias);
+  if (e->addend) dnnl_memory_destroy(e->addend);
   if (e->scratchpad) dnnl_memory_destroy(e->scratchpad);
   memset(e, 0, sizeof *e);
 }
 
-static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
+// key: transA, transB, m, n, k, lda, ldb, ldc, beta, bias?, packed B?, addend?, ldAddend
+static dnnl_status_t makeEntry(Entry *e, const long key[KEY_LENGTH]) {
   long transA = key[0], transB = key[1], m = key[2], n = key[3], k = key[4], lda = key[5], ldb = key[6], ldc = key[7];
-  dnnl_memory_desc_t aDesc, bDesc, cDesc, biasDesc;
+  long packed = key[10], addend = key[11], ldAddend = key[12];
+  dnnl_memory_desc_t aDesc, bDesc, cDesc, biasDesc, addendDesc;
   dnnl_dims_t aDims = {m, k}, bDims = {k, n}, cDims = {m, n}, biasDims = {1, n}, biasStrides = {n, 1};
   dnnl_dims_t aStrides = {transA ? 1 : lda, transA ? lda : 1};
   dnnl_dims_t bStrides = {transB ? 1 : ldb, transB ? ldb : 1};
-  dnnl_dims_t cStrides = {ldc, 1};
+  dnnl_dims_t cStrides = {ldc, 1}, addendStrides = {ldAddend, 1};
   dnnl_status_t s;
   if ((s = dnnl_memory_desc_init_by_strides(&aDesc, 2, aDims, dnnl_bf16, aStrides))) return s;
-  if ((s = dnnl_memory_desc_init_by_strides(&bDesc, 2, bDims, dnnl_bf16, bStrides))) return s;
+  // packed: B in the layout the primitive chooses (a weight reordered into it once, see Packs)
+  if ((s = packed ? dnnl_memory_desc_init_by_tag(&bDesc, 2, bDims, dnnl_bf16, dnnl_format_tag_any)
+                  : dnnl_memory_desc_init_by_strides(&bDesc, 2, bDims, dnnl_bf16, bStrides)))
+    return s;
   if ((s = dnnl_memory_desc_init_by_strides(&cDesc, 2, cDims, dnnl_f32, cStrides))) return s;
   if ((s = dnnl_memory_desc_init_by_strides(&biasDesc, 2, biasDims, dnnl_f32, biasStrides))) return s;
+  if ((s = dnnl_memory_desc_init_by_strides(&addendDesc, 2, cDims, dnnl_f32, addendStrides))) return s;
   dnnl_matmul_desc_t desc;
   if ((s = dnnl_matmul_desc_init(&desc, &aDesc, &bDesc, key[9] ? &biasDesc : NULL, &cDesc))) return s;
   dnnl_primitive_attr_t attr = NULL;
@@ -127,8 +136,11 @@ static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
     dnnl_primitive_attr_destroy(attr);
     return s;
   }
-  if (key[8]) {  // beta = 1: C += A·B, a sum post-op
-    if ((s = dnnl_post_ops_create(&ops)) || (s = dnnl_post_ops_append_sum(ops, 1.0f)) ||
+  // post-ops, applied in order to A·B + bias as it is written: C += (beta = 1, a sum), + addend
+  // (a binary add)
+  if (key[8] || addend) {
+    if ((s = dnnl_post_ops_create(&ops)) || (key[8] && (s = dnnl_post_ops_append_sum(ops, 1.0f))) ||
+        (addend && (s = dnnl_post_ops_append_binary(ops, dnnl_binary_add, &addendDesc))) ||
         (s = dnnl_primitive_attr_set_post_ops(attr, ops))) {
       if (ops) dnnl_post_ops_destroy(ops);
       dnnl_primitive_attr_destroy(attr);
@@ -142,6 +154,8 @@ static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
   if (s) return s;
   const char *impl = "";
   dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+  if (packed) bDesc = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+  e->bDesc = bDesc;
   lastImplementation = impl;  // owned by oneDNN's implementation list: lives for the process
   const dnnl_memory_desc_t *scratchDesc = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
   size_t scratchpadSize = scratchDesc ? dnnl_memory_desc_get_size(scratchDesc) : 0;
@@ -159,7 +173,8 @@ static dnnl_status_t makeEntry(Entry *e, const long key[10]) {
   if ((s = dnnl_memory_create(&e->a, &aDesc, engine, DNNL_MEMORY_NONE)) ||
       (s = dnnl_memory_create(&e->b, &bDesc, engine, DNNL_MEMORY_NONE)) ||
       (s = dnnl_memory_create(&e->c, &cDesc, engine, DNNL_MEMORY_NONE)) ||
-      (key[9] && (s = dnnl_memory_create(&e->bias, &biasDesc, engine, DNNL_MEMORY_NONE)))) {
+      (key[9] && (s = dnnl_memory_create(&e->bias, &biasDesc, engine, DNNL_MEMORY_NONE))) ||
+      (addend && (s = dnnl_memory_create(&e->addend, &addendDesc, engine, DNNL_MEMORY_NONE)))) {
     dropEntry(e);  // (destroying a memory object that was never made is a no-op)
     return s;
   }
@@ -182,8 +197,84 @@ static void releaseThread(void *unused) {
 }
 static void makeThreadKey(void) { pthread_key_create(&threadKey, releaseThread); }
 
-int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda,
-               const uint16_t *b, long ldb, const float *bias, float beta, float *c, long ldc) {
+// A linear layer's weight W (n × k, row-major: the product's B = Wᵀ) reordered into the layout
+// a primitive chose for it, made on first use and kept with the weight's bf16 copy (freed with it):
+// the product then reads B as it is instead of repacking it on every call. Primitives of other
+// row counts may choose other layouts: a weight keeps up to PACKS_MAX of them.
+enum { PACKS_MAX = 8 };
+typedef struct {
+  int count;
+  dnnl_memory_desc_t md[PACKS_MAX];
+  void *data[PACKS_MAX];
+} Packs;
+static pthread_mutex_t packsLock = PTHREAD_MUTEX_INITIALIZER;
+
+static dnnl_status_t reorder(const dnnl_memory_desc_t *from, const void *source, const dnnl_memory_desc_t *to,
+                             void *destination) {
+  dnnl_primitive_desc_t pd;
+  dnnl_primitive_t r = NULL;
+  dnnl_memory_t src = NULL, dst = NULL;
+  dnnl_status_t s = dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL);
+  if (s) return s;
+  s = dnnl_primitive_create(&r, pd);
+  dnnl_primitive_desc_destroy(pd);
+  if (!s) s = dnnl_memory_create(&src, from, engine, (void *)source);
+  if (!s) s = dnnl_memory_create(&dst, to, engine, destination);
+  if (!s) {
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+    s = dnnl_primitive_execute(r, stream, 2, args);
+    if (!s) s = dnnl_stream_wait(stream);
+  }
+  if (src) dnnl_memory_destroy(src);
+  if (dst) dnnl_memory_destroy(dst);
+  if (r) dnnl_primitive_destroy(r);
+  return s;
+}
+
+// W packed as `want` describes, from the weight's list in *slot (made and filled here).
+static const void *packedWeight(void **slot, const uint16_t *w, long k, long n, const dnnl_memory_desc_t *want,
+                                dnnl_status_t *status) {
+  pthread_mutex_lock(&packsLock);
+  const void *found = NULL;
+  Packs *p = *slot;
+  if (!p && (p = calloc(1, sizeof *p))) *slot = p;
+  if (!p) {
+    *status = dnnl_out_of_memory;
+  } else {
+    for (int i = 0; i < p->count && !found; i++)
+      if (dnnl_memory_desc_equal(&p->md[i], want)) found = p->data[i];
+    if (!found && p->count == PACKS_MAX) {
+      *status = dnnl_unimplemented;  // (never seen: a layout depends on the weight's shape and type)
+    } else if (!found) {
+      dnnl_memory_desc_t plain;
+      dnnl_dims_t dims = {k, n}, strides = {1, k};
+      size_t size = (dnnl_memory_desc_get_size(want) + 63) / 64 * 64;
+      void *data = aligned_alloc(64, size ? size : 64);
+      *status = data ? dnnl_memory_desc_init_by_strides(&plain, 2, dims, dnnl_bf16, strides) : dnnl_out_of_memory;
+      if (!*status) *status = reorder(&plain, w, want, data);
+      if (*status) {
+        free(data);
+      } else {
+        p->md[p->count] = *want;
+        p->data[p->count++] = data;
+        found = data;
+      }
+    }
+  }
+  pthread_mutex_unlock(&packsLock);
+  return found;
+}
+
+void cbf16_packs_free(void *packs) {
+  Packs *p = packs;
+  if (!p) return;
+  for (int i = 0; i < p->count; i++) free(p->data[i]);
+  free(p);
+}
+
+static int product(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda, const uint16_t *b,
+                   long ldb, void **packs, const float *bias, float beta, const float *addend, long ldAddend, float *c,
+                   long ldc) {
   if (m <= 0 || n <= 0) return 0;
   pthread_once(&engineOnce, makeEngine);
   if (engineStatus) return engineStatus;
@@ -197,7 +288,8 @@ int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a
     pthread_once(&threadKeyOnce, makeThreadKey);
     pthread_setspecific(threadKey, (void *)1);  // non-null, so that releaseThread runs
   }
-  long key[10] = {transA != 0, transB != 0, m, n, k, lda, ldb, ldc, beta != 0, bias != NULL};
+  long key[KEY_LENGTH] = {transA != 0, transB != 0, m, n, k, lda, ldb, ldc, beta != 0, bias != NULL, packs != NULL,
+                          addend != NULL, addend ? ldAddend : 0};
   Entry *e = NULL;
   for (int i = 0; i < cached; i++) {
     if (memcmp(cache[i].key, key, sizeof key) == 0) { e = &cache[i]; break; }
@@ -217,12 +309,22 @@ int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a
     }
   }
   e->lastUse = ++uses;
+  if (packs) {
+    const void *p = packedWeight(packs, b, k, n, &e->bDesc, &s);
+    if (!p) return s;
+    b = p;
+  }
   if ((s = dnnl_memory_set_data_handle(e->a, (void *)a)) || (s = dnnl_memory_set_data_handle(e->b, (void *)b)) ||
-      (s = dnnl_memory_set_data_handle(e->c, c)) || (bias && (s = dnnl_memory_set_data_handle(e->bias, (void *)bias))))
+      (s = dnnl_memory_set_data_handle(e->c, c)) || (bias && (s = dnnl_memory_set_data_handle(e->bias, (void *)bias))) ||
+      (addend && (s = dnnl_memory_set_data_handle(e->addend, (void *)addend))))
     return s;
   int argc = 3;
-  dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
+  dnnl_exec_arg_t args[6] = {{DNNL_ARG_SRC, e->a}, {DNNL_ARG_WEIGHTS, e->b}, {DNNL_ARG_DST, e->c}};
   if (bias) args[argc++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, e->bias};
+  if (addend) {  // the binary add is the last post-op: its index is their count less one
+    int index = beta != 0;
+    args[argc++] = (dnnl_exec_arg_t){DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_SRC_1, e->addend};
+  }
   if (e->scratchpadSize) {
     if (e->scratchpadSize > scratchSize) {
       free(scratch);
@@ -238,4 +340,13 @@ int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a
   return dnnl_stream_wait(stream);
 }
 
+int cbf16_gemm(int transA, int transB, long m, long n, long k, const uint16_t *a, long lda,
+               const uint16_t *b, long ldb, const float *bias, float beta, float *c, long ldc) {
+  return product(transA, transB, m, n, k, a, lda, b, ldb, NULL, bias, beta, NULL, 0, c, ldc);
+}
+
+int cbf16_linear(long m, long n, long k, const uint16_t *x, const uint16_t *w, void **packs, const float *bias,
+                 const float *addend, float *c) {
+  return product(0, 1, m, n, k, x, k, w, k, packs, bias, 0, addend, n, c, n);
+}
 const char *cbf16_last_implementation(void) { return lastImplementation; }

@@ -76,7 +76,7 @@ public struct EncoderLayer: Sendable {
   /// The layer's output (T, C) for its input `x` (T, C).
   func forward<Ops: LayerOps>(_ x: Ops.Value, _ ops: Ops) -> Ops.Value {
     let h = attentionOutput.forward(selfAttention.forward(x, ops), residual: x, ops)
-    return output.forward(ops.dense(intermediate, h, gelu: true, into: .intermediate), residual: h, ops)
+    return ops.feedForward(intermediate, output, h)
   }
 }
 
@@ -90,9 +90,15 @@ protocol LayerOps {
   func attention(qkv: Value) -> Value
   func attention(q: Value, k: Value, v: Value) -> Value
   func layerNorm(_ n: EncoderLayer.LayerNorm, _ x: Value, into: LayerBuffer) -> Value
+  /// The feed-forward half, `output` after `intermediate`: LayerNorm(dense(GELU(dense(h))) + h).
+  func feedForward(_ intermediate: EncoderLayer.Dense, _ output: EncoderLayer.Output, _ h: Value) -> Value
 }
 
 extension LayerOps {
+  func feedForward(_ intermediate: EncoderLayer.Dense, _ output: EncoderLayer.Output, _ h: Value) -> Value {
+    output.forward(dense(intermediate, h, gelu: true, into: .intermediate), residual: h, self)
+  }
+
   func dense(_ d: EncoderLayer.Dense, _ x: Value, gelu: Bool = false, into buffer: LayerBuffer) -> Value {
     dense(d, x, gelu: gelu, dropout: false, residual: nil, into: buffer)
   }

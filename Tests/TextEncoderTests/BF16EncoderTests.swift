@@ -8,7 +8,7 @@ import Testing
 @testable import TextEncoder
 
 /// The encoder with bf16 matrix products against itself in fp32: the whole encoder's gradients
-/// within a stated tolerance, the inference pass equal to the tape's bit for bit, and (on the
+/// within a stated tolerance, the inference pass equal to the tape's to fp32 rounding, and (on the
 /// real model) every sentence's bf16 embedding within cosine 0.999 of its fp32 embedding.
 @Suite struct BF16EncoderTests {
   /// Per parameter tensor, max |g_bf16 − g_fp32| ≤ `tolerance` · max |g_fp32|; the loss within
@@ -59,20 +59,29 @@ import Testing
   }
 
   /// Inference (`hiddenStates(_:)`, no tape) and training's forward (the tape) use the same bf16
-  /// copies and the same products: the same bits.
-  @Test(.needsNativeBF16) func theInferencePassEqualsTheTapesInBF16() throws {
+  /// copies and the same products; inference's AVX-512 attention sums in another order and its
+  /// feed-forward runs in blocks of rows. The sums differ in their last bits, and where such a
+  /// value lands next to a bf16 rounding boundary the next product's input moves by one bf16 step
+  /// (2⁻⁸ relative): the two agree within 1% of the largest value, not to the bit (measured on
+  /// AMD Zen 5: 0.0015 and 0.0006). The second batch (360 tokens) spans three feed-forward blocks.
+  @Test(.needsNativeBF16) func theInferencePassMatchesTheTapesInBF16() throws {
     let (encoder, _) = try TinyEncoderParityTests.load("xlmr")
-    encoder.store.precision = .bf16
     let ref = try SafeTensorsFile(path: Fixtures.path("tiny-xlmr/grads.safetensors"))
-    let batch = try TinyEncoderParityTests.batch(ref, encoder.config)
-    let kernel = try encoder.hiddenStates(batch)
-    let tape = Tape()
-    let h = try encoder.hiddenStates(batch, on: tape, dropout: false)
-    let taped = Array(UnsafeBufferPointer(start: tape.value(h), count: tape.count(h)))
-    #expect(Array(UnsafeBufferPointer(start: kernel.data, count: kernel.count)) == taped)
-    encoder.store.precision = .fp32
-    let fp32 = try encoder.hiddenStates(batch)
-    #expect(Array(UnsafeBufferPointer(start: fp32.data, count: fp32.count)) != taped, "bf16 gave fp32's bits")
+    var r = SplitMix64(seed: 11)
+    let long = (0..<12).map { s in (0..<(s % 2 == 0 ? 20 : 40)).map { _ in Int32(3 + r.next() % 90) } }
+    for batch in [try TinyEncoderParityTests.batch(ref, encoder.config), TokenBatch(sequences: long, config: encoder.config)] {
+      encoder.store.precision = .bf16
+      let kernel = try encoder.hiddenStates(batch)
+      let tape = Tape()
+      let h = try encoder.hiddenStates(batch, on: tape, dropout: false)
+      let taped = Array(UnsafeBufferPointer(start: tape.value(h), count: tape.count(h)))
+      let d = difference(Array(UnsafeBufferPointer(start: kernel.data, count: kernel.count)), taped)
+      #expect(d.relative <= 0.01, "\(batch.totalTokens) tokens: \(d)")
+      encoder.store.precision = .fp32
+      let fp32 = try encoder.hiddenStates(batch)
+      #expect(Array(UnsafeBufferPointer(start: fp32.data, count: fp32.count)) != taped, "bf16 gave fp32's bits")
+    }
+    #expect(KernelOps.feedForwardRows < 360)
   }
 
   @Test(.needsNativeBF16, .needsRealModel, .needsKorNLU) func e5SmallEmbeddingsInBF16AreWithinCosine0999OfFP32() throws {

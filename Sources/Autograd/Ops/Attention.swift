@@ -1,3 +1,4 @@
+import CBF16
 import Foundation
 
 /// Multi-head self-attention on packed sequences: each sequence attends only to its own tokens,
@@ -68,6 +69,25 @@ public func attentionForward(
         combineRows(into: out, two ? out + C : nil, width: D, alpha: 1, accumulate: false,
                     coefficients: pi, two ? pi + L : nil, coefficientStride: 1, count: L, rows: vh, rowStride: S)
       }
+    }
+  }
+}
+
+/// `attentionForward` without saved probabilities or dropout (inference), on AVX-512 sixteen
+/// lanes wide (`Sources/CBF16/attention.c`): the same products in fp32, summed in another order,
+/// so its output differs from the portable kernel's in the last bits. Only for the bf16 path,
+/// whose CPUs all have AVX-512.
+public func attentionForwardAVX512(
+  ctx: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+  inputStride: Int? = nil, layout: SequenceLayout, heads H: Int, headDim D: Int
+) {
+  precondition(Precision.nativeBF16, "attentionForwardAVX512 runs only where the CPU has native bf16 (and AVX-512)")
+  let S = inputStride ?? H * D
+  layout.offsets.withUnsafeBufferPointer { offsets in
+    parallelFor(layout.count * H) { range in
+      let status = cbf16_attention(
+        ctx, q, k, v, S, offsets.baseAddress!, H, D, range.lowerBound, range.upperBound)
+      precondition(status == 0, "attention: no memory for a head's scratch (\(layout.maxLength) tokens)")
     }
   }
 }

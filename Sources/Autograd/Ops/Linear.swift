@@ -2,17 +2,19 @@
 
 /// out (T, O) = x (T, I) · Wᵀ + b. With `weightBF16` (the weight's bf16 copy, when the store's
 /// precision is bf16) the product takes bf16 operands, x rounded here, and accumulates in fp32;
-/// `weight` (fp32) may then be nil.
+/// `weight` (fp32) may then be nil. Then out = gelu(out) when `gelu`, and out += residual (T, O,
+/// not overlapping out) when given: separate passes in fp32 (the same bits as `geluForward` and
+/// `residualForward`); in bf16 oneDNN adds the residual as it writes the product.
 public func linearForward(
   out: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>,
   weight: UnsafePointer<Float>?, weightBF16: BF16.Buffer? = nil, bias: UnsafePointer<Float>?,
-  rows T: Int, inFeatures I: Int, outFeatures O: Int
+  rows T: Int, inFeatures I: Int, outFeatures O: Int, gelu: Bool = false, residual: UnsafePointer<Float>? = nil
 ) {
   if let weightBF16 {
-    // the bias enters the product (oneDNN adds it as it writes out)
+    // the bias and the residual enter the product (oneDNN adds them as it writes out)
     let x16 = BF16.Buffer(rounding: x, count: T * I)
-    BF16.gemm(
-      transA: false, transB: true, m: T, n: O, k: I, a: x16.data, lda: I, b: weightBF16.data, ldb: I, bias: bias, c: out, ldc: O)
+    BF16.linear(rows: T, outFeatures: O, inFeatures: I, x: x16.data, weight: weightBF16, bias: bias, addend: residual, out: out)
+    if gelu { BF16.gelu(out: out, x: out, count: T * O) }
     return
   }
   if let bias {
@@ -22,6 +24,8 @@ public func linearForward(
   BLAS.gemm(
     transA: false, transB: true, m: T, n: O, k: I,
     a: x, lda: I, b: weight, ldb: I, beta: bias == nil ? 0 : 1, c: out, ldc: O)
+  if gelu { geluForward(out: out, x: out, count: T * O) }
+  if let residual { residualForward(out: out, a: out, b: residual, count: T * O) }
 }
 
 /// dX (T, I) += dOut · W;  dW (O, I) += dOutᵀ · X;  dB (O) += Σ_t dOut[t]. Any of the outputs may be
