@@ -34,6 +34,31 @@ static inline __mmask16 lanes(long j, long count) {
 
 enum { ROWS = 4 };
 
+// A 16 × 16 block transposed in place: r[a][b] becomes r[b][a]. Within each 128-bit lane the
+// unpacks and shuffles transpose 4 × 4 blocks; two rounds of 128-bit lane shuffles move them.
+AVX512 static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4g + c], lane L: column 4L + c of rows 4g..4g+3
+  for (int g = 0; g < 4; g++) {
+    u[4 * g] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  for (int c = 0; c < 4; c++) {
+    __m512 v = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), w = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+    __m512 v2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88), w2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+    r[c] = _mm512_shuffle_f32x4(v, v2, 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(v, v2, 0xDD);
+    r[4 + c] = _mm512_shuffle_f32x4(w, w2, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(w, w2, 0xDD);
+  }
+}
+
 // Rows a multiple of 32 wide: the products take two 16-lane columns blocks and four query rows
 // at a time, eight independent sums (the FMA units' latency times their count).
 static inline long paddedWidth(long L) { return (L + 31) / 32 * 32; }
@@ -41,11 +66,16 @@ static inline long paddedWidth(long L) { return (L + 31) / 32 * 32; }
 AVX512 static void attendOne(float *ctx, long ctxStride, const float *q, const float *k, const float *v, long stride,
                              long L, long D, float scale, float *kt, float *scores) {
   long Lp = paddedWidth(L);
-  // Kᵀ (D, Lp), zero beyond L
-  for (long d = 0; d < D; d++) {
-    float *row = kt + d * Lp;
-    for (long j = 0; j < L; j++) row[j] = k[j * stride + d];
-    for (long j = L; j < Lp; j++) row[j] = 0;
+  // Kᵀ (D, Lp), zero beyond L: 16 × 16 blocks transposed in registers
+  for (long j = 0; j < Lp; j += 16) {
+    for (long d = 0; d < D; d += 16) {
+      __mmask16 columns = lanes(d, D);
+      __m512 block[16];
+      for (int r = 0; r < 16; r++)
+        block[r] = j + r < L ? _mm512_maskz_loadu_ps(columns, k + (j + r) * stride + d) : _mm512_setzero_ps();
+      transpose16(block);
+      for (int c = 0; c < 16 && d + c < D; c++) _mm512_store_ps(kt + (d + c) * Lp + j, block[c]);
+    }
   }
   for (long i = 0; i < L; i += ROWS) {
     long rows = L - i < ROWS ? L - i : ROWS;

@@ -124,7 +124,54 @@ struct KernelOps: LayerOps {
     return context
   }
 
-  /// In bf16, in blocks of `feedForwardRows` rows: a block's intermediate (rows, F) is made, passed
+  /// In bf16 (with the q, k, v projections fused), in blocks of whole sequences of up to
+  /// `blockRows` rows (a longer sequence is a block of its own): a block's q, k, v
+  /// (rows, 3C) and context are made and consumed while they are in the cache, instead of going
+  /// through memory. Each row's arithmetic is the unblocked one's.
+  func attentionHalf(
+    _ selfAttention: EncoderLayer.SelfAttention, _ output: EncoderLayer.Output, _ x: UnsafeMutablePointer<Float>
+  ) -> UnsafeMutablePointer<Float> {
+    guard let fused = selfAttention.fused, let wQKV = store.bf16Copy(fused.weight), let wOut = store.bf16Copy(output.dense.weight)
+    else { return output.forward(selfAttention.forward(x, self), residual: x, self) }
+    let C = width, layout = layout
+    var blocks: [Range<Int>] = []  // of sequences
+    var first = 0
+    while first < layout.count {
+      var end = first + 1
+      while end < layout.count && layout.offsets[end + 1] - layout.offsets[first] <= KernelOps.blockRows { end += 1 }
+      blocks.append(first..<end)
+      first = end
+    }
+    let maxRows = blocks.map { layout.offsets[$0.upperBound] - layout.offsets[$0.lowerBound] }.max() ?? 0
+    let qkvBias = parameter(fused.bias), outBias = parameter(output.dense.bias)
+    let normWeight = store.pointer(output.layerNorm.weight), normBias = store.pointer(output.layerNorm.bias)
+    let (heads, headDim, eps, sum, hidden) = (heads, headDim, eps, sum, hidden)
+    parallelFor(blocks.count) { range in
+      Parallel.serially {
+        let x16 = BF16.Buffer(count: maxRows * C)
+        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: maxRows * 3 * C)
+        let context = UnsafeMutablePointer<Float>.allocate(capacity: maxRows * C)
+        defer { qkv.deallocate(); context.deallocate() }
+        for b in range {
+          let sequences = blocks[b], r0 = layout.offsets[sequences.lowerBound], n = layout.offsets[sequences.upperBound] - r0
+          BF16.round(x + r0 * C, into: x16.data, count: n * C)
+          BF16.linear(rows: n, outFeatures: 3 * C, inFeatures: C, x: x16.data, weight: wQKV, bias: qkvBias, out: qkv)
+          attentionForwardAVX512(
+            ctx: context, q: qkv, k: qkv + C, v: qkv + 2 * C, inputStride: 3 * C,
+            layout: SequenceLayout(lengths: sequences.map { layout.length($0) }), heads: heads, headDim: headDim)
+          BF16.round(context, into: x16.data, count: n * C)
+          BF16.linear(
+            rows: n, outFeatures: C, inFeatures: C, x: x16.data, weight: wOut, bias: outBias, addend: x + r0 * C, out: sum + r0 * C)
+          layerNormForward(
+            out: hidden + r0 * C, mean: nil, rstd: nil, x: sum + r0 * C, weight: normWeight, bias: normBias, rows: n, width: C,
+            eps: eps)
+        }
+      }
+    }
+    return hidden
+  }
+
+  /// In bf16, in blocks of `blockRows` rows: a block's intermediate (rows, F) is made, passed
   /// through GELU, rounded to bf16 and consumed by the output product while it is in the cache,
   /// instead of going through memory four times. Each row's arithmetic is the unblocked one's.
   func feedForward(
@@ -133,7 +180,7 @@ struct KernelOps: LayerOps {
     guard let w1 = store.bf16Copy(intermediate.weight), let w2 = store.bf16Copy(output.dense.weight) else {
       return output.forward(dense(intermediate, h, gelu: true, into: .intermediate), residual: h, self)
     }
-    let C = width, F = intermediate.outFeatures, block = KernelOps.feedForwardRows
+    let C = width, F = intermediate.outFeatures, block = KernelOps.blockRows
     let b1 = parameter(intermediate.bias), b2 = parameter(output.dense.bias)
     let normWeight = store.pointer(output.layerNorm.weight), normBias = store.pointer(output.layerNorm.bias)
     let (rows, eps, sum, hidden) = (rows, eps, sum, hidden)
@@ -158,9 +205,9 @@ struct KernelOps: LayerOps {
     return hidden
   }
 
-  /// Rows of a feed-forward block in bf16 (its intermediate, 128 × 1536 floats for e5-small, stays
-  /// in a core's L2 cache).
-  static let feedForwardRows = 128
+  /// Rows of a block in bf16 (a feed-forward block's intermediate, 128 × 1536 floats for
+  /// e5-small, and an attention block's q, k, v, 128 × 1152, stay in a core's L2 cache).
+  static let blockRows = 128
 
   func layerNorm(_ n: EncoderLayer.LayerNorm, _ x: UnsafeMutablePointer<Float>, into b: LayerBuffer) -> UnsafeMutablePointer<Float> {
     let out = buffer(b)

@@ -75,7 +75,7 @@ public struct EncoderLayer: Sendable {
 
   /// The layer's output (T, C) for its input `x` (T, C).
   func forward<Ops: LayerOps>(_ x: Ops.Value, _ ops: Ops) -> Ops.Value {
-    let h = attentionOutput.forward(selfAttention.forward(x, ops), residual: x, ops)
+    let h = ops.attentionHalf(selfAttention, attentionOutput, x)
     return ops.feedForward(intermediate, output, h)
   }
 }
@@ -90,11 +90,17 @@ protocol LayerOps {
   func attention(qkv: Value) -> Value
   func attention(q: Value, k: Value, v: Value) -> Value
   func layerNorm(_ n: EncoderLayer.LayerNorm, _ x: Value, into: LayerBuffer) -> Value
+  /// The attention half, `output` after `selfAttention`: LayerNorm(dense(attention(x)) + x).
+  func attentionHalf(_ selfAttention: EncoderLayer.SelfAttention, _ output: EncoderLayer.Output, _ x: Value) -> Value
   /// The feed-forward half, `output` after `intermediate`: LayerNorm(dense(GELU(dense(h))) + h).
   func feedForward(_ intermediate: EncoderLayer.Dense, _ output: EncoderLayer.Output, _ h: Value) -> Value
 }
 
 extension LayerOps {
+  func attentionHalf(_ selfAttention: EncoderLayer.SelfAttention, _ output: EncoderLayer.Output, _ x: Value) -> Value {
+    output.forward(selfAttention.forward(x, self), residual: x, self)
+  }
+
   func feedForward(_ intermediate: EncoderLayer.Dense, _ output: EncoderLayer.Output, _ h: Value) -> Value {
     output.forward(dense(intermediate, h, gelu: true, into: .intermediate), residual: h, self)
   }

@@ -81,7 +81,7 @@ import Testing
       let fp32 = try encoder.hiddenStates(batch)
       #expect(Array(UnsafeBufferPointer(start: fp32.data, count: fp32.count)) != taped, "bf16 gave fp32's bits")
     }
-    #expect(KernelOps.feedForwardRows < 360)
+    #expect(KernelOps.blockRows < 360)
   }
 
   @Test(.needsNativeBF16, .needsRealModel, .needsKorNLU) func e5SmallEmbeddingsInBF16AreWithinCosine0999OfFP32() throws {
