@@ -28,14 +28,22 @@ AVX512 static inline __m512 erfApproximation(__m512 v) {
   return _mm512_div_ps(p, q);
 }
 
+// 0.5·v·(1 + erf(v/√2)), in geluForward's order of operations.
+AVX512 static inline __m512 gelu(__m512 v) {
+  __m512 e = erfApproximation(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752440f)));
+  return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1), e));
+}
+
+// The lanes of the sixteen from i that are below n.
+static inline __mmask16 lanesFrom(long i, long n) {
+  long left = n - i;
+  return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+}
+
 AVX512 void cbf16_gelu(float *out, const float *x, long n) {
-  const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1), invSqrt2 = _mm512_set1_ps(0.70710678118654752440f);
   for (long i = 0; i < n; i += 16) {
-    long left = n - i;
-    __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-    __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
-    __m512 e = erfApproximation(_mm512_mul_ps(v, invSqrt2));
-    _mm512_mask_storeu_ps(out + i, mask, _mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, e)));
+    __mmask16 mask = lanesFrom(i, n);
+    _mm512_mask_storeu_ps(out + i, mask, gelu(_mm512_maskz_loadu_ps(mask, x + i)));
   }
 }
 
@@ -50,13 +58,8 @@ AVX512 static inline __m256i roundToBF16(__m512 v) {
 }
 
 AVX512 void cbf16_gelu_round(uint16_t *out, const float *x, long n) {
-  const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1), invSqrt2 = _mm512_set1_ps(0.70710678118654752440f);
   for (long i = 0; i < n; i += 16) {
-    long left = n - i;
-    __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-    __m512 v = _mm512_maskz_loadu_ps(mask, x + i);
-    __m512 e = erfApproximation(_mm512_mul_ps(v, invSqrt2));
-    __m256i h = roundToBF16(_mm512_mul_ps(_mm512_mul_ps(half, v), _mm512_add_ps(one, e)));
-    _mm256_mask_storeu_epi16(out + i, mask, h);
+    __mmask16 mask = lanesFrom(i, n);
+    _mm256_mask_storeu_epi16(out + i, mask, roundToBF16(gelu(_mm512_maskz_loadu_ps(mask, x + i))));
   }
 }

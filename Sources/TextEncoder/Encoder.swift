@@ -143,9 +143,8 @@ struct KernelOps: LayerOps {
       first = end
     }
     let maxRows = blocks.map { layout.offsets[$0.upperBound] - layout.offsets[$0.lowerBound] }.max() ?? 0
-    let qkvBias = parameter(fused.bias), outBias = parameter(output.dense.bias)
-    let normWeight = store.pointer(output.layerNorm.weight), normBias = store.pointer(output.layerNorm.bias)
-    let (heads, headDim, eps, sum, hidden) = (heads, headDim, eps, sum, hidden)
+    let qkvBias = parameter(fused.bias), finish = outputBlock(output, weight: wOut)
+    let (heads, headDim) = (heads, headDim)
     parallelFor(blocks.count) { range in
       Parallel.serially {
         let x16 = BF16.Buffer(count: maxRows * C)
@@ -160,11 +159,7 @@ struct KernelOps: LayerOps {
             ctx: context, q: qkv, k: qkv + C, v: qkv + 2 * C, inputStride: 3 * C,
             layout: SequenceLayout(lengths: sequences.map { layout.length($0) }), heads: heads, headDim: headDim)
           BF16.round(context, into: x16.data, count: n * C)
-          BF16.linear(
-            rows: n, outFeatures: C, inFeatures: C, x: x16.data, weight: wOut, bias: outBias, addend: x + r0 * C, out: sum + r0 * C)
-          layerNormForward(
-            out: hidden + r0 * C, mean: nil, rstd: nil, x: sum + r0 * C, weight: normWeight, bias: normBias, rows: n, width: C,
-            eps: eps)
+          finish(x16: x16.data, inFeatures: C, residual: x, rows: r0, count: n)
         }
       }
     }
@@ -181,9 +176,7 @@ struct KernelOps: LayerOps {
       return output.forward(dense(intermediate, h, gelu: true, into: .intermediate), residual: h, self)
     }
     let C = width, F = intermediate.outFeatures, block = KernelOps.blockRows
-    let b1 = parameter(intermediate.bias), b2 = parameter(output.dense.bias)
-    let normWeight = store.pointer(output.layerNorm.weight), normBias = store.pointer(output.layerNorm.bias)
-    let (rows, eps, sum, hidden) = (rows, eps, sum, hidden)
+    let b1 = parameter(intermediate.bias), finish = outputBlock(output, weight: w2), rows = rows
     parallelFor((rows + block - 1) / block) { blocks in
       Parallel.serially {
         let x16 = BF16.Buffer(count: block * C), mid16 = BF16.Buffer(count: block * F)
@@ -194,15 +187,36 @@ struct KernelOps: LayerOps {
           BF16.round(h + r0 * C, into: x16.data, count: n * C)
           BF16.linear(rows: n, outFeatures: F, inFeatures: C, x: x16.data, weight: w1, bias: b1, out: mid)
           BF16.geluRounded(mid, into: mid16.data, count: n * F)
-          BF16.linear(
-            rows: n, outFeatures: C, inFeatures: F, x: mid16.data, weight: w2, bias: b2, addend: h + r0 * C, out: sum + r0 * C)
-          layerNormForward(
-            out: hidden + r0 * C, mean: nil, rstd: nil, x: sum + r0 * C, weight: normWeight, bias: normBias, rows: n, width: C,
-            eps: eps)
+          finish(x16: mid16.data, inFeatures: F, residual: h, rows: r0, count: n)
         }
       }
     }
     return hidden
+  }
+
+  /// How either half ends in bf16, for a block of rows: `hidden` = LayerNorm(x16·Wᵀ + b +
+  /// residual), the sum made in `sum` by oneDNN as it writes.
+  struct OutputBlock {
+    let weight: BF16.Buffer, bias: UnsafeMutablePointer<Float>
+    let normWeight: UnsafeMutablePointer<Float>, normBias: UnsafeMutablePointer<Float>, eps: Float
+    let width: Int, sum: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>
+
+    /// Rows `r0..<r0 + n`; `x16` holds the block's n rows of `inFeatures`, `residual` all rows.
+    func callAsFunction(x16: UnsafePointer<UInt16>, inFeatures: Int, residual: UnsafePointer<Float>, rows r0: Int, count n: Int) {
+      let C = width
+      BF16.linear(
+        rows: n, outFeatures: C, inFeatures: inFeatures, x: x16, weight: weight, bias: bias, addend: residual + r0 * C,
+        out: sum + r0 * C)
+      layerNormForward(
+        out: hidden + r0 * C, mean: nil, rstd: nil, x: sum + r0 * C, weight: normWeight, bias: normBias, rows: n, width: C,
+        eps: eps)
+    }
+  }
+
+  func outputBlock(_ output: EncoderLayer.Output, weight: BF16.Buffer) -> OutputBlock {
+    OutputBlock(
+      weight: weight, bias: parameter(output.dense.bias), normWeight: store.pointer(output.layerNorm.weight),
+      normBias: store.pointer(output.layerNorm.bias), eps: eps, width: width, sum: sum, hidden: hidden)
   }
 
   /// Rows of a block in bf16 (a feed-forward block's intermediate, 128 × 1536 floats for
