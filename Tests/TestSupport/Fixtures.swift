@@ -65,6 +65,15 @@ public enum Fixtures {
   /// True when mpirun is installed.
   public static var mpirunReady: Bool { mpirun != nil }
 
+  /// Chromium (Debian's `chromium`, or another build of it), if installed.
+  public static var chromium: String? {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+      .first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// True when Chromium is installed.
+  public static var chromiumReady: Bool { chromium != nil }
+
   /// True under CI (`CI` set), where every fixture above must be present (`RequiredFixturesTests`).
   public static var underCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 

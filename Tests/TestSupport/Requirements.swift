@@ -33,4 +33,9 @@ extension Trait where Self == ConditionTrait {
   public static var needsMPIRun: Self {
     .enabled(if: Fixtures.mpirunReady, "mpirun missing (TRAINER_MPI=1 tools/setup.sh)")
   }
+
+  /// Headless Chromium, to render the HTML report (`TRAINER_BROWSER=1 tools/setup.sh`).
+  public static var needsChromium: Self {
+    .enabled(if: Fixtures.chromiumReady, "chromium missing (TRAINER_BROWSER=1 tools/setup.sh, or apt-get install chromium)")
+  }
 }

@@ -2,7 +2,7 @@ import TestSupport
 import Testing
 
 /// Under CI every test runs: the fixtures that other tests skip without (`.needsRealModel`,
-/// `.needsMiniLM`, `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`) must be present there.
+/// `.needsMiniLM`, `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`, `.needsChromium`) must be present there.
 @Suite struct RequiredFixturesTests {
   @Test(.enabled(if: Fixtures.underCI, "runs only under CI"))
   func everyLargeFixtureIsPresentUnderCI() {
@@ -11,5 +11,6 @@ import Testing
     #expect(Fixtures.miniLMReady, "models/all-MiniLM-L6-v2 missing: run tools/setup.sh")
     #expect(Fixtures.releaseBuildReady, ".build/release/trainer missing: run swift build -c release")
     #expect(Fixtures.mpirunReady, "mpirun missing: run TRAINER_MPI=1 tools/setup.sh")
+    #expect(Fixtures.chromiumReady, "chromium missing: run TRAINER_BROWSER=1 tools/setup.sh")
   }
 }
