@@ -19,7 +19,8 @@ packages=(libopenblas-dev libdnnl-dev libsentencepiece-dev libhdf5-dev libsnappy
 [ "${TRAINER_MPI:-0}" = 1 ] && packages+=(openmpi-bin libopenmpi-dev)
 [ "${TRAINER_BROWSER:-0}" = 1 ] && packages+=(chromium)
 for pkg in "${packages[@]}"; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+  # installed, not merely known (a removed package keeps its config files and `dpkg -s` succeeds)
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
