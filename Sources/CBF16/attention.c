@@ -2,6 +2,7 @@
 // native bf16 has it): the same products as the portable kernel in Autograd/Ops/Attention.swift,
 // in fp32, sixteen lanes wide and four query rows at a time.
 #include "cbf16.h"
+#include "lanes.h"
 
 #include <immintrin.h>
 #include <stdlib.h>
@@ -24,12 +25,6 @@ AVX512 static inline __m512 expNonPositive(__m512 x) {
   y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
   y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
   return _mm512_scalef_ps(y, n);
-}
-
-// The mask of the lanes of the 16-column block at j that are below `count`.
-static inline __mmask16 lanes(long j, long count) {
-  long left = count - j;
-  return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (left > 0 ? left : 0)) - 1);
 }
 
 enum { ROWS = 4 };

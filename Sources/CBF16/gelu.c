@@ -2,6 +2,7 @@
 // arithmetic of Autograd/Ops/GELU.swift's geluForward (the same rational erf, the same separate
 // multiplies and adds, the same division), sixteen lanes at a time, so the same bits.
 #include "cbf16.h"
+#include "lanes.h"
 
 #include <immintrin.h>
 
@@ -34,15 +35,9 @@ AVX512 static inline __m512 gelu(__m512 v) {
   return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1), e));
 }
 
-// The lanes of the sixteen from i that are below n.
-static inline __mmask16 lanesFrom(long i, long n) {
-  long left = n - i;
-  return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-}
-
 AVX512 void cbf16_gelu(float *out, const float *x, long n) {
   for (long i = 0; i < n; i += 16) {
-    __mmask16 mask = lanesFrom(i, n);
+    __mmask16 mask = lanes(i, n);
     _mm512_mask_storeu_ps(out + i, mask, gelu(_mm512_maskz_loadu_ps(mask, x + i)));
   }
 }
@@ -59,7 +54,7 @@ AVX512 static inline __m256i roundToBF16(__m512 v) {
 
 AVX512 void cbf16_gelu_round(uint16_t *out, const float *x, long n) {
   for (long i = 0; i < n; i += 16) {
-    __mmask16 mask = lanesFrom(i, n);
+    __mmask16 mask = lanes(i, n);
     _mm256_mask_storeu_epi16(out + i, mask, roundToBF16(gelu(_mm512_maskz_loadu_ps(mask, x + i))));
   }
 }

@@ -2,7 +2,8 @@ import TestSupport
 import Testing
 
 /// Under CI every test runs: the fixtures that other tests skip without (`.needsRealModel`,
-/// `.needsMiniLM`, `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`, `.needsChromium`) must be present there.
+/// `.needsMiniLM`, `.needsKorNLU`, `.needsReleaseBuild`, `.needsMPIRun`, `.needsChromium`) must
+/// be present there.
 @Suite struct RequiredFixturesTests {
   @Test(.enabled(if: Fixtures.underCI, "runs only under CI"))
   func everyLargeFixtureIsPresentUnderCI() {
